@@ -1,1 +1,383 @@
-from django.db import models  # noqa: F401
+"""Leagues, drafts and picks. The database holds the draft's invariants, not just its data."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from draft import rules
+
+
+def new_invite_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class League(models.Model):
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True, max_length=2000)
+    is_public = models.BooleanField(
+        "public",
+        default=True,
+        help_text="Anyone may watch the drafts and read the picks. Private leagues are members only.",
+    )
+    invite_token = models.CharField(max_length=40, default=new_invite_token, unique=True)
+    time_zone = models.CharField(max_length=64, default="UTC")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("draft:league", args=[self.slug])
+
+
+class Membership(models.Model):
+    """A user in a league, with the name the board shows for them."""
+
+    league = models.ForeignKey(League, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    display_name = models.CharField(max_length=60)
+    is_commissioner = models.BooleanField(default=False)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["display_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["league", "user"], name="draft_membership_once_per_league"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.display_name} in {self.league}"
+
+    @property
+    def initials(self) -> str:
+        return rules.initials(self.display_name)
+
+
+class Movie(models.Model):
+    title = models.CharField(max_length=200)
+    year = models.PositiveSmallIntegerField()
+    genres = models.JSONField(default=list, blank=True)
+    directors = models.JSONField(default=list, blank=True)
+    runtime = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Minutes")
+    imdb_id = models.CharField(max_length=12, null=True, blank=True, unique=True)
+    tmdb_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
+    poster_url = models.URLField(blank=True, max_length=500)
+    # Lower case, accents and punctuation removed: what search and duplicate checks compare.
+    search_title = models.CharField(max_length=200, editable=False, db_index=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["search_title", "year"], name="draft_movie_once_per_title_and_year"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.year})"
+
+    def save(self, *args, **kwargs):
+        self.search_title = rules.normalize_title(self.title)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("draft:movie", args=[self.pk])
+
+    @property
+    def directors_display(self) -> str:
+        return ", ".join(self.directors)
+
+    @property
+    def genres_display(self) -> str:
+        return ", ".join(self.genres)
+
+    @property
+    def placeholder_hue(self) -> int:
+        """A stable colour for the poster placeholder of a film without a poster."""
+        return rules.title_hue(self.title)
+
+
+class Draft(models.Model):
+    class Status(models.TextChoices):
+        SETUP = "setup", "Setting up"
+        LIVE = "live", "Live"
+        PAUSED = "paused", "Paused"
+        COMPLETE = "complete", "Complete"
+
+    class Order(models.TextChoices):
+        SNAKE = "snake", "Snake (order reverses every round)"
+        LINEAR = "linear", "Linear (same order every round)"
+
+    class CategoryMode(models.TextChoices):
+        PER_ROUND = "per_round", "One category per round"
+        OPEN_SLOTS = "open_slots", "Open slots (each member fills every category once)"
+
+    class Expiry(models.TextChoices):
+        NOTHING = "nothing", "Nothing: show the pick as overdue"
+        SKIP = "skip", "Skip the member (they pick later)"
+        AUTOPICK = "autopick", "Autopick from the member's queue (skip if it is empty)"
+
+    league = models.ForeignKey(League, on_delete=models.CASCADE, related_name="drafts")
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=80)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SETUP)
+    order = models.CharField(max_length=10, choices=Order.choices, default=Order.SNAKE)
+    category_mode = models.CharField(
+        max_length=12, choices=CategoryMode.choices, default=CategoryMode.PER_ROUND
+    )
+    # Goes up by one with every change to what the board shows; polls compare it.
+    version = models.PositiveIntegerField(default=1)
+    # The pick clock. No pick time means no clock.
+    pick_seconds = models.PositiveIntegerField(null=True, blank=True)
+    first_round_pick_seconds = models.PositiveIntegerField(null=True, blank=True)
+    quiet_start = models.TimeField(null=True, blank=True)
+    quiet_end = models.TimeField(null=True, blank=True)
+    expiry_action = models.CharField(max_length=10, choices=Expiry.choices, default=Expiry.NOTHING)
+    clock_slot = models.PositiveIntegerField(null=True, blank=True)
+    clock_deadline = models.DateTimeField(null=True, blank=True)
+    clock_remaining = models.DurationField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["league", "slug"], name="draft_draft_slug_per_league"),
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="draft_draft_version_positive"
+            ),
+        ]
+        indexes = [
+            # draft_clock: drafts whose deadline has passed.
+            models.Index(fields=["clock_deadline"], name="draft_draft_deadline_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("draft:board", args=[self.league.slug, self.slug])
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == self.Status.LIVE
+
+    @property
+    def is_open_slots(self) -> bool:
+        return self.category_mode == self.CategoryMode.OPEN_SLOTS
+
+    @property
+    def is_snake(self) -> bool:
+        return self.order == self.Order.SNAKE
+
+
+class Category(models.Model):
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="categories")
+    # In per-round mode the category at position r is round r's category.
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=80)
+    description = models.CharField(max_length=300, blank=True)
+    genres = models.JSONField(
+        default=list, blank=True, help_text="Any one of these genres qualifies a film."
+    )
+    year_min = models.PositiveSmallIntegerField(null=True, blank=True)
+    year_max = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_runtime = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["draft", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["draft", "position"], name="draft_category_one_per_position"
+            ),
+            models.CheckConstraint(
+                condition=Q(year_min__isnull=True)
+                | Q(year_max__isnull=True)
+                | Q(year_min__lte=F("year_max")),
+                name="draft_category_year_range_ordered",
+            ),
+        ]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def rule(self) -> rules.CategoryRule:
+        return rules.CategoryRule(
+            genres=tuple(self.genres),
+            year_min=self.year_min,
+            year_max=self.year_max,
+            max_runtime=self.max_runtime,
+        )
+
+    @property
+    def rules_text(self) -> str:
+        return self.rule.describe()
+
+
+class Seat(models.Model):
+    """A member's place in a draft's order."""
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="seats")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="seats")
+    position = models.PositiveSmallIntegerField()
+    autopick = models.BooleanField(
+        default=False, help_text="Pick from my queue as soon as I come on the clock."
+    )
+
+    class Meta:
+        ordering = ["draft", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["draft", "position"], name="draft_seat_one_per_position"
+            ),
+            models.UniqueConstraint(
+                fields=["draft", "membership"], name="draft_seat_one_per_member"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.membership.display_name} (seat {self.position})"
+
+
+class Pick(models.Model):
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="picks")
+    # The overall pick number: slot n of the draft.
+    slot = models.PositiveIntegerField()
+    round = models.PositiveSmallIntegerField()
+    pick_in_round = models.PositiveSmallIntegerField()
+    seat = models.ForeignKey(Seat, on_delete=models.CASCADE, related_name="picks")
+    movie = models.ForeignKey(Movie, on_delete=models.PROTECT, related_name="picks")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="picks")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_autopick = models.BooleanField(default=False)
+    # A commissioner approved this pick although it breaks the category's rules.
+    is_ruling = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["draft", "slot"]
+        constraints = [
+            models.UniqueConstraint(fields=["draft", "slot"], name="draft_pick_one_per_slot"),
+            models.UniqueConstraint(fields=["draft", "movie"], name="draft_pick_movie_once"),
+            # Per round or open slots, a seat fills each category once.
+            models.UniqueConstraint(fields=["seat", "category"], name="draft_pick_category_once"),
+            models.CheckConstraint(condition=Q(slot__gte=1), name="draft_pick_slot_positive"),
+        ]
+        indexes = [
+            # Movie page: every draft a film was picked in.
+            models.Index(fields=["movie"], name="draft_pick_movie_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.label}: {self.movie}"
+
+    def get_absolute_url(self):
+        return reverse(
+            "draft:pick",
+            args=[self.draft.league.slug, self.draft.slug, self.round, self.pick_in_round],
+        )
+
+    @property
+    def label(self) -> str:
+        return rules.slot_label(self.round, self.pick_in_round)
+
+
+class SkippedSlot(models.Model):
+    """A slot whose seat was skipped. Its member may still fill it; a Pick then shares the slot."""
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="skipped_slots")
+    slot = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["draft", "slot"]
+        constraints = [
+            models.UniqueConstraint(fields=["draft", "slot"], name="draft_skippedslot_once"),
+        ]
+
+    def __str__(self):
+        return f"Skipped slot {self.slot} of {self.draft}"
+
+
+class DraftEvent(models.Model):
+    """The audit log: every change to a draft, who made it and when."""
+
+    class Kind(models.TextChoices):
+        CREATE = "create", "Draft created"
+        SETUP = "setup", "Setup changed"
+        ORDER = "order", "Order changed"
+        START = "start", "Draft started"
+        PICK = "pick", "Pick"
+        AUTOPICK = "autopick", "Autopick"
+        RULING = "ruling", "Ruling"
+        SKIP = "skip", "Skip"
+        UNDO = "undo", "Pick undone"
+        PAUSE = "pause", "Paused"
+        RESUME = "resume", "Resumed"
+        COMPLETE = "complete", "Draft complete"
+
+    # Readers see these kinds in the public log; commissioners see every kind.
+    PUBLIC_KINDS = (Kind.PICK, Kind.AUTOPICK, Kind.RULING, Kind.SKIP, Kind.START, Kind.COMPLETE)
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    slot = models.PositiveIntegerField(null=True, blank=True)
+    summary = models.CharField(max_length=300)
+    version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            # Draft log page, newest first.
+            models.Index(fields=["draft", "-id"], name="draft_event_log_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.summary}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind in self.PUBLIC_KINDS
+
+
+class QueueEntry(models.Model):
+    """A member's private, ranked wish list for one draft; autopick takes from the top."""
+
+    seat = models.ForeignKey(Seat, on_delete=models.CASCADE, related_name="queue")
+    movie = models.ForeignKey(Movie, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveIntegerField()
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["seat", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["seat", "movie"], name="draft_queueentry_movie_once"),
+            models.UniqueConstraint(fields=["seat", "rank"], name="draft_queueentry_one_per_rank"),
+        ]
+
+    def __str__(self):
+        return f"{self.rank}. {self.movie}"

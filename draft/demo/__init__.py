@@ -1,23 +1,78 @@
-"""The demo league that `make run` loads: bloggers, a catalog, and a draft under way."""
+"""The demo league that `make run` loads: eight bloggers, a catalog of films, and the
+"2021 Movie Draft" under way (round 2, with "Her" taken at pick 2.01).
 
+Idempotent: users, films and the league are matched by natural keys, and the draft's picks are
+made only when the draft does not exist yet.
+"""
+
+import csv
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-DEMO_PASSWORD = "draftnight"
+from draft import rules, services
+from draft.models import Draft, League, Membership, Movie
 
-# username, first name, last name; the first is the league's commissioner.
+DEMO_PASSWORD = "draftnight"
+MOVIES_CSV = Path(__file__).with_name("movies.csv")
+
+# username, first name, last name (the board shows "first last"); carla runs the league.
 BLOGGERS = [
-    ("carla", "Carla", "Commish"),
+    ("carla", "Carla", "Vance"),
     ("dylan", "Strange", "Dylan"),
-    ("maya", "Maya", "Reel"),
-    ("theo", "Theo", "Frames"),
-    ("priya", "Priya", "Noir"),
-    ("sam", "Sam", "Sprockets"),
-    ("june", "June", "Matinee"),
-    ("omar", "Omar", "Cutaway"),
+    ("maya", "Maya", "Okafor"),
+    ("theo", "Theo", "Lindqvist"),
+    ("priya", "Priya", "Raman"),
+    ("sam", "Sam", "Whitlock"),
+    ("june", "June", "Castellano"),
+    ("omar", "Omar", "Haddad"),
 ]
+COMMISSIONER = "carla"
+# Draft order, seat 1 first. Snake order puts seat 8 (Strange Dylan) first in round 2.
+SEAT_ORDER = ["maya", "theo", "priya", "sam", "june", "omar", "carla", "dylan"]
+
+CATEGORIES = [
+    services.CategorySpec("Pre-1980 Classics", "Anything released before 1980.", year_max=1979),
+    services.CategorySpec(
+        "Romance/Holiday/Animation",
+        "A love story, a holiday film or an animated feature.",
+        genres=("Romance", "Holiday", "Animation"),
+    ),
+    services.CategorySpec(
+        "Horror/Thriller", "Something to watch with the lights on.", genres=("Horror", "Thriller")
+    ),
+    services.CategorySpec(
+        "Sci-Fi/Fantasy", "Other worlds, other times.", genres=("Sci-Fi", "Fantasy")
+    ),
+    services.CategorySpec("Comedy", "It has to make you laugh.", genres=("Comedy",)),
+    services.CategorySpec("Wildcard", "Any film at all."),
+]
+
+# (title, year) in slot order: all of round 1, then round 2 up to pick 2.05.
+DEMO_PICKS = [
+    ("Casablanca", 1942),
+    ("The Godfather", 1972),
+    ("Vertigo", 1958),
+    ("Some Like It Hot", 1959),
+    ("Singin' in the Rain", 1952),
+    ("Seven Samurai", 1954),
+    ("2001: A Space Odyssey", 1968),
+    ("Alien", 1979),
+    ("Her", 2013),
+    ("Spirited Away", 2001),
+    ("In the Mood for Love", 2000),
+    ("Amélie", 2001),
+    ("It's a Wonderful Life", 1946),
+]
+
+LEAGUE_NAME = "The Reel Bloggers League"
+LEAGUE_DESCRIPTION = (
+    "Eight film bloggers, one draft a year. Each pick gets a writeup on the picker's blog, "
+    "and the readers decide who drafted best."
+)
+DRAFT_NAME = "2021 Movie Draft"
 
 
 @dataclass
@@ -26,23 +81,92 @@ class SeedSummary:
     logins: list[str] = field(default_factory=list)
 
 
+def load_movies() -> tuple[int, int]:
+    """Upsert the demo catalog by (title, year). Returns (created, already there)."""
+    existing = {(m.search_title, m.year) for m in Movie.objects.only("search_title", "year")}
+    new = []
+    total = 0
+    with MOVIES_CSV.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            total += 1
+            key = (rules.normalize_title(row["title"]), int(row["year"]))
+            if key in existing:
+                continue
+            existing.add(key)
+            movie = Movie(
+                title=row["title"],
+                year=int(row["year"]),
+                genres=[g for g in row["genres"].split("|") if g],
+                directors=[d for d in row["directors"].split("|") if d],
+                runtime=int(row["runtime"]) if row["runtime"] else None,
+                search_title=key[0],
+            )
+            new.append(movie)
+    Movie.objects.bulk_create(new, batch_size=500)
+    return len(new), total - len(new)
+
+
 @transaction.atomic
 def seed_demo() -> SeedSummary:
     User = get_user_model()
-    created = 0
-    logins = []
-    for index, (username, first, last) in enumerate(BLOGGERS):
-        user, was_created = User.objects.get_or_create(
+    users = {}
+    for username, first, last in BLOGGERS:
+        user, created = User.objects.get_or_create(
             username=username,
             defaults={"first_name": first, "last_name": last, "email": f"{username}@example.com"},
         )
-        if was_created:
+        if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
-            created += 1
-        role = "commissioner" if index == 0 else "member"
-        logins.append(f"{username:<8} {first} {last} ({role})")
+        users[username] = user
+    movies_created, _ = load_movies()
+
+    league = League.objects.filter(name=LEAGUE_NAME).first()
+    if league is None:
+        league = services.create_league(
+            user=users[COMMISSIONER], name=LEAGUE_NAME, description=LEAGUE_DESCRIPTION
+        )
+    for username, user in users.items():
+        Membership.objects.get_or_create(
+            league=league,
+            user=user,
+            defaults={
+                "display_name": services.default_display_name(user),
+                "is_commissioner": username == COMMISSIONER,
+            },
+        )
+
+    draft = Draft.objects.filter(league=league, name=DRAFT_NAME).first()
+    if draft is None:
+        draft = _build_draft(league, users)
+    logins = [
+        f"{username:<6} {first} {last}" + (" (commissioner)" if username == COMMISSIONER else "")
+        for username, first, last in BLOGGERS
+    ]
     headline = (
-        f"Demo league ready: {created} bloggers created, {len(BLOGGERS) - created} already there."
+        f"Demo league ready: {LEAGUE_NAME}, {DRAFT_NAME} at "
+        f"/leagues/{league.slug}/{draft.slug}/ ({movies_created} films added to the catalog)."
     )
     return SeedSummary(headline=headline, logins=logins)
+
+
+def _build_draft(league: League, users: dict) -> Draft:
+    commissioner = users[COMMISSIONER]
+    memberships = {m.user.username: m for m in league.memberships.select_related("user")}
+    draft = services.create_draft(
+        league=league,
+        actor=commissioner,
+        name=DRAFT_NAME,
+        order=Draft.Order.SNAKE,
+        category_mode=Draft.CategoryMode.PER_ROUND,
+        categories=CATEGORIES,
+        seat_memberships=[memberships[name] for name in SEAT_ORDER],
+    )
+    services.start_draft(draft_id=draft.pk, actor=commissioner)
+    seat_count = len(SEAT_ORDER)
+    for slot, (title, year) in enumerate(DEMO_PICKS, start=1):
+        seat_position = rules.seat_position_for(slot, seat_count, draft.order)
+        picker = users[SEAT_ORDER[seat_position - 1]]
+        movie = Movie.objects.get(search_title=rules.normalize_title(title), year=year)
+        services.make_pick(draft_id=draft.pk, user=picker, movie_id=movie.pk, expected_slot=slot)
+    return draft
