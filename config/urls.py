@@ -3,11 +3,19 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config import views
+from reviews import views as reviews_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
+    # The pick page belongs to reviews (writeup, comments, votes), which builds on the draft.
+    path(
+        "leagues/<slug:league>/<slug:draft>/round-<int:round>/pick-<int:pick>/",
+        reviews_views.pick_page,
+        name="pick",
+    ),
+    path("", include("draft.urls")),
     path("admin/", admin.site.urls),
 ]
 

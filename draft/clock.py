@@ -1,6 +1,6 @@
 """Pick-clock arithmetic: deadlines that stop during a league's quiet hours. Pure functions."""
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 MIN_PICK_SECONDS = 30
@@ -8,7 +8,10 @@ MAX_PICK_SECONDS = 14 * 24 * 3600
 
 
 def _quiet_windows(start: datetime, quiet_start: time, quiet_end: time, tz: ZoneInfo):
-    """Yield the quiet windows (aware datetimes) that end after `start`, in order."""
+    """Yield the quiet windows (aware datetimes in UTC) that end after `start`, in order.
+
+    In UTC because Python subtracts and adds two datetimes of one ZoneInfo on the wall clock:
+    across a daylight-saving change that would put an hour too many or too few on the clock."""
     local = start.astimezone(tz)
     day = local.date() - timedelta(days=1)
     while True:
@@ -16,7 +19,7 @@ def _quiet_windows(start: datetime, quiet_start: time, quiet_end: time, tz: Zone
         end_day = day if quiet_end > quiet_start else day + timedelta(days=1)
         window_end = datetime.combine(end_day, quiet_end, tzinfo=tz)
         if window_end > start:
-            yield window_start, window_end
+            yield window_start.astimezone(UTC), window_end.astimezone(UTC)
         day += timedelta(days=1)
 
 
@@ -34,7 +37,7 @@ def deadline_after(
     if quiet_start is None or quiet_end is None or quiet_start == quiet_end:
         return start + remaining
     tz = ZoneInfo(time_zone)
-    now = start
+    now = start.astimezone(UTC)
     for window_start, window_end in _quiet_windows(start, quiet_start, quiet_end, tz):
         if window_start <= now:  # inside a quiet window: the clock waits for its end
             now = max(now, window_end)

@@ -63,6 +63,11 @@ class Membership(models.Model):
     def initials(self) -> str:
         return rules.initials(self.display_name)
 
+    @property
+    def hue(self) -> int:
+        """One of twelve avatar colours (CSS classes hue-0..hue-11), stable per name."""
+        return rules.title_hue(self.display_name) % 12
+
 
 class Movie(models.Model):
     title = models.CharField(max_length=200)
@@ -107,9 +112,14 @@ class Movie(models.Model):
         return ", ".join(self.genres)
 
     @property
-    def placeholder_hue(self) -> int:
-        """A stable colour for the poster placeholder of a film without a poster."""
-        return rules.title_hue(self.title)
+    def hue(self) -> int:
+        """One of twelve placeholder colours for a film without a poster (hue-0..hue-11)."""
+        return rules.title_hue(self.title) % 12
+
+    @property
+    def initial(self) -> str:
+        letters = [c for c in self.title if c.isalnum()]
+        return letters[0].upper() if letters else "?"
 
 
 class Draft(models.Model):
@@ -293,7 +303,7 @@ class Pick(models.Model):
 
     def get_absolute_url(self):
         return reverse(
-            "draft:pick",
+            "pick",
             args=[self.draft.league.slug, self.draft.slug, self.round, self.pick_in_round],
         )
 

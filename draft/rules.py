@@ -186,7 +186,8 @@ def is_eligible(film: Film, rule: CategoryRule) -> bool:
 
 # --- Names and titles --------------------------------------------------------------------
 
-_NON_WORD = re.compile(r"[^a-z0-9]+")
+# Anything but a letter or digit, in any script: "Сталкер" must stay "сталкер", not become "".
+_NON_WORD = re.compile(r"[\W_]+")
 
 
 def normalize_title(title: str) -> str:

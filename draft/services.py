@@ -751,7 +751,7 @@ def _after_board_change(draft: Draft, state: DraftState, *, kind, summary, actor
 
 
 @transaction.atomic
-def undo_last_pick(*, draft_id: int, actor) -> Pick:
+def undo_last_pick(*, draft_id: int, actor, expected_pick_id: int | None = None) -> Pick:
     """Remove the most recent pick: its film is pickable again, its slot is back on the clock
     (or owed again, if it made up a skip), and the clock restarts for that seat."""
     draft = _lock_draft(draft_id)
@@ -766,6 +766,12 @@ def undo_last_pick(*, draft_id: int, actor) -> Pick:
     )
     if last is None:
         raise ValidationError("There is no pick to undo.")
+    if expected_pick_id is not None and last.pk != expected_pick_id:
+        # A stale confirmation page must not undo a pick the commissioner never saw.
+        raise ValidationError(
+            "The last pick has changed since you asked to undo it. Nothing was undone: "
+            "check the board and try again."
+        )
     last.delete()
     if draft.status == Draft.Status.COMPLETE:
         draft.status = Draft.Status.LIVE
@@ -855,3 +861,10 @@ def add_movie(
             )
     except IntegrityError:
         raise ValidationError(f"{title} ({year}) is already in the catalog.") from None
+
+
+@transaction.atomic
+def tick_clock(*, draft_id: int) -> bool:
+    """Apply an expired clock on one draft (a board view, or the draft_clock worker)."""
+    draft = _lock_draft(draft_id)
+    return apply_due_clock(draft)

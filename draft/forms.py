@@ -1,0 +1,176 @@
+from zoneinfo import available_timezones
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from draft import clock
+from draft.models import Draft, League
+from draft.services import CategorySpec
+
+GENRES = [
+    "Action", "Adventure", "Animation", "Biography", "Comedy", "Crime", "Documentary", "Drama",
+    "Family", "Fantasy", "History", "Holiday", "Horror", "Music", "Musical", "Mystery", "Romance",
+    "Sci-Fi", "Sport", "Thriller", "War", "Western",
+]  # fmt: skip
+GENRE_CHOICES = [(g, g) for g in GENRES]
+TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(available_timezones())]
+
+
+class LeagueForm(forms.ModelForm):
+    class Meta:
+        model = League
+        fields = ["name", "description", "is_public"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"description": "Shown on the league page."}
+
+
+class LeagueSettingsForm(LeagueForm):
+    time_zone = forms.ChoiceField(
+        choices=TIME_ZONE_CHOICES,
+        help_text="Quiet hours of the pick clock follow this time zone.",
+    )
+
+    class Meta(LeagueForm.Meta):
+        fields = ["name", "description", "is_public", "time_zone"]
+
+
+class DraftCreateForm(forms.Form):
+    name = forms.CharField(max_length=80, help_text='For example "2021 Movie Draft".')
+    order = forms.ChoiceField(choices=Draft.Order.choices, initial=Draft.Order.SNAKE)
+    category_mode = forms.ChoiceField(
+        choices=Draft.CategoryMode.choices, initial=Draft.CategoryMode.PER_ROUND
+    )
+    categories = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=(
+            "One category per line. In per-round mode the first line is round 1, the second "
+            "round 2, and so on. Descriptions and rules can be added on the next page."
+        ),
+    )
+
+    def clean_categories(self):
+        names = [line.strip() for line in self.cleaned_data["categories"].splitlines()]
+        names = [n for n in names if n]
+        if not names:
+            raise ValidationError("Add at least one category.")
+        if len(names) > 30:
+            raise ValidationError("A draft can have at most 30 categories.")
+        too_long = [n for n in names if len(n) > 80]
+        if too_long:
+            raise ValidationError(f"Category names are at most 80 characters: {too_long[0][:40]}…")
+        return names
+
+
+class DraftSettingsForm(forms.Form):
+    name = forms.CharField(max_length=80)
+    order = forms.ChoiceField(choices=Draft.Order.choices)
+    category_mode = forms.ChoiceField(choices=Draft.CategoryMode.choices)
+
+
+class CategoryForm(forms.Form):
+    name = forms.CharField(max_length=80)
+    description = forms.CharField(max_length=300, required=False)
+    genres = forms.MultipleChoiceField(
+        choices=GENRE_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="A film qualifies with any one of the ticked genres. None ticked: any genre.",
+    )
+    year_min = forms.IntegerField(
+        label="Released in or after", required=False, min_value=1888, max_value=2100
+    )
+    year_max = forms.IntegerField(
+        label="Released in or before", required=False, min_value=1888, max_value=2100
+    )
+    max_runtime = forms.IntegerField(
+        label="Longest runtime (minutes)", required=False, min_value=1, max_value=1000
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("year_min") and data.get("year_max") and data["year_min"] > data["year_max"]:
+            raise ValidationError("The earliest year must not be after the latest.")
+        return data
+
+    def spec(self) -> CategorySpec:
+        d = self.cleaned_data
+        return CategorySpec(
+            name=d["name"],
+            description=d.get("description", ""),
+            genres=tuple(d.get("genres") or ()),
+            year_min=d.get("year_min"),
+            year_max=d.get("year_max"),
+            max_runtime=d.get("max_runtime"),
+        )
+
+
+PICK_TIME_UNITS = [
+    ("seconds", "seconds"),
+    ("minutes", "minutes"),
+    ("hours", "hours"),
+    ("days", "days"),
+]
+UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+
+
+class ClockForm(forms.Form):
+    pick_time = forms.IntegerField(
+        required=False, min_value=1, help_text="Leave empty for no clock."
+    )
+    pick_time_unit = forms.ChoiceField(choices=PICK_TIME_UNITS, initial="minutes", label="Unit")
+    first_round_pick_time = forms.IntegerField(
+        required=False, min_value=1, help_text="Optional: a longer time for round 1."
+    )
+    first_round_unit = forms.ChoiceField(choices=PICK_TIME_UNITS, initial="minutes", label="Unit")
+    quiet_start = forms.TimeField(
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        help_text="Optional quiet hours: the clock stops every day between these times.",
+    )
+    quiet_end = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    expiry_action = forms.ChoiceField(choices=Draft.Expiry.choices, label="When the time runs out")
+
+    @staticmethod
+    def split_seconds(seconds: int | None) -> tuple[int | None, str]:
+        if not seconds:
+            return None, "minutes"
+        for unit in ("days", "hours", "minutes"):
+            if seconds % UNIT_SECONDS[unit] == 0:
+                return seconds // UNIT_SECONDS[unit], unit
+        return seconds, "seconds"
+
+    def clean(self):
+        data = super().clean()
+        for field, unit in (
+            ("pick_time", "pick_time_unit"),
+            ("first_round_pick_time", "first_round_unit"),
+        ):
+            value = data.get(field)
+            seconds = value * UNIT_SECONDS[data.get(unit, "minutes")] if value else None
+            if seconds is not None and not (
+                clock.MIN_PICK_SECONDS <= seconds <= clock.MAX_PICK_SECONDS
+            ):
+                self.add_error(field, "A pick time runs from 30 seconds to 14 days.")
+            data[f"{field}_seconds"] = seconds
+        if (data.get("quiet_start") is None) != (data.get("quiet_end") is None):
+            raise ValidationError("Quiet hours need both a start and an end.")
+        return data
+
+
+class MovieForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    year = forms.IntegerField(min_value=1888, max_value=2100)
+    directors = forms.CharField(
+        max_length=300, required=False, help_text="Separate several directors with commas."
+    )
+    genres = forms.MultipleChoiceField(
+        choices=GENRE_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    runtime = forms.IntegerField(
+        label="Runtime (minutes)", required=False, min_value=1, max_value=1000
+    )
+    confirmed_new = forms.BooleanField(
+        required=False,
+        label="Yes, this is a different film from the ones suggested",
+        widget=forms.CheckboxInput,
+    )

@@ -1,0 +1,22 @@
+from django import template
+
+from draft import clock
+
+register = template.Library()
+
+
+@register.filter
+def duration_words(value) -> str:
+    """A timedelta in words: "4 minutes 30 seconds"."""
+    if value is None:
+        return ""
+    return clock.describe_seconds(int(value.total_seconds()))
+
+
+@register.filter
+def slash_breaks(value: str):
+    """Let "Romance/Holiday/Animation" wrap after a slash instead of mid-word."""
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    return mark_safe(escape(value).replace("/", "/<wbr>"))

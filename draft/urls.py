@@ -1,0 +1,38 @@
+from django.urls import path
+
+from draft import views
+
+app_name = "draft"
+
+urlpatterns = [
+    path("leagues/", views.league_list, name="leagues"),
+    path("leagues/new/", views.league_new, name="league_new"),
+    path("leagues/<slug:league>/", views.league_detail, name="league"),
+    path("leagues/<slug:league>/settings/", views.league_settings, name="league_settings"),
+    path("leagues/<slug:league>/invite/rotate/", views.league_rotate_invite, name="rotate_invite"),
+    path(
+        "leagues/<slug:league>/members/<int:member_id>/role/",
+        views.league_member_role,
+        name="member_role",
+    ),
+    path(
+        "leagues/<slug:league>/members/<int:member_id>/name/",
+        views.league_member_rename,
+        name="member_rename",
+    ),
+    path("leagues/<slug:league>/join/<str:token>/", views.league_join, name="join"),
+    path("leagues/<slug:league>/new-draft/", views.draft_new, name="draft_new"),
+    path("leagues/<slug:league>/<slug:draft>/", views.board, name="board"),
+    path("leagues/<slug:league>/<slug:draft>/pick/", views.board_pick, name="pick_submit"),
+    path("leagues/<slug:league>/<slug:draft>/search/", views.board_search, name="search"),
+    path("leagues/<slug:league>/<slug:draft>/manage/", views.manage, name="manage"),
+    path(
+        "leagues/<slug:league>/<slug:draft>/manage/<slug:action>/",
+        views.manage_action,
+        name="manage_action",
+    ),
+    path("leagues/<slug:league>/<slug:draft>/export.csv", views.export_csv, name="export_csv"),
+    path("leagues/<slug:league>/<slug:draft>/export.json", views.export_json, name="export_json"),
+    path("movies/new/", views.movie_new, name="movie_new"),
+    path("movies/<int:movie_id>/", views.movie_detail, name="movie"),
+]
