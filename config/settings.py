@@ -205,3 +205,6 @@ LOGGING = {
 BOARD_POLL_SECONDS = float(os.environ.get("BOARD_POLL_SECONDS", "2"))
 
 FORM_RENDERER = "config.forms.FormRenderer"
+
+# Absolute links in mail (the board link in "you're on the clock").
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

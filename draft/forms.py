@@ -174,3 +174,11 @@ class MovieForm(forms.Form):
         label="Yes, this is a different film from the ones suggested",
         widget=forms.CheckboxInput,
     )
+
+
+class NotificationSettingsForm(forms.ModelForm):
+    class Meta:
+        from draft.models import NotificationSettings
+
+        model = NotificationSettings
+        fields = ["on_clock", "up_next"]

@@ -391,3 +391,46 @@ class QueueEntry(models.Model):
 
     def __str__(self):
         return f"{self.rank}. {self.movie}"
+
+
+class NotificationSettings(models.Model):
+    """A user's choice of draft mail; no row means both are on."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="draft_notifications"
+    )
+    on_clock = models.BooleanField("Email me when I am on the clock", default=True)
+    up_next = models.BooleanField("Email me when I am up next", default=True)
+
+    class Meta:
+        verbose_name_plural = "notification settings"
+
+    def __str__(self):
+        return f"Mail settings of {self.user}"
+
+    def wants(self, kind: str) -> bool:
+        return self.on_clock if kind == TurnNotice.Kind.ON_CLOCK else self.up_next
+
+
+class TurnNotice(models.Model):
+    """A mail sent for a turn: at most one per draft, slot and kind."""
+
+    class Kind(models.TextChoices):
+        ON_CLOCK = "on_clock", "On the clock"
+        UP_NEXT = "up_next", "Up next"
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="+")
+    slot = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["draft", "slot", "kind"], name="draft_turnnotice_once_per_turn"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} mail for slot {self.slot} of {self.draft}"

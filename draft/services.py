@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from draft import clock, rules
+from draft import clock, notifications, rules
 from draft.models import (
     Category,
     Draft,
@@ -25,6 +25,7 @@ from draft.models import (
     Membership,
     Movie,
     Pick,
+    QueueEntry,
     Seat,
     SkippedSlot,
 )
@@ -323,8 +324,10 @@ def remove_category(*, draft_id: int, actor, category_id: int) -> None:
     doomed = next((c for c in categories if c.pk == category_id), None)
     if doomed is None:
         raise ValidationError("That category is not in this draft.")
+    # The rest first: delete() sets doomed.pk to None, so filtering afterwards would keep it.
+    rest = [c for c in categories if c.pk != category_id]
     doomed.delete()
-    _renumber(Category, [c for c in categories if c.pk != category_id])
+    _renumber(Category, rest)
     _record(draft, DraftEvent.Kind.SETUP, f"Category {doomed.name} removed", actor=actor)
 
 
@@ -383,8 +386,10 @@ def remove_seat(*, draft_id: int, actor, seat_id: int) -> None:
     doomed = next((s for s in seats if s.pk == seat_id), None)
     if doomed is None:
         raise ValidationError("That seat is not in this draft.")
+    # The rest first: delete() sets doomed.pk to None, so filtering afterwards would keep it.
+    rest = [s for s in seats if s.pk != seat_id]
     doomed.delete()
-    _renumber(Seat, [s for s in seats if s.pk != seat_id])
+    _renumber(Seat, rest)
     _record(
         draft,
         DraftEvent.Kind.ORDER,
@@ -427,8 +432,8 @@ def start_draft(*, draft_id: int, actor) -> Draft:
         raise ValidationError("A draft needs at least one category to start.")
     draft.status = Draft.Status.LIVE
     draft.started_at = timezone.now()
-    _restart_clock(draft, state)
     _record(draft, DraftEvent.Kind.START, f"{draft.name} started", actor=actor)
+    _settle(draft, state)
     return draft
 
 
@@ -559,6 +564,7 @@ def apply_due_clock(draft: Draft) -> bool:
         return True
     seat = state.seat_for_slot(slot)
     if draft.expiry_action == Draft.Expiry.AUTOPICK and _autopick(draft, state, seat, slot):
+        _settle(draft, state)
         return True
     _skip(draft, actor=None, reason="time ran out")
     return True
@@ -576,7 +582,38 @@ def clock_is_due(draft: Draft, now) -> bool:
 
 
 def _autopick(draft: Draft, state: DraftState, seat: Seat, slot: int) -> bool:
-    """Pick the seat's best queued film that is still free and fits; False if there is none."""
+    """Pick the seat's highest queued film that is still free and fits a category it may
+    fill; False (and nothing changes) when there is none."""
+    position = state.position(slot)
+    if draft.is_open_slots:
+        categories = state.categories_left(seat)
+    else:
+        categories = [state.category_for_round(position.round)]
+    entries = QueueEntry.objects.filter(seat=seat).select_related("movie").order_by("rank")
+    for entry in entries:
+        movie = entry.movie
+        if movie.pk in state.picked_movie_ids:
+            continue  # sniped
+        film = rules.Film(movie.title, movie.year, tuple(movie.genres), movie.runtime)
+        category = next((c for c in categories if rules.is_eligible(film, c.rule)), None)
+        if category is None:
+            continue
+        _create_pick(
+            draft,
+            state,
+            seat=seat,
+            slot=slot,
+            movie=movie,
+            category=category,
+            entered_by=None,
+            autopick=True,
+        )
+        summary = (
+            f"{position.label} {seat.membership.display_name} selects {movie} in "
+            f"{category.name} (autopick from the queue)"
+        )
+        _record(draft, DraftEvent.Kind.AUTOPICK, summary, slot=slot)
+        return True
     return False
 
 
@@ -711,21 +748,17 @@ def _make_pick(
             "A commissioner can approve it as a ruling."
         )
 
-    pick = Pick.objects.create(
-        draft=draft,
-        slot=slot,
-        round=position.round,
-        pick_in_round=position.pick_in_round,
+    pick = _create_pick(
+        draft,
+        state,
         seat=seat,
+        slot=slot,
         movie=movie,
         category=category,
         entered_by=user,
-        is_autopick=autopick,
-        is_ruling=bool(reasons),
+        autopick=autopick,
+        ruling=bool(reasons),
     )
-    state.picks[slot] = pick
-    state.__dict__.pop("on_clock", None)
-    state.__dict__.pop("picked_movie_ids", None)
 
     name = seat.membership.display_name
     summary = f"{position.label} {name} selects {movie} in {category.name}"
@@ -739,15 +772,62 @@ def _make_pick(
     return PickResult(pick=pick)
 
 
+def _create_pick(
+    draft: Draft,
+    state: DraftState,
+    *,
+    seat: Seat,
+    slot: int,
+    movie: Movie,
+    category: Category,
+    entered_by,
+    autopick: bool = False,
+    ruling: bool = False,
+) -> Pick:
+    position = state.position(slot)
+    pick = Pick.objects.create(
+        draft=draft,
+        slot=slot,
+        round=position.round,
+        pick_in_round=position.pick_in_round,
+        seat=seat,
+        movie=movie,
+        category=category,
+        entered_by=entered_by,
+        is_autopick=autopick,
+        is_ruling=ruling,
+    )
+    state.picks[slot] = pick
+    state.__dict__.pop("on_clock", None)
+    state.__dict__.pop("picked_movie_ids", None)
+    return pick
+
+
 def _after_board_change(draft: Draft, state: DraftState, *, kind, summary, actor, slot) -> None:
-    """Record the change, then either finish the draft or put the next slot on the clock."""
-    if draft.status == Draft.Status.LIVE and state.is_settled:
-        _record(draft, kind, summary, actor=actor, slot=slot)
+    """Record the change, then settle what follows from it."""
+    _record(draft, kind, summary, actor=actor, slot=slot)
+    _settle(draft, state)
+
+
+def _settle(draft: Draft, state: DraftState) -> None:
+    """After the board moved: members with autopick on pick from their queue the moment they
+    come on the clock; then the draft either completes or its next slot goes on the clock
+    (with a fresh deadline, and mail to the member now up, sent once the transaction commits)."""
+    if draft.status != Draft.Status.LIVE:
+        return
+    while state.on_clock is not None:
+        seat = state.seat_for_slot(state.on_clock)
+        if not (seat.autopick and _autopick(draft, state, seat, state.on_clock)):
+            break
+    if state.is_settled:
         _complete(draft, actor=None, summary="Every pick is in: draft complete")
         return
-    if draft.status == Draft.Status.LIVE and draft.clock_slot != state.on_clock:
+    if draft.clock_slot != state.on_clock:
         _restart_clock(draft, state)
-    _record(draft, kind, summary, actor=actor, slot=slot)
+        draft.save()
+        if state.on_clock is not None:
+            slot = state.on_clock
+            transaction.on_commit(lambda: notifications.announce_turn(draft.pk, slot))
 
 
 @transaction.atomic
@@ -868,3 +948,94 @@ def tick_clock(*, draft_id: int) -> bool:
     """Apply an expired clock on one draft (a board view, or the draft_clock worker)."""
     draft = _lock_draft(draft_id)
     return apply_due_clock(draft)
+
+
+# --- Queues -----------------------------------------------------------------------------
+
+
+def _lock_own_seat(draft_id: int, user) -> Seat:
+    """The user's seat in the draft, locked: one member's queue edits (two tabs, a double
+    click) run one after the other, so ranks stay 1..n without gaps or clashes."""
+    seat = (
+        Seat.objects.select_for_update()
+        .select_related("membership", "draft")
+        .filter(draft_id=draft_id, membership__user=user)
+        .first()
+    )
+    if seat is None:
+        raise ValidationError("You do not have a seat in this draft, so you have no queue.")
+    return seat
+
+
+@transaction.atomic
+def queue_add(*, draft_id: int, user, movie_id: int | None) -> QueueEntry:
+    seat = _lock_own_seat(draft_id, user)
+    movie = Movie.objects.filter(pk=movie_id).first() if movie_id else None
+    if movie is None:
+        raise ValidationError("Choose a film from the catalog.")
+    taken = (
+        Pick.objects.filter(draft_id=draft_id, movie=movie)
+        .select_related("seat__membership")
+        .first()
+    )
+    if taken is not None:
+        raise ValidationError(
+            f"{movie} is already taken: {taken.seat.membership.display_name} picked it at {taken.label}."
+        )
+    if QueueEntry.objects.filter(seat=seat, movie=movie).exists():
+        raise ValidationError(f"{movie} is already in your queue.")
+    rank = QueueEntry.objects.filter(seat=seat).count() + 1
+    return QueueEntry.objects.create(seat=seat, movie=movie, rank=rank)
+
+
+@transaction.atomic
+def queue_remove(*, draft_id: int, user, entry_id: int | None) -> None:
+    seat = _lock_own_seat(draft_id, user)
+    entries = list(QueueEntry.objects.filter(seat=seat).order_by("rank"))
+    doomed = next((e for e in entries if e.pk == entry_id), None)
+    if doomed is None:
+        raise ValidationError("That film is not in your queue any more.")
+    rest = [e for e in entries if e.pk != entry_id]
+    doomed.delete()
+    _rerank(rest)
+
+
+@transaction.atomic
+def queue_move(*, draft_id: int, user, entry_id: int | None, offset: int) -> None:
+    seat = _lock_own_seat(draft_id, user)
+    entries = list(QueueEntry.objects.filter(seat=seat).order_by("rank"))
+    index = next((i for i, e in enumerate(entries) if e.pk == entry_id), None)
+    if index is None:
+        raise ValidationError("That film is not in your queue any more.")
+    target = min(max(index + offset, 0), len(entries) - 1)
+    entries.insert(target, entries.pop(index))
+    _rerank(entries)
+
+
+def _rerank(entries: list[QueueEntry]) -> None:
+    if not entries:
+        return
+    parked = max(e.rank for e in entries) + len(entries) + 1
+    for i, entry in enumerate(entries):
+        QueueEntry.objects.filter(pk=entry.pk).update(rank=parked + i)
+    for i, entry in enumerate(entries, start=1):
+        QueueEntry.objects.filter(pk=entry.pk).update(rank=i)
+        entry.rank = i
+
+
+@transaction.atomic
+def set_autopick(*, draft_id: int, user, enabled: bool) -> Seat:
+    """Turn autopick on or off for the user's own seat. Turned on while the member is on the
+    clock, it picks from the queue at once."""
+    draft = _lock_draft(draft_id)  # the board may change: the draft lock comes first
+    apply_due_clock(draft)
+    seat = _lock_own_seat(draft_id, user)
+    seat.autopick = enabled
+    seat.save(update_fields=["autopick"])
+    if enabled and draft.status == Draft.Status.LIVE:
+        state = load_state(draft)
+        slot = state.on_clock
+        mine = slot is not None and state.seat_for_slot(slot).pk == seat.pk
+        if mine and _autopick(draft, state, state.seat_for_slot(slot), slot):
+            _settle(draft, state)
+    return seat

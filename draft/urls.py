@@ -33,6 +33,14 @@ urlpatterns = [
     ),
     path("leagues/<slug:league>/<slug:draft>/export.csv", views.export_csv, name="export_csv"),
     path("leagues/<slug:league>/<slug:draft>/export.json", views.export_json, name="export_json"),
+    path("leagues/<slug:league>/<slug:draft>/log/", views.draft_log, name="log"),
+    path("leagues/<slug:league>/<slug:draft>/queue/", views.queue, name="queue"),
+    path(
+        "leagues/<slug:league>/<slug:draft>/queue/<slug:action>/",
+        views.queue_action,
+        name="queue_action",
+    ),
+    path("notifications/", views.notification_settings, name="notifications"),
     path("movies/new/", views.movie_new, name="movie_new"),
     path("movies/<int:movie_id>/", views.movie_detail, name="movie"),
 ]

@@ -295,11 +295,15 @@ def _board_context(request, draft, membership, *, board=None, panel_error="", qu
     results = []
     if panel.can_pick and query.strip():
         results = selectors.search_for_pick(query, draft=draft, category=panel.category)
+    queue_rows = []
+    if panel.seat is not None and draft.status != Draft.Status.COMPLETE:
+        queue_rows = selectors.queue_entries(panel.seat)
     return {
         "league": draft.league,
         "draft": draft,
         "board": board,
         "panel": panel,
+        "queue_rows": queue_rows,
         "membership": membership,
         "is_commissioner": bool(membership and membership.is_commissioner),
         "query": query,
@@ -796,3 +800,110 @@ def movie_new(request):
             "next": request.GET.get("next") or request.POST.get("next", ""),
         },
     )
+
+
+# --- Draft log, queue, mail settings -----------------------------------------------------
+
+
+@require_GET
+def draft_log(request, league, draft):
+    """Every change to the draft; readers and members see the public part."""
+    draft_obj, membership = get_draft_for_viewer(request, league, draft)
+    is_commissioner = bool(membership and membership.is_commissioner)
+    events = selectors.draft_events(draft_obj, public_only=not is_commissioner)
+    return render(
+        request,
+        "draft/log.html",
+        {
+            "league": draft_obj.league,
+            "draft": draft_obj,
+            "events": events,
+            "is_commissioner": is_commissioner,
+        },
+    )
+
+
+@login_required
+@require_GET
+def queue(request, league, draft):
+    draft_obj, membership = get_draft_for_viewer(request, league, draft)
+    seat = Seat.objects.filter(draft=draft_obj, membership__user=request.user).first()
+    if membership is None or seat is None:
+        raise PermissionDenied("Only members with a seat in this draft have a queue.")
+    query = request.GET.get("q", "")[:100]
+    results = selectors.search_for_pick(query, draft=draft_obj, category=None) if query else []
+    entries = selectors.queue_entries(seat)
+    queued = {entry.movie.pk for entry in entries}
+    return render(
+        request,
+        "draft/queue.html",
+        {
+            "league": draft_obj.league,
+            "draft": draft_obj,
+            "seat": seat,
+            "entries": entries,
+            "queued": queued,
+            "query": query,
+            "results": results,
+        },
+    )
+
+
+@login_required
+@require_POST
+def queue_action(request, league, draft, action):
+    draft_obj, membership = get_draft_for_viewer(request, league, draft)
+    if membership is None:
+        raise PermissionDenied("Only members of this league have a queue.")
+    entry_id = _int_or_none(request.POST.get("entry"))
+    try:
+        if action == "add":
+            entry = services.queue_add(
+                draft_id=draft_obj.pk,
+                user=request.user,
+                movie_id=_int_or_none(request.POST.get("movie")),
+            )
+            messages.success(request, f"{entry.movie} is number {entry.rank} in your queue.")
+        elif action == "remove":
+            services.queue_remove(draft_id=draft_obj.pk, user=request.user, entry_id=entry_id)
+            messages.success(request, "Removed from your queue.")
+        elif action in ("up", "down"):
+            services.queue_move(
+                draft_id=draft_obj.pk,
+                user=request.user,
+                entry_id=entry_id,
+                offset=-1 if action == "up" else 1,
+            )
+        elif action == "autopick":
+            enabled = request.POST.get("enabled") == "1"
+            services.set_autopick(draft_id=draft_obj.pk, user=request.user, enabled=enabled)
+            messages.success(
+                request,
+                "Autopick is on: your top available queued film is picked the moment you are "
+                "on the clock."
+                if enabled
+                else "Autopick is off.",
+            )
+        else:
+            raise Http404("No such queue action.")
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    back = request.POST.get("next", "")
+    if back.startswith("/") and not back.startswith("//"):
+        return redirect(back)
+    return redirect("draft:queue", draft_obj.league.slug, draft_obj.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_settings(request):
+    from draft.forms import NotificationSettingsForm
+    from draft.models import NotificationSettings
+
+    current, _ = NotificationSettings.objects.get_or_create(user=request.user)
+    form = NotificationSettingsForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Mail settings saved.")
+        return redirect("draft:notifications")
+    return render(request, "draft/notifications.html", {"form": form})
