@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import BooleanField, Case, Exists, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import Length
 
 from draft import rules
@@ -419,9 +419,20 @@ def search_for_pick(
     return results
 
 
-def board_version(league_slug: str, draft_slug: str, user_id) -> tuple[int, bool, bool] | None:
-    """The board poll's one query: (version, league is public, user is a member) of a draft,
-    or None if there is no such draft."""
+@dataclass(frozen=True)
+class BoardPoll:
+    """What the board poll reads in its one query."""
+
+    version: int
+    is_public: bool
+    is_member: bool
+    clock_due: bool
+
+
+def board_version(league_slug: str, draft_slug: str, user_id, now) -> BoardPoll | None:
+    """The board poll's one query (by the unique league slug and (league, slug) indexes): the
+    draft's version, whether the viewer may see it, and whether its clock has run out (a poll
+    is one of the places an expiry is noticed). None if there is no such draft."""
     drafts = Draft.objects.filter(league__slug=league_slug, slug=draft_slug)
     if user_id is not None:
         drafts = drafts.annotate(
@@ -431,8 +442,19 @@ def board_version(league_slug: str, draft_slug: str, user_id) -> tuple[int, bool
         )
     else:
         drafts = drafts.annotate(is_member=Value(False))
-    row = drafts.values_list("version", "league__is_public", "is_member").first()
-    return row
+    drafts = drafts.annotate(
+        clock_due=Case(
+            When(
+                Q(status=Draft.Status.LIVE, clock_deadline__lte=now)
+                & ~Q(expiry_action=Draft.Expiry.NOTHING),
+                then=Value(True),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+    row = drafts.values_list("version", "league__is_public", "is_member", "clock_due").first()
+    return BoardPoll(*row) if row else None
 
 
 def league_page(league: League):

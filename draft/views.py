@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import retarget
 
 from draft import clock, selectors, services
 from draft.forms import (
@@ -266,13 +267,12 @@ def board(request, league, draft):
 def _board_poll(request, league_slug, draft_slug):
     """204 when the board has not changed since the version the client shows, else the board
     partial (and the viewer's pick panel, out of band, if their turn changed)."""
-    row = selectors.board_version(league_slug, draft_slug, _poll_user_id(request))
-    if row is None:
+    from django.utils import timezone
+
+    poll = selectors.board_version(league_slug, draft_slug, _poll_user_id(request), timezone.now())
+    if poll is None or not (poll.is_public or poll.is_member):
         raise Http404("No such draft.")
-    version, is_public, is_member = row
-    if not is_public and not is_member:
-        raise Http404("No such draft.")
-    if request.GET.get("v") == str(version):
+    if request.GET.get("v") == str(poll.version) and not poll.clock_due:
         return HttpResponse(status=204)
     draft_obj, membership = get_draft_for_viewer(request, league_slug, draft_slug)
     _touch_clock(draft_obj)
@@ -380,7 +380,8 @@ def board_pick(request, league, draft):
                 query=request.POST.get("q", ""),
             )
             context["panel_oob"] = False
-            return render(request, "draft/board.html#pick-panel", context)
+            # The form targets the board (for a pick); the error belongs in the panel instead.
+            return retarget(render(request, "draft/board.html#pick-panel", context), "#pick-panel")
         context = _board_context(
             request,
             draft_obj,
