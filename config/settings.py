@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -208,3 +209,12 @@ FORM_RENDERER = "config.forms.FormRenderer"
 
 # Absolute links in mail (the board link in "you're on the clock").
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+# Reader comments: at most this many comments from one address in this many seconds.
+COMMENT_RATE_LIMIT = (
+    int(os.environ.get("COMMENT_RATE_COUNT", "5")),
+    int(os.environ.get("COMMENT_RATE_SECONDS", "600")),
+)
+
+# Posters may come from other sites (a film's poster URL); everything else is same-origin only.
+CSP_IMG_SOURCES = os.environ.get("CSP_IMG_SOURCES", "https:")

@@ -174,3 +174,9 @@ def test_every_post_needs_a_csrf_token(member):
     strict = Client(enforce_csrf_checks=True)
     response = strict.post(reverse("signup"), {"username": "x"})
     assert response.status_code == 403
+
+
+def test_pages_carry_a_strict_content_security_policy(client):
+    policy = client.get("/healthz")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy
+    assert "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
