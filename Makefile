@@ -31,6 +31,10 @@ test: $(VENV)/.installed-dev
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest
 
+# Times the board's requests on a big draft (see bench/board.py for PostgreSQL).
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/board.py
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -189,6 +189,12 @@ class Draft(models.Model):
         return self.status == self.Status.LIVE
 
     @property
+    def grid_cache_key(self) -> str:
+        """Names one rendering of the board grid. The version changes with every change to the
+        board, and creation time tells apart drafts that reuse an id (a recreated database)."""
+        return f"{self.pk}:{self.version}:{self.created_at.timestamp()}"
+
+    @property
     def is_open_slots(self) -> bool:
         return self.category_mode == self.CategoryMode.OPEN_SLOTS
 
