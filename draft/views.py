@@ -387,7 +387,8 @@ def board_pick(request, league, draft):
             draft_obj,
             membership,
             panel_error=error_text(error),
-            query=request.POST.get("q", ""),
+            # Without JavaScript the search rides in the form's action (…/pick/?q=…).
+            query=request.POST.get("q") or request.GET.get("q", ""),
         )
         return render(request, "draft/board.html", context)
     pick = result.pick
@@ -431,8 +432,16 @@ def export_csv(request, league, draft):
     writer = csv.DictWriter(response, fieldnames=EXPORT_FIELDS)
     writer.writeheader()
     for row in _export_rows(draft_obj):
-        writer.writerow(row)
+        writer.writerow({key: _spreadsheet_safe(value) for key, value in row.items()})
     return response
+
+
+def _spreadsheet_safe(value):
+    """A cell a spreadsheet would read as a formula (a title such as "=HYPERLINK(…)") is
+    written with a leading apostrophe, so opening the export never runs it."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 @require_GET
@@ -901,7 +910,8 @@ def notification_settings(request):
     from draft.forms import NotificationSettingsForm
     from draft.models import NotificationSettings
 
-    current, _ = NotificationSettings.objects.get_or_create(user=request.user)
+    current = NotificationSettings.objects.filter(user=request.user).first()
+    current = current or NotificationSettings(user=request.user)
     form = NotificationSettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
         form.save()

@@ -1,0 +1,309 @@
+"""Leagues: creating one, who sees which league, joining by invite link, commissioners, board
+names, settings, new drafts, and what the league page costs in queries."""
+
+import re
+from html import unescape
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from draft.models import Draft, League, Membership
+from tests.draft.factories import four_by_three, make_league
+from tests.web.conftest import HTMX, board_url, element, html_of, manage_url, sized_draft, text
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def hush(commissioner, member, other_member):
+    """A private league: Carla (commissioner), Strange Dylan and Maya Reel."""
+    return make_league(commissioner, [member, other_member], name="Hush", is_public=False)
+
+
+def join_url(league, token=None) -> str:
+    return reverse("draft:join", args=[league.slug, token or league.invite_token])
+
+
+def league_url(league) -> str:
+    return reverse("draft:league", args=[league.slug])
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def is_member(league, user) -> bool:
+    return Membership.objects.filter(league=league, user=user).exists()
+
+
+# --- Creating and listing --------------------------------------------------------------------
+
+
+def test_the_creator_of_a_league_is_its_commissioner(outsider, outsider_client):
+    response = outsider_client.post(
+        reverse("draft:league_new"),
+        {"name": "Night Owls", "description": "Horror, only horror.", "is_public": "on"},
+        follow=True,
+    )
+
+    assert response.redirect_chain == [("/leagues/night-owls/", 302)]
+    assert messages_of(response) == ["Night Owls is ready. Invite your league with the link below."]
+    page = text(response)
+    assert "Night Owls" in page and "Horror, only horror." in page
+    assert "Olaf Outside Commissioner (you)" in page
+    league = League.objects.get(slug="night-owls")
+    assert league.is_public
+    assert Membership.objects.get(league=league).user == outsider
+    assert Membership.objects.get(league=league).is_commissioner
+    assert join_url(league) in html_of(response)  # the invite link, to share
+
+
+def test_a_league_needs_a_name(outsider_client):
+    response = outsider_client.post(reverse("draft:league_new"), {"name": ""})
+    assert response.status_code == 200
+    assert "This field is required." in text(response)
+    assert not League.objects.exists()
+
+
+def league_names(response, section_id: str) -> list[str]:
+    section = element(response, section_id)
+    return [unescape(name) for name in re.findall(r"<h3><a [^>]*>([^<]+)</a></h3>", section)]
+
+
+def test_private_leagues_are_listed_to_their_members_only(
+    hush, commissioner, client, outsider_client, member_client
+):
+    make_league(commissioner, name="Open House")
+
+    reader = client.get(reverse("draft:leagues"))
+    assert "Open House" in text(reader)
+    assert "Hush" not in text(reader)
+
+    outsider = outsider_client.get(reverse("draft:leagues"))
+    assert "Open House" in text(outsider)
+    assert "Hush" not in text(outsider)
+
+    member = member_client.get(reverse("draft:leagues"))
+    mine = text(member).split("Your leagues", 1)[1].split("Other public leagues", 1)[0]
+    assert "Hush" in mine and "Private" in mine
+    assert "Open House" not in mine
+    assert "Open House" in text(member).split("Other public leagues", 1)[1]
+
+
+# --- Joining by invite link ------------------------------------------------------------------
+
+
+def test_a_reader_signs_up_from_the_invite_link_and_comes_back_to_join(
+    hush, client, django_user_model
+):
+    invite = client.get(join_url(hush))
+    assert invite.status_code == 200
+    assert "Join Hush" in text(invite)
+    signup = re.search(r'href="([^"]+)">Sign up and join', html_of(invite))[1]
+    signup = unescape(signup)
+    assert signup.startswith(reverse("signup") + "?next=")
+
+    response = client.post(
+        signup,
+        {
+            "username": "newbie",
+            "email": "newbie@example.com",
+            "password1": "a-fine-long-passphrase",
+            "password2": "a-fine-long-passphrase",
+            "next": join_url(hush),  # the hidden field the sign-up form carries
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == join_url(hush)
+
+    page = client.get(join_url(hush))
+    assert "Join the league" in text(page)
+    joined = client.post(join_url(hush), {"token": hush.invite_token}, follow=True)
+
+    assert joined.redirect_chain == [(league_url(hush), 302)]
+    assert messages_of(joined) == ["Welcome to Hush!"]
+    newbie = django_user_model.objects.get(username="newbie")
+    assert is_member(hush, newbie)
+    assert "newbie (you)" in text(joined)
+
+
+def test_a_signed_in_visitor_joins_with_one_click(hush, outsider, outsider_client):
+    page = outsider_client.get(join_url(hush))
+    assert "Join the league" in text(page)
+    assert not is_member(hush, outsider)  # opening the link is not joining
+
+    response = outsider_client.post(join_url(hush), {"token": hush.invite_token}, follow=True)
+
+    assert response.redirect_chain == [(league_url(hush), 302)]
+    assert messages_of(response) == ["Welcome to Hush!"]
+    membership = Membership.objects.get(league=hush, user=outsider)
+    assert (membership.display_name, membership.is_commissioner) == ("Olaf Outside", False)
+
+
+def test_a_member_who_opens_the_invite_link_again_is_told_so(hush, member_client):
+    response = member_client.get(join_url(hush), follow=True)
+    assert response.redirect_chain == [(league_url(hush), 302)]
+    assert messages_of(response) == ["You are already a member of Hush."]
+    assert Membership.objects.filter(league=hush).count() == 3
+
+
+def test_a_rotated_invite_link_stops_working(hush, outsider, outsider_client, commissioner_client):
+    old = join_url(hush)
+    response = commissioner_client.post(
+        reverse("draft:rotate_invite", args=[hush.slug]), follow=True
+    )
+    assert messages_of(response) == ["New invite link made. The old link no longer works."]
+    hush.refresh_from_db()
+    assert join_url(hush) != old
+    assert join_url(hush) in html_of(response)
+
+    for attempt in (outsider_client.get(old), outsider_client.post(old, {"token": "whatever"})):
+        assert attempt.status_code == 404
+        assert "This invite link does not work" in text(attempt)
+    assert not is_member(hush, outsider)
+    assert outsider_client.get(join_url(hush)).status_code == 200
+
+
+# --- Commissioners and names -----------------------------------------------------------------
+
+
+def test_make_and_remove_a_commissioner(hush, member, commissioner_client):
+    dylan = Membership.objects.get(league=hush, user=member)
+    role_url = reverse("draft:member_role", args=[hush.slug, dylan.pk])
+
+    response = commissioner_client.post(role_url, {"commissioner": "1"}, follow=True)
+    assert messages_of(response) == ["Strange Dylan is now a commissioner."]
+    assert "Strange Dylan Commissioner" in text(response)
+    dylan.refresh_from_db()
+    assert dylan.is_commissioner
+
+    response = commissioner_client.post(role_url, {"commissioner": "0"}, follow=True)
+    assert messages_of(response) == ["Strange Dylan is no longer a commissioner."]
+    dylan.refresh_from_db()
+    assert not dylan.is_commissioner
+
+
+def test_the_last_commissioner_cannot_step_down(hush, commissioner, commissioner_client):
+    carla = Membership.objects.get(league=hush, user=commissioner)
+    response = commissioner_client.post(
+        reverse("draft:member_role", args=[hush.slug, carla.pk]), {"commissioner": "0"}, follow=True
+    )
+    assert messages_of(response) == ["A league needs at least one commissioner."]
+    carla.refresh_from_db()
+    assert carla.is_commissioner
+
+
+def test_a_new_board_name_shows_on_the_board_at_the_next_poll(
+    commissioner, member, other_member, member_client, client
+):
+    setup = four_by_three(commissioner, [member, other_member], movies=0)
+    old_version = setup.draft.version
+    dylan = Membership.objects.get(league=setup.league, user=member)
+
+    response = member_client.post(
+        reverse("draft:member_rename", args=[setup.league.slug, dylan.pk]),
+        {"display_name": "  Dylan the Strange "},
+        follow=True,
+    )
+
+    assert messages_of(response) == ["Board name changed to Dylan the Strange."]
+    poll = client.get(board_url(setup), {"v": old_version}, **HTMX)
+    assert poll.status_code == 200
+    board = text(element(poll, "board"))
+    assert "Dylan the Strange" in board
+    assert "Strange Dylan" not in board
+
+
+def test_a_member_cannot_rename_someone_else(hush, member, other_member_client):
+    dylan = Membership.objects.get(league=hush, user=member)
+    response = other_member_client.post(
+        reverse("draft:member_rename", args=[hush.slug, dylan.pk]),
+        {"display_name": "Dull Dylan"},
+        follow=True,
+    )
+    assert messages_of(response) == ["Only a commissioner of this league can do that."]
+    dylan.refresh_from_db()
+    assert dylan.display_name == "Strange Dylan"
+
+
+def test_an_empty_board_name_is_refused(hush, member, member_client):
+    dylan = Membership.objects.get(league=hush, user=member)
+    response = member_client.post(
+        reverse("draft:member_rename", args=[hush.slug, dylan.pk]),
+        {"display_name": "   "},
+        follow=True,
+    )
+    assert messages_of(response) == ["The name on the board cannot be empty."]
+    dylan.refresh_from_db()
+    assert dylan.display_name == "Strange Dylan"
+
+
+# --- Settings and new drafts -----------------------------------------------------------------
+
+
+def test_a_league_made_private_disappears_for_readers(commissioner, commissioner_client, client):
+    league = make_league(commissioner, name="Open House")
+    assert client.get(league_url(league)).status_code == 200
+
+    response = commissioner_client.post(
+        reverse("draft:league_settings", args=[league.slug]),
+        {"name": "Closed House", "description": "", "time_zone": "Europe/Paris"},
+        follow=True,
+    )
+
+    assert messages_of(response) == ["League settings saved."]
+    assert "Closed House Private" in text(response)
+    assert client.get(league_url(league)).status_code == 404
+
+
+def test_a_new_draft_seats_every_member_and_opens_the_console(hush, commissioner_client):
+    response = commissioner_client.post(
+        reverse("draft:draft_new", args=[hush.slug]),
+        {
+            "name": "2021 Movie Draft",
+            "order": "snake",
+            "category_mode": "per_round",
+            "categories": "Romance/Holiday/Animation\n\nWildcard\n",
+        },
+        follow=True,
+    )
+
+    draft = Draft.objects.get(league=hush)
+    assert response.redirect_chain == [(manage_url_for(draft), 302)]
+    assert messages_of(response)[0].startswith("2021 Movie Draft created with every league member")
+    page = text(response)
+    assert "Round 1: Romance/Holiday/Animation" in page and "Round 2: Wildcard" in page
+    assert draft.seats.count() == 3
+    assert draft.status == Draft.Status.SETUP
+
+
+def manage_url_for(draft) -> str:
+    return reverse("draft:manage", args=[draft.league.slug, draft.slug])
+
+
+# --- Query count -----------------------------------------------------------------------------
+
+# league · [session · user · membership] · its drafts · its members with their users
+LEAGUE_PAGE_QUERIES = {"anonymous": 3, "member": 6}
+
+
+@pytest.mark.parametrize("size", ["4x3", "16x20"])
+@pytest.mark.parametrize("persona", ["anonymous", "member"])
+def test_the_league_page_costs_the_same_queries_whatever_the_size(
+    persona, size, commissioner, member, other_member, django_assert_num_queries
+):
+    setup, drafter = sized_draft(size, commissioner, member, other_member)
+    Draft.objects.create(league=setup.league, name="Last Year", slug="last-year")
+    client = Client()
+    if persona == "member":
+        client.force_login(drafter)
+
+    with django_assert_num_queries(LEAGUE_PAGE_QUERIES[persona]):
+        response = client.get(league_url(setup.league))
+
+    assert response.status_code == 200
+    page = text(response)
+    assert f"Members ({len(setup.seats)})" in page
+    assert "Last Year" in page and setup.draft.name in page
+    assert manage_url(setup) not in html_of(response)  # the console link is for commissioners
