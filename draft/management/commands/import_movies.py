@@ -1,0 +1,130 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from draft import importers
+from draft.importers import ImportResult
+
+
+class Command(BaseCommand):
+    help = (
+        "Import films from IMDb's public datasets (title.basics, optionally title.crew and "
+        "name.basics for directors; gzipped or plain) and/or match a Letterboxd CSV export "
+        "against the catalog. Safe to run again: it only changes what changed."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--imdb-basics", type=Path, metavar="PATH", help="title.basics.tsv.gz")
+        parser.add_argument("--imdb-crew", type=Path, metavar="PATH", help="title.crew.tsv.gz")
+        parser.add_argument("--imdb-names", type=Path, metavar="PATH", help="name.basics.tsv.gz")
+        parser.add_argument(
+            "--letterboxd", type=Path, metavar="PATH", help="watched.csv, ratings.csv…"
+        )
+        parser.add_argument(
+            "--create-missing",
+            action="store_true",
+            help="Add the Letterboxd films that are not in the catalog (title and year only).",
+        )
+        parser.add_argument(
+            "--batch-size", type=int, default=importers.DEFAULT_BATCH_SIZE, metavar="N"
+        )
+        parser.add_argument(
+            "--min-year", type=int, metavar="Y", help="Skip IMDb films released before Y."
+        )
+
+    def handle(self, *args, **options):
+        basics, crew, names = options["imdb_basics"], options["imdb_crew"], options["imdb_names"]
+        letterboxd = options["letterboxd"]
+        if not basics and not letterboxd:
+            raise CommandError("Nothing to import: give --imdb-basics and/or --letterboxd.")
+        if (crew or names) and not (basics and crew and names):
+            raise CommandError("Directors need --imdb-basics, --imdb-crew and --imdb-names.")
+        if options["create_missing"] and not letterboxd:
+            raise CommandError("--create-missing goes with --letterboxd.")
+        if options["batch_size"] < 1:
+            raise CommandError("--batch-size must be at least 1.")
+
+        try:
+            if basics:
+                result = importers.import_imdb(
+                    basics=basics,
+                    crew=crew,
+                    names=names,
+                    batch_size=options["batch_size"],
+                    min_year=options["min_year"],
+                )
+                self._report_imdb(basics, result, min_year=options["min_year"])
+            if letterboxd:
+                result = importers.import_letterboxd(
+                    path=letterboxd,
+                    create_missing=options["create_missing"],
+                    batch_size=options["batch_size"],
+                )
+                self._report_letterboxd(letterboxd, result, options["create_missing"])
+        except (OSError, importers.ImportFileError) as error:
+            raise CommandError(str(error)) from error
+
+    def _report_imdb(self, path: Path, result: ImportResult, *, min_year: int | None) -> None:
+        say = self.stdout.write
+        say(self.style.SUCCESS(f"IMDb {path.name}: read {rows(result.read)}."))
+        say(
+            f"  Films: {result.created:,} created, {result.updated:,} updated, "
+            f"{result.attached:,} catalog films given their IMDb id, "
+            f"{result.unchanged:,} unchanged."
+        )
+        skipped = (
+            f"  Skipped: {result.skipped_not_movie:,} not feature films, "
+            f"{result.skipped_adult:,} adult, {result.skipped_no_year:,} without a year"
+        )
+        if min_year:
+            skipped += f", {result.skipped_before_min_year:,} released before {min_year}"
+        say(skipped + ".")
+        if result.runtimes_dropped:
+            say(f"  {result.runtimes_dropped:,} runtimes too long to store were left out.")
+        if result.crew_read or result.names_read:
+            say(
+                f"  Directors: read {rows(result.crew_read)} of crew and "
+                f"{rows(result.names_read)} of names; directors changed on "
+                f"{films(result.directors_updated)}; "
+                f"{result.directors_unresolved:,} director ids had no name."
+            )
+        self._report_problems(result)
+
+    def _report_letterboxd(self, path: Path, result: ImportResult, create_missing: bool) -> None:
+        say = self.stdout.write
+        say(self.style.SUCCESS(f"Letterboxd {path.name}: read {rows(result.read)}."))
+        say(f"  {result.matched:,} matched a film in the catalog, {result.unmatched:,} did not.")
+        if create_missing:
+            say(f"  Created {films(result.created)} (title and year only).")
+        if result.unmatched_films:
+            listed = "; ".join(result.unmatched_films)
+            say(f"  Not in the catalog{' before' if create_missing else ''}: {listed}.")
+        self._report_problems(result)
+
+    def _report_problems(self, result: ImportResult) -> None:
+        if result.duplicates:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"  Duplicates skipped: {result.duplicates:,} "
+                    "(another film has the same title and year)."
+                )
+            )
+            for note in result.duplicate_rows:
+                self.stdout.write(f"    {note}")
+        if result.malformed:
+            self.stdout.write(
+                self.style.WARNING(f"  Malformed rows skipped: {result.malformed:,}.")
+            )
+            for note in result.malformed_rows:
+                self.stdout.write(f"    {note}")
+        shown = len(result.duplicate_rows) + len(result.malformed_rows)
+        if result.duplicates + result.malformed > shown:
+            self.stdout.write(f"    (the first {importers.MAX_SAMPLES} of each are listed)")
+
+
+def rows(count: int) -> str:
+    return f"{count:,} row" if count == 1 else f"{count:,} rows"
+
+
+def films(count: int) -> str:
+    return f"{count:,} film" if count == 1 else f"{count:,} films"
