@@ -215,6 +215,9 @@ COMMENT_RATE_LIMIT = (
     int(os.environ.get("COMMENT_RATE_COUNT", "5")),
     int(os.environ.get("COMMENT_RATE_SECONDS", "600")),
 )
+# Behind a proxy: the request header that carries the client's address (e.g.
+# HTTP_X_FORWARDED_FOR, whose last entry the proxy appended). Empty: REMOTE_ADDR.
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
 
 # Posters may come from other sites (a film's poster URL); everything else is same-origin only.
 CSP_IMG_SOURCES = os.environ.get("CSP_IMG_SOURCES", "https:")

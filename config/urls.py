@@ -6,8 +6,9 @@ from config import views
 from reviews import views as reviews_views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", reviews_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("accounts/profile/", reviews_views.profile_edit, name="profile_edit"),
     path("accounts/", include("accounts.urls")),
     # The pick page belongs to reviews (writeup, comments, votes), which builds on the draft.
     path(
@@ -15,6 +16,9 @@ urlpatterns = [
         reviews_views.pick_page,
         name="pick",
     ),
+    # Reader pages (recap, category, votes, writeups, comments, bloggers, search, feeds) use
+    # words no draft URL uses; they come first so none of them can be read as a draft slug.
+    path("", include("reviews.urls")),
     path("", include("draft.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,43 +1,614 @@
-from django.http import Http404
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+"""Reader pages: the pick page with its writeup, comments and vote; the recap, category,
+blogger, search and home pages; and the writes behind them (writeups, comments, votes,
+moderation, reader settings, profiles). Every page works without JavaScript."""
 
-from draft.models import Draft, Pick
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from draft.models import Membership
 from draft.selectors import membership_for
+from reviews import markdown, selectors, services
+from reviews.forms import CommentForm, ProfileForm, ReaderSettingsForm, WriteupForm
+from reviews.models import BloggerProfile, Comment, Writeup
+
+VOTER_COOKIE = "md_voter"
+HELD_COOKIE = "md_held"
+COOKIE_AGE = 365 * 24 * 3600
+
+# --- Scoped loading: outsiders of a private league get 404, the wrong role 403 ----------
+
+
+def get_draft_for_reader(request, league_slug: str, draft_slug: str):
+    """The draft (with its league and reader settings) and the viewer's membership, if any."""
+    draft = selectors.load_draft(league_slug, draft_slug)
+    if draft is None:
+        raise Http404("No such draft.")
+    membership = membership_for(draft.league, request.user)
+    if not draft.league.is_public and membership is None:
+        raise Http404("No such draft.")
+    return draft, membership
+
+
+def _is_commissioner(membership: Membership | None) -> bool:
+    return bool(membership and membership.is_commissioner)
+
+
+def _load_pick_page(request, league, draft, round_number, pick_in_round, membership_draft=None):
+    draft_obj, membership = membership_draft or get_draft_for_reader(request, league, draft)
+    page = selectors.pick_page(
+        draft_obj,
+        round_number,
+        pick_in_round,
+        user=request.user,
+        voter=_voter(request),
+        held_ids=_held_ids(request),
+        can_moderate_league=_is_commissioner(membership),
+    )
+    if page is None:
+        raise Http404("No such pick.")
+    return draft_obj, membership, page
+
+
+def _voter(request) -> str | None:
+    token = request.get_signed_cookie(VOTER_COOKIE, default=None, salt="reviews.voter")
+    return services.voter_key(request.user, token)
+
+
+def _held_ids(request) -> set[int]:
+    raw = request.get_signed_cookie(HELD_COOKIE, default="", salt="reviews.held")
+    return {int(x) for x in raw.split(",") if x.isdigit()}
+
+
+def client_ip(request) -> str:
+    """The commenter's address, for the rate limit. Behind a proxy, CLIENT_IP_HEADER names the
+    header the proxy sets (e.g. HTTP_X_FORWARDED_FOR: its last entry is the one the proxy saw);
+    without it every comment would seem to come from the proxy."""
+    header = getattr(settings, "CLIENT_IP_HEADER", "")
+    if header and request.META.get(header):
+        return request.META[header].split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def _meta(request, title: str, description: str, path: str, *, kind="website", image=""):
+    """What <title>, the description, Open Graph and the canonical link say about a page."""
+    return {
+        "title": title,
+        "description": description,
+        "canonical": request.build_absolute_uri(path),
+        "type": kind,
+        "image": image,
+    }
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+# --- Home -------------------------------------------------------------------------------
+
+
+@require_GET
+def home(request):
+    """Live drafts and the latest writeups from leagues the visitor may read (2 queries)."""
+    return render(
+        request,
+        "home.html",
+        {
+            "live_drafts": selectors.live_drafts(request.user),
+            "latest": selectors.latest_writeups(request.user),
+            "meta": _meta(
+                request,
+                "Moviedraft — your league's movie draft, live",
+                "Bloggers draft films into categories on a live board; every pick becomes a "
+                "writeup that readers comment on and vote for.",
+                reverse("home"),
+            ),
+        },
+    )
+
+
+# --- The pick page ----------------------------------------------------------------------
+
+
+def _pick_context(request, draft, membership, page, *, comment_form=None, comment_error=""):
+    pick = page.pick
+    writeup = page.writeup
+    can_edit = services.can_edit_writeup(pick, request.user, membership)
+    can_moderate = services.can_moderate(writeup, request.user, membership)
+    published = page.published
+    description = f"{pick.seat.membership.display_name} selects {pick.movie.title} ({pick.movie.year}) in {pick.category.name}."
+    if published and writeup.public_text:
+        description = markdown.excerpt(writeup.public_text, 200)
+    signed_in = request.user.is_authenticated
+    reply_id = request.GET.get("reply", "")
+    if comment_form is not None and comment_form.is_bound:
+        reply_id = str(comment_form.data.get("parent", ""))
+    reply_to = next(
+        (t.comment for t in page.threads if str(t.comment.pk) == reply_id and reply_id),
+        None,
+    )
+    if comment_form is None and published and not page.comments_closed:
+        comment_form = CommentForm(
+            signed_in=signed_in,
+            auto_id="comment-%s",
+            initial={"parent": reply_to.pk if reply_to else None},
+        )
+    return {
+        "league": draft.league,
+        "draft": draft,
+        "membership": membership,
+        "page": page,
+        "pick": pick,
+        "writeup": writeup,
+        "profile": page.profile,
+        "can_edit": can_edit,
+        "can_moderate": can_moderate,
+        "is_commissioner": _is_commissioner(membership),
+        "comment_form": comment_form,
+        "comment_error": comment_error,
+        "reply_to": reply_to,
+        "reader_settings": services.draft_settings(draft),
+        "vote": page.vote,
+        "meta": _meta(
+            request,
+            f"{pick.movie.title} — {draft.name}, Round {pick.round}, Pick {pick.pick_in_round}",
+            description,
+            pick.get_absolute_url(),
+            kind="article" if published else "website",
+            image=pick.movie.poster_url,
+        ),
+    }
 
 
 @require_GET
 def pick_page(request, league, draft, round, pick):
-    draft_obj = get_object_or_404(
-        Draft.objects.select_related("league"), league__slug=league, slug=draft
+    draft_obj, membership, page = _load_pick_page(request, league, draft, round, pick)
+    return render(request, "reviews/pick.html", _pick_context(request, draft_obj, membership, page))
+
+
+def _pick_redirect(pick, anchor=""):
+    return redirect(pick.get_absolute_url() + (f"#{anchor}" if anchor else ""))
+
+
+@require_POST
+def comment_post(request, league, draft, round, pick):
+    draft_obj, membership, page = _load_pick_page(request, league, draft, round, pick)
+    writeup = page.writeup
+    if not page.published:
+        raise Http404("This pick has no published writeup to comment on.")
+    signed_in = request.user.is_authenticated
+    form = CommentForm(request.POST, signed_in=signed_in, auto_id="comment-%s")
+    if form.is_spam:
+        # Say nothing a bot could learn from: it looks like any other post.
+        return _pick_redirect(page.pick, "comments")
+    status = 400
+    error = ""
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            comment = services.post_comment(
+                writeup=writeup,
+                user=request.user,
+                data=services.CommentInput(
+                    body=d["body"],
+                    name=d.get("name", ""),
+                    email=d.get("email", ""),
+                    url=d.get("website", ""),
+                    parent_id=d.get("parent"),
+                ),
+                ip=client_ip(request),
+                settings_row=services.league_settings(draft_obj.league),
+            )
+        except ValidationError as exc:
+            error = _error_text(exc)
+            if "Comments are closed" in error:
+                status = 403
+            elif "Please wait" in error:
+                status = 429
+        else:
+            response = _pick_redirect(page.pick, f"comment-{comment.pk}")
+            if comment.is_held:
+                messages.info(
+                    request,
+                    "Thanks! Your comment is awaiting moderation: it appears for everyone once "
+                    "a commissioner or the writeup's author approves it.",
+                )
+                held = sorted(_held_ids(request) | {comment.pk})[-30:]
+                response.set_signed_cookie(
+                    HELD_COOKIE,
+                    ",".join(map(str, held)),
+                    salt="reviews.held",
+                    max_age=30 * 24 * 3600,
+                    httponly=True,
+                    samesite="Lax",
+                    secure=request.is_secure(),
+                )
+            else:
+                messages.success(request, "Your comment is posted.")
+            return response
+    context = _pick_context(
+        request, draft_obj, membership, page, comment_form=form, comment_error=error
     )
-    membership = membership_for(draft_obj.league, request.user)
-    if not draft_obj.league.is_public and membership is None:
-        raise Http404("No such pick.")
-    pick_obj = get_object_or_404(
-        Pick.objects.select_related("movie", "category", "seat__membership__user"),
-        draft=draft_obj,
-        round=round,
-        pick_in_round=pick,
+    if status == 403:
+        context["comment_form"] = None
+    return render(request, "reviews/pick.html", context, status=status)
+
+
+@require_POST
+def comment_moderate(request, league, draft, round, pick, comment_id, action):
+    draft_obj, membership, page = _load_pick_page(request, league, draft, round, pick)
+    if page.writeup is None or not request.user.is_authenticated:
+        raise PermissionDenied
+    comment = get_object_or_404(Comment, writeup=page.writeup, pk=comment_id)
+    comment.writeup = page.writeup
+    if not services.can_moderate(page.writeup, request.user, membership):
+        raise PermissionDenied("Only the writeup's author or a commissioner can moderate comments.")
+    try:
+        if action == "approve":
+            services.approve_comment(comment=comment, actor=request.user)
+            messages.success(request, f"{comment.author_name}'s comment is approved.")
+        elif action == "delete":
+            services.delete_comment(comment=comment, actor=request.user)
+            messages.success(request, f"{comment.author_name}'s comment is deleted.")
+        else:
+            raise Http404("No such action.")
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(_safe_next(request, page.pick.get_absolute_url() + "#comments"))
+
+
+@login_required
+@require_POST
+def comments_toggle(request, league, draft, round, pick):
+    draft_obj, membership, page = _load_pick_page(request, league, draft, round, pick)
+    if page.writeup is None:
+        raise Http404("No writeup.")
+    if not services.can_moderate(page.writeup, request.user, membership):
+        raise PermissionDenied("Only the writeup's author or a commissioner can do that.")
+    close = request.POST.get("closed") == "1"
+    services.set_comments_closed(writeup=page.writeup, actor=request.user, closed=close)
+    messages.success(request, "Comments are closed." if close else "Comments are open again.")
+    return _pick_redirect(page.pick, "comments")
+
+
+# --- Writeups ---------------------------------------------------------------------------
+
+
+def _editable_pick(request, league, draft, round_number, pick_in_round):
+    draft_obj, membership, page = _load_pick_page(
+        request, league, draft, round_number, pick_in_round
     )
-    pick_obj.draft = draft_obj
-    neighbours = list(
-        Pick.objects.filter(draft=draft_obj, slot__in=[pick_obj.slot - 1, pick_obj.slot + 1])
-        .select_related("movie")
-        .order_by("slot")
-    )
-    for other in neighbours:
-        other.draft = draft_obj
-    previous = next((p for p in neighbours if p.slot < pick_obj.slot), None)
-    following = next((p for p in neighbours if p.slot > pick_obj.slot), None)
+    if not services.can_edit_writeup(page.pick, request.user, membership):
+        raise PermissionDenied("Only the picker or a commissioner can write this pick up.")
+    return draft_obj, membership, page
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def writeup_edit(request, league, draft, round, pick):
+    draft_obj, membership, page = _editable_pick(request, league, draft, round, pick)
+    writeup = page.writeup
+    preview_html = writeup.body_html if writeup else ""
+    if request.method == "POST":
+        form = WriteupForm(request.POST)
+        action = request.POST.get("action", "save")
+        if form.is_valid():
+            body = form.cleaned_data["body"]
+            if action == "preview":
+                preview_html = markdown.render_markdown(body)
+            else:
+                try:
+                    writeup = services.save_writeup(
+                        pick=page.pick, actor=request.user, body=body, publish=action == "publish"
+                    )
+                except ValidationError as exc:
+                    form.add_error(None, exc)
+                else:
+                    if action == "publish" and writeup.is_published:
+                        messages.success(request, "Published. Readers can see your writeup now.")
+                        return redirect(page.pick.get_absolute_url())
+                    messages.success(
+                        request,
+                        "Saved."
+                        if writeup.is_published
+                        else "Draft saved. Only you and the "
+                        "league's commissioners can see it until you publish.",
+                    )
+                    return redirect(
+                        reverse(
+                            "reviews:writeup_edit",
+                            args=[draft_obj.league.slug, draft_obj.slug, round, pick],
+                        )
+                    )
+    else:
+        form = WriteupForm(initial={"body": writeup.body if writeup else ""})
     return render(
         request,
-        "reviews/pick.html",
+        "reviews/writeup_edit.html",
         {
             "league": draft_obj.league,
             "draft": draft_obj,
-            "pick": pick_obj,
-            "previous": previous,
-            "next": following,
+            "pick": page.pick,
+            "writeup": writeup,
+            "form": form,
+            "preview_html": preview_html,
+            "is_author": page.pick.seat.membership.user_id == request.user.pk,
+            "reader_settings": services.draft_settings(draft_obj),
+        },
+    )
+
+
+@login_required
+@require_POST
+def writeup_preview(request, league, draft, round, pick):
+    """The editor's live preview (htmx): the Markdown rendered exactly as it will be saved."""
+    _editable_pick(request, league, draft, round, pick)
+    body = request.POST.get("body", "")[: Writeup._meta.get_field("body").max_length]
+    return render(
+        request,
+        "reviews/writeup_edit.html#preview",
+        {"preview_html": markdown.render_markdown(body)},
+    )
+
+
+@login_required
+@require_POST
+def writeup_unpublish(request, league, draft, round, pick):
+    draft_obj, membership, page = _editable_pick(request, league, draft, round, pick)
+    if page.writeup is None or not page.writeup.is_published:
+        messages.info(request, "The writeup is not published.")
+    else:
+        services.unpublish_writeup(writeup=page.writeup, actor=request.user)
+        messages.success(request, "Unpublished. Readers no longer see the writeup.")
+    return redirect(page.pick.get_absolute_url())
+
+
+# --- Votes ------------------------------------------------------------------------------
+
+
+@require_POST
+def vote(request, league, draft, question):
+    draft_obj, membership = get_draft_for_reader(request, league, draft)
+    token = request.get_signed_cookie(VOTER_COOKIE, default=None, salt="reviews.voter")
+    new_token = None
+    if not request.user.is_authenticated and not token:
+        token = new_token = services.new_voter_token()
+    voter = services.voter_key(request.user, token)
+    fallback = reverse("reviews:recap", args=[draft_obj.league.slug, draft_obj.slug])
+    try:
+        choice = int(request.POST.get("choice", ""))
+    except ValueError:
+        choice = None
+    try:
+        services.cast_vote(
+            draft=draft_obj, question=question, choice_id=choice, voter=voter, user=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, "Thanks, your vote is counted.")
+    response = redirect(_safe_next(request, fallback))
+    if new_token:
+        response.set_signed_cookie(
+            VOTER_COOKIE,
+            new_token,
+            salt="reviews.voter",
+            max_age=COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response
+
+
+# --- Recap, category, reader settings ---------------------------------------------------
+
+
+@require_GET
+def recap(request, league, draft):
+    draft_obj, membership = get_draft_for_reader(request, league, draft)
+    data = selectors.recap(draft_obj, voter=_voter(request))
+    return render(
+        request,
+        "reviews/recap.html",
+        {
+            "league": draft_obj.league,
+            "draft": draft_obj,
+            "membership": membership,
+            "is_commissioner": _is_commissioner(membership),
+            "recap": data,
+            "board": data.board,
+            "reader_settings": services.draft_settings(draft_obj),
+            "meta": _meta(
+                request,
+                f"{draft_obj.name} recap — {draft_obj.league.name}",
+                f"Every pick of {draft_obj.league.name}'s {draft_obj.name}: "
+                f"{data.board.pick_count} picks, {data.published_count} writeups.",
+                reverse("reviews:recap", args=[draft_obj.league.slug, draft_obj.slug]),
+            ),
+        },
+    )
+
+
+@require_GET
+def category_page(request, league, draft, category):
+    draft_obj, membership = get_draft_for_reader(request, league, draft)
+    categories = list(draft_obj.categories.order_by("position"))
+    chosen = next((c for c in categories if selectors.category_slug(c) == category), None)
+    if chosen is None:
+        raise Http404("No such category.")
+    picks = selectors.category_picks(draft_obj, chosen)
+    return render(
+        request,
+        "reviews/category.html",
+        {
+            "league": draft_obj.league,
+            "draft": draft_obj,
+            "category": chosen,
+            "categories": [(c, selectors.category_slug(c)) for c in categories],
+            "picks": [(p, selectors.published_writeup(p)) for p in picks],
+            "meta": _meta(
+                request,
+                f"{chosen.name} — {draft_obj.name}",
+                f"Every {chosen.name} pick of {draft_obj.league.name}'s {draft_obj.name}.",
+                reverse("reviews:category", args=[draft_obj.league.slug, draft_obj.slug, category]),
+            ),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reader_settings(request, league, draft):
+    draft_obj, membership = get_draft_for_reader(request, league, draft)
+    if not _is_commissioner(membership):
+        raise PermissionDenied("Only a commissioner of this league can change reader settings.")
+    league_row = services.league_settings(draft_obj.league)
+    draft_row = services.draft_settings(draft_obj)
+    initial = {
+        "moderate_first_comments": league_row.moderate_first_comments,
+        "close_comments_after_days": league_row.close_comments_after_days,
+        "writeup_deadline": draft_row.writeup_deadline,
+        "voting_open": draft_row.voting_open,
+    }
+    form = ReaderSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_reader_settings(
+                draft=draft_obj, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Reader settings saved.")
+            return redirect("reviews:reader_settings", draft_obj.league.slug, draft_obj.slug)
+    return render(
+        request,
+        "reviews/reader_settings.html",
+        {
+            "league": draft_obj.league,
+            "draft": draft_obj,
+            "form": form,
+            "held": selectors.held_comments(draft_obj),
+        },
+    )
+
+
+@login_required
+@require_POST
+def voting_toggle(request, league, draft):
+    draft_obj, membership = get_draft_for_reader(request, league, draft)
+    if not _is_commissioner(membership):
+        raise PermissionDenied("Only a commissioner of this league can open or close voting.")
+    value = request.POST.get("open") == "1"
+    services.set_voting_open(draft=draft_obj, actor=request.user, value=value)
+    messages.success(request, "Voting is open." if value else "Voting is closed.")
+    return redirect(
+        _safe_next(request, reverse("reviews:recap", args=[draft_obj.league.slug, draft_obj.slug]))
+    )
+
+
+# --- Bloggers ---------------------------------------------------------------------------
+
+
+@require_GET
+def blogger(request, username):
+    user = get_object_or_404(
+        get_user_model().objects.select_related("blogger_profile"), username=username
+    )
+    data = selectors.blogger_page(user, request.user)
+    if not data.picks and data.profile is None and user != request.user:
+        # A user who never drafted in a league the viewer can see and has no profile has no
+        # public page: it would only confirm that the account exists.
+        raise Http404("No such blogger.")
+    # Without a saved profile the page still shows a name and initials.
+    profile = data.profile or BloggerProfile(user=user, display_name=data.name)
+    description = (profile.bio if profile and profile.bio else "") or (
+        f"{data.name}'s picks and writeups on Moviedraft."
+    )
+    return render(
+        request,
+        "reviews/blogger.html",
+        {
+            "blogger": user,
+            "data": data,
+            "profile": profile,
+            "entries": [(p, selectors.published_writeup(p)) for p in data.picks],
+            "is_me": request.user == user,
+            "meta": _meta(
+                request,
+                f"{data.name} — blogger on Moviedraft",
+                markdown.excerpt(description, 200),
+                reverse("reviews:blogger", args=[user.username]),
+                kind="profile",
+            ),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request):
+    profile = BloggerProfile.objects.filter(user=request.user).first() or BloggerProfile(
+        user=request.user,
+        display_name=(request.user.get_full_name() or request.user.username)[:60],
+    )
+    form = ProfileForm(request.POST or None, request.FILES or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.update_profile(
+                user=request.user,
+                display_name=d["display_name"],
+                blog_name=d["blog_name"],
+                blog_url=d["blog_url"],
+                bio=d["bio"],
+                avatar=d.get("avatar_upload"),
+                remove_avatar=d.get("remove_avatar", False),
+            )
+        except ValidationError as exc:
+            form.add_error("avatar_upload" if "picture" in _error_text(exc) else None, exc)
+        else:
+            messages.success(request, "Profile saved.")
+            return redirect("reviews:blogger", request.user.username)
+    return render(request, "reviews/profile_edit.html", {"form": form, "profile": profile})
+
+
+# --- Search -----------------------------------------------------------------------------
+
+
+@require_GET
+def search(request):
+    query = request.GET.get("q", "").strip()[:200]
+    hits = selectors.search(query, request.user) if query else []
+    return render(
+        request,
+        "reviews/search.html",
+        {
+            "query": query,
+            "hits": hits,
+            "meta": _meta(
+                request,
+                f"“{query}” — Search" if query else "Search writeups and picks",
+                "Search every public pick and writeup by film, blogger, category or words.",
+                reverse("reviews:search"),
+            ),
         },
     )

@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_home_says_what_moviedraft_is(client, django_assert_num_queries):
-    # A reader with no session: no queries at all.
-    with django_assert_num_queries(0):
+    # A reader with no session: 1 live drafts, 2 latest writeups (the home page is reviews').
+    with django_assert_num_queries(2):
         response = client.get("/")
     assert response.status_code == 200
     assert b"movie draft" in response.content
@@ -24,9 +24,9 @@ def test_home_says_what_moviedraft_is(client, django_assert_num_queries):
     assert b"<main" in response.content and b"<nav" in response.content
 
 
-def test_home_for_a_signed_in_user_costs_two_queries(member_client, django_assert_num_queries):
-    # 1 session, 2 user.
-    with django_assert_num_queries(2):
+def test_home_for_a_signed_in_user_costs_four_queries(member_client, django_assert_num_queries):
+    # 1 session, 2 user, 3 live drafts, 4 latest writeups (leagues they may read).
+    with django_assert_num_queries(4):
         response = member_client.get("/")
     assert b"Log out" in response.content
 

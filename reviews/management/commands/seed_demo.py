@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand
+
+from draft.demo import DEMO_PASSWORD, seed_demo
+from reviews.demo import seed_reviews
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo league, its draft, and its writeups, comments and votes "
+        "(idempotent: running it again changes nothing)."
+    )
+
+    def handle(self, *args, **options):
+        summary = seed_demo()
+        self.stdout.write(self.style.SUCCESS(summary.headline))
+        self.stdout.write(self.style.SUCCESS(seed_reviews()))
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for line in summary.logins:
+            self.stdout.write(f"  {line}")

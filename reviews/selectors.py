@@ -1,0 +1,517 @@
+"""Every read a reader page needs, in a fixed number of queries however many picks, writeups,
+comments or votes it shows. Threads, tallies and grids are assembled in Python."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Count, F, Q, Value
+from django.db.models.functions import Replace
+from django.utils import timezone
+from django.utils.text import slugify
+
+from draft import selectors as draft_selectors
+from draft.models import Category, Draft, Pick, Seat
+from reviews.models import BloggerProfile, Comment, Vote, Writeup
+from reviews.services import comments_are_closed, draft_settings, league_settings
+
+PUBLISHED = Writeup.Status.PUBLISHED
+
+
+def visible_leagues(user):
+    return draft_selectors.visible_leagues(user)
+
+
+def load_draft(league_slug: str, draft_slug: str) -> Draft | None:
+    """The draft with its league and both reader settings rows, in one query."""
+    return (
+        Draft.objects.select_related("league", "league__reader_settings", "reader_settings")
+        .filter(league__slug=league_slug, slug=draft_slug)
+        .first()
+    )
+
+
+def category_slug(category: Category) -> str:
+    """ "Romance/Holiday/Animation" → "romance-holiday-animation", for the category page's URL."""
+    return slugify(category.name.replace("/", " ")) or f"category-{category.position}"
+
+
+# --- Votes ------------------------------------------------------------------------------
+
+
+@dataclass
+class Option:
+    pk: int
+    label: str
+    detail: str = ""
+    count: int = 0
+    percent: int = 0
+    chosen: bool = False
+
+
+@dataclass
+class Question:
+    key: str
+    title: str
+    options: list[Option]
+    open: bool
+    voted: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(o.count for o in self.options)
+
+    @property
+    def show_results(self) -> bool:
+        """Results after the reader has voted, or once voting is closed."""
+        return self.voted or not self.open
+
+    @property
+    def leader(self) -> Option | None:
+        best = max(self.options, key=lambda o: o.count, default=None)
+        return best if best and best.count else None
+
+
+def _tallies(draft: Draft, questions: list[str], voter: str | None):
+    """Counts per (question, choice) and the voter's own choices: one query, two when the
+    reader has a voter key."""
+    counts: dict[tuple[str, int], int] = {}
+    rows = (
+        Vote.objects.filter(draft=draft, question__in=questions)
+        .values("question", "pick_id", "seat_id")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        counts[(row["question"], row["pick_id"] or row["seat_id"])] = row["n"]
+    mine: dict[str, int] = {}
+    if voter:
+        for q, pick_id, seat_id in Vote.objects.filter(
+            draft=draft, question__in=questions, voter=voter
+        ).values_list("question", "pick_id", "seat_id"):
+            mine[q] = pick_id or seat_id
+    return counts, mine
+
+
+def _question(key, title, options, counts, mine, is_open) -> Question:
+    for option in options:
+        option.count = counts.get((key, option.pk), 0)
+        option.chosen = mine.get(key) == option.pk
+    total = sum(o.count for o in options)
+    for option in options:
+        option.percent = round(100 * option.count / total) if total else 0
+    return Question(key=key, title=title, options=options, open=is_open, voted=key in mine)
+
+
+def round_question(draft, round_number, picks, counts, mine, is_open) -> Question:
+    options = [
+        Option(
+            pk=p.pk,
+            label=f"{p.movie.title} ({p.movie.year})",
+            detail=f"{p.label} · {p.seat.membership.display_name}",
+        )
+        for p in picks
+    ]
+    return _question(
+        Vote.round_question(round_number),
+        f"Best pick of round {round_number}",
+        options,
+        counts,
+        mine,
+        is_open,
+    )
+
+
+def draft_question(draft, seats: list[Seat], counts, mine, is_open) -> Question:
+    options = [Option(pk=s.pk, label=s.membership.display_name) for s in seats]
+    return _question(Vote.DRAFT_QUESTION, "Who won the draft?", options, counts, mine, is_open)
+
+
+# --- The pick page ----------------------------------------------------------------------
+
+
+@dataclass
+class Thread:
+    comment: Comment
+    replies: list[Comment] = field(default_factory=list)
+
+
+@dataclass
+class PickPage:
+    draft: Draft
+    pick: Pick
+    writeup: Writeup | None
+    previous: Pick | None
+    next: Pick | None
+    profile: BloggerProfile | None
+    threads: list[Thread]
+    comment_count: int
+    held_count: int
+    comments_closed: bool
+    vote: Question | None
+
+    @property
+    def published(self) -> bool:
+        return self.writeup is not None and self.writeup.is_published
+
+
+def pick_page(
+    draft: Draft,
+    round_number: int,
+    pick_in_round: int,
+    *,
+    user,
+    voter: str | None,
+    held_ids: set[int],
+    can_moderate_league: bool,
+) -> PickPage | None:
+    """The pick, its neighbours and its round, the writeup with the picker's profile, the
+    comment threads and the round's vote. Queries: the round with the previous and next picks
+    (1), the pick's writeup and profile (1), the comments (1), the vote tally (1) and the
+    reader's own vote (1, only when they have a voter key)."""
+    candidates = list(
+        Pick.objects.filter(draft=draft)
+        .filter(Q(round=round_number) | Q(round=round_number - 1) | Q(round=round_number + 1))
+        .select_related("movie", "category", "seat__membership__user__blogger_profile")
+        .order_by("slot")
+    )
+    # The previous and next picks can sit in the neighbouring rounds; a draft round is
+    # never more than one round away from the pick next to it.
+    pick = next(
+        (p for p in candidates if p.round == round_number and p.pick_in_round == pick_in_round),
+        None,
+    )
+    if pick is None:
+        return None
+    for p in candidates:
+        p.draft = draft
+    previous = max(
+        (p for p in candidates if p.slot < pick.slot), key=lambda p: p.slot, default=None
+    )
+    following = min(
+        (p for p in candidates if p.slot > pick.slot), key=lambda p: p.slot, default=None
+    )
+    writeup = Writeup.objects.filter(pick=pick).first()
+    if writeup is not None:
+        writeup.pick = pick
+    user_obj = pick.seat.membership.user
+    try:
+        profile = user_obj.blogger_profile
+    except BloggerProfile.DoesNotExist:
+        profile = None
+
+    threads: list[Thread] = []
+    comment_count = held_count = 0
+    closed = False
+    if writeup is not None and writeup.is_published:
+        moderator = can_moderate_league or (user.is_authenticated and writeup.author_id == user.pk)
+        threads, comment_count, held_count = _threads(
+            writeup, user=user, held_ids=held_ids, moderator=moderator
+        )
+        closed = comments_are_closed(writeup, league_settings(draft.league))
+
+    vote = None
+    round_picks = [p for p in candidates if p.round == round_number]
+    is_open = draft_settings(draft).voting_open
+    if len(round_picks) > 1:
+        counts, mine = _tallies(draft, [Vote.round_question(round_number)], voter)
+        vote = round_question(draft, round_number, round_picks, counts, mine, is_open)
+    return PickPage(
+        draft=draft,
+        pick=pick,
+        writeup=writeup,
+        previous=previous,
+        next=following,
+        profile=profile,
+        threads=threads,
+        comment_count=comment_count,
+        held_count=held_count,
+        comments_closed=closed,
+        vote=vote,
+    )
+
+
+def _threads(writeup: Writeup, *, user, held_ids: set[int], moderator: bool):
+    """Top-level comments oldest first (newest threads last, as on a blog), each with its
+    replies oldest first. Held comments show to moderators and to the browser that wrote them;
+    a removed comment with replies stays as a placeholder so the replies keep their context."""
+    comments = list(
+        Comment.objects.filter(writeup=writeup)
+        .select_related("user__blogger_profile")
+        .order_by("created_at", "id")
+    )
+    user_id = user.pk if user.is_authenticated else None
+
+    def shown(c: Comment) -> bool:
+        if c.status == Comment.Status.VISIBLE:
+            return True
+        if c.status == Comment.Status.HELD:
+            return moderator or c.pk in held_ids or (user_id is not None and c.user_id == user_id)
+        return False
+
+    by_parent: dict[int, list[Comment]] = defaultdict(list)
+    tops: list[Comment] = []
+    for c in comments:
+        if c.parent_id is None:
+            tops.append(c)
+        else:
+            by_parent[c.parent_id].append(c)
+    threads = []
+    count = held = 0
+    for top in tops:
+        replies = [r for r in by_parent.get(top.pk, []) if shown(r)]
+        if not shown(top) and not replies:
+            continue
+        threads.append(Thread(comment=top, replies=replies))
+    for c in comments:
+        if c.status == Comment.Status.VISIBLE:
+            count += 1
+        elif c.status == Comment.Status.HELD:
+            held += 1
+    return threads, count, held
+
+
+# --- The recap and category pages --------------------------------------------------------
+
+
+@dataclass
+class Recap:
+    board: draft_selectors.Board
+    writeups: dict[int, Writeup]
+    questions: list[Question]
+    late: list[Pick]
+    deadline: object
+    categories: list[Category]
+
+    @property
+    def published_count(self) -> int:
+        return sum(1 for w in self.writeups.values() if w.is_published)
+
+
+def recap(draft: Draft, *, voter: str | None, viewer_can_see_drafts: bool = False) -> Recap:
+    """The board with each pick's writeup state, every question's tally, and who is late with
+    their writeup. Queries: the draft state (4), writeup states (1), tallies (1 or 2)."""
+    board = draft_selectors.build_board(draft)
+    state = board.state
+    writeups = {
+        w.pick_id: w
+        for w in Writeup.objects.filter(pick__draft=draft).only(
+            "id", "pick_id", "status", "published_at", "author_id"
+        )
+    }
+    settings_row = draft_settings(draft)
+    rounds = sorted({p.round for p in state.picks.values()})
+    keys = [Vote.round_question(r) for r in rounds] + [Vote.DRAFT_QUESTION]
+    counts, mine = _tallies(draft, keys, voter)
+    questions = []
+    if state.picks:
+        questions.append(draft_question(draft, state.seats, counts, mine, settings_row.voting_open))
+    for r in rounds:
+        picks = sorted((p for p in state.picks.values() if p.round == r), key=lambda p: p.slot)
+        if len(picks) > 1:
+            questions.append(
+                round_question(draft, r, picks, counts, mine, settings_row.voting_open)
+            )
+    deadline = settings_row.writeup_deadline
+    late = []
+    if deadline is not None:
+        now = timezone.now()
+        for p in sorted(state.picks.values(), key=lambda p: p.slot):
+            w = writeups.get(p.pk)
+            if w is None or not w.is_published:
+                if now > deadline:
+                    late.append(p)
+            elif w.published_at > deadline:
+                late.append(p)
+    return Recap(
+        board=board,
+        writeups=writeups,
+        questions=questions,
+        late=late,
+        deadline=deadline,
+        categories=state.categories,
+    )
+
+
+def category_picks(draft: Draft, category: Category) -> list[Pick]:
+    """Every pick in one category of a draft, with published writeups attached (1 query)."""
+    picks = list(
+        Pick.objects.filter(draft=draft, category=category)
+        .select_related("movie", "seat__membership__user__blogger_profile", "writeup")
+        .order_by("slot")
+    )
+    for p in picks:
+        p.draft = draft
+        p.category = category
+    return picks
+
+
+def published_writeup(pick: Pick) -> Writeup | None:
+    """The pick's writeup if it is published, from what select_related loaded."""
+    try:
+        w = pick.writeup
+    except Writeup.DoesNotExist:
+        return None
+    return w if w.is_published else None
+
+
+# --- Lists of writeups: home, feeds, bloggers ----------------------------------------------
+
+
+def _published_writeups():
+    return (
+        Writeup.objects.filter(status=PUBLISHED)
+        .select_related(
+            "pick__movie",
+            "pick__category",
+            "pick__draft__league",
+            "pick__seat__membership__user__blogger_profile",
+        )
+        .order_by("-published_at", "-id")
+    )
+
+
+def latest_writeups(user, *, limit: int = 6) -> list[Writeup]:
+    return list(_published_writeups().filter(pick__draft__league__in=visible_leagues(user))[:limit])
+
+
+def live_drafts(user, *, limit: int = 6) -> list[Draft]:
+    return list(
+        Draft.objects.filter(
+            league__in=visible_leagues(user),
+            status__in=[Draft.Status.LIVE, Draft.Status.PAUSED],
+        )
+        .select_related("league")
+        .order_by("-started_at")[:limit]
+    )
+
+
+def feed_writeups(*, league=None, user=None, limit: int = 30) -> list[Writeup]:
+    """Feeds are read without an account: public leagues only, always."""
+    writeups = _published_writeups().filter(pick__draft__league__is_public=True)
+    if league is not None:
+        writeups = writeups.filter(pick__draft__league=league)
+    if user is not None:
+        writeups = writeups.filter(author=user)
+    return list(writeups[:limit])
+
+
+@dataclass
+class BloggerPage:
+    blogger: object
+    profile: BloggerProfile | None
+    picks: list[Pick]
+    leagues: list
+
+    @property
+    def name(self) -> str:
+        if self.profile and self.profile.display_name:
+            return self.profile.display_name
+        if self.picks:
+            return self.picks[0].seat.membership.display_name
+        return self.blogger.get_full_name() or self.blogger.username
+
+
+def blogger_page(blogger, viewer) -> BloggerPage:
+    """Every pick of a blogger in drafts the viewer may see, with its writeup state (1 query)."""
+    try:
+        profile = blogger.blogger_profile
+    except BloggerProfile.DoesNotExist:
+        profile = None
+    picks = list(
+        Pick.objects.filter(
+            seat__membership__user=blogger, draft__league__in=visible_leagues(viewer)
+        )
+        .select_related("movie", "category", "draft__league", "seat__membership", "writeup")
+        .order_by("-draft__created_at", "slot")
+    )
+    leagues = []
+    for p in picks:
+        if p.draft.league not in leagues:
+            leagues.append(p.draft.league)
+    return BloggerPage(blogger=blogger, profile=profile, picks=picks, leagues=leagues)
+
+
+# --- Search -----------------------------------------------------------------------------
+
+
+@dataclass
+class SearchHit:
+    pick: Pick
+    writeup: Writeup | None
+    snippet: str = ""
+
+
+def search(query: str, user, *, limit: int = 40) -> list[SearchHit]:
+    """Picks in leagues the reader may see, matched on the film's title, the picker's name, the
+    category and the words of the published writeup. PostgreSQL ranks with full-text search;
+    SQLite asks every word to appear in one of those fields."""
+    query = " ".join(query.split())[:200]
+    if not query:
+        return []
+    picks = Pick.objects.filter(draft__league__in=visible_leagues(user)).select_related(
+        "movie", "category", "draft__league", "seat__membership", "writeup"
+    )
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        vector = (
+            SearchVector("movie__title", weight="A", config="english")
+            + SearchVector("seat__membership__display_name", weight="B", config="english")
+            # "Horror/Thriller" would be one path-like token to the parser: split it.
+            + SearchVector(
+                Replace(F("category__name"), Value("/"), Value(" ")), weight="B", config="english"
+            )
+            + SearchVector("writeup__public_text", weight="C", config="english")
+        )
+        search_query = SearchQuery(query, search_type="websearch", config="english")
+        picks = (
+            picks.annotate(rank=SearchRank(vector, search_query))
+            .filter(rank__gt=0)
+            .order_by("-rank", "-draft__created_at", "slot")
+        )
+    else:
+        for word in query.split():
+            picks = picks.filter(
+                Q(movie__title__icontains=word)
+                | Q(seat__membership__display_name__icontains=word)
+                | Q(category__name__icontains=word)
+                | Q(writeup__public_text__icontains=word)
+            )
+        picks = picks.order_by("-draft__created_at", "slot")
+    hits = []
+    words = [w.lower() for w in query.split() if len(w) > 2]
+    for p in picks[:limit]:
+        w = published_writeup(p)
+        hits.append(
+            SearchHit(pick=p, writeup=w, snippet=_snippet(w.public_text, words) if w else "")
+        )
+    return hits
+
+
+def _snippet(text: str, words: list[str], width: int = 220) -> str:
+    lower = text.lower()
+    positions = [lower.find(w) for w in words if lower.find(w) >= 0]
+    if not positions:
+        from reviews.markdown import excerpt
+
+        return excerpt(text, width)
+    start = max(0, min(positions) - 60)
+    if start:
+        start = text.find(" ", start) + 1
+    piece = text[start : start + width].rsplit(" ", 1)[0]
+    return ("…" if start else "") + piece + ("…" if start + width < len(text) else "")
+
+
+# --- Moderation ------------------------------------------------------------------------------
+
+
+def held_comments(draft: Draft, *, limit: int = 100) -> list[Comment]:
+    """Comments waiting for approval in a draft, oldest first (1 query)."""
+    comments = list(
+        Comment.objects.filter(writeup__pick__draft=draft, status=Comment.Status.HELD)
+        .select_related("writeup__pick__movie")
+        .order_by("created_at")[:limit]
+    )
+    for c in comments:
+        c.writeup.pick.draft = draft  # the pick's URL needs the draft and league we have
+    return comments

@@ -1,0 +1,418 @@
+"""Every write of the reader side. Each one checks who may do it and keeps its invariant under a
+lock or a constraint; views turn the ValidationError they raise into a message."""
+
+import hashlib
+import hmac
+import io
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from draft.models import Draft, League, Membership, Pick
+from reviews import markdown
+from reviews.models import (
+    BloggerProfile,
+    Comment,
+    DraftReaderSettings,
+    LeagueReaderSettings,
+    Vote,
+    Writeup,
+)
+
+# --- Roles ------------------------------------------------------------------------------
+
+
+def membership_of(league: League, user) -> Membership | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return Membership.objects.filter(league=league, user=user).first()
+
+
+def can_edit_writeup(pick: Pick, user, membership: Membership | None) -> bool:
+    """The picker writes their pick up; a commissioner of the league may edit any writeup."""
+    if membership is None or user is None or not user.is_authenticated:
+        return False
+    return membership.is_commissioner or pick.seat.membership.user_id == user.pk
+
+
+def can_moderate(writeup: Writeup | None, user, membership: Membership | None) -> bool:
+    """Commissioners and the writeup's author approve, delete and close comments."""
+    if writeup is None or user is None or not user.is_authenticated:
+        return False
+    if membership is not None and membership.is_commissioner:
+        return True
+    return writeup.author_id == user.pk
+
+
+# --- Reader settings --------------------------------------------------------------------
+
+
+def league_settings(league: League) -> LeagueReaderSettings:
+    """The league's reader settings, or the defaults (unsaved) when it has none yet."""
+    try:
+        return league.reader_settings
+    except LeagueReaderSettings.DoesNotExist:
+        return LeagueReaderSettings(league=league)
+
+
+def draft_settings(draft: Draft) -> DraftReaderSettings:
+    try:
+        return draft.reader_settings
+    except DraftReaderSettings.DoesNotExist:
+        return DraftReaderSettings(draft=draft)
+
+
+@transaction.atomic
+def update_reader_settings(
+    *,
+    draft: Draft,
+    actor,
+    moderate_first_comments: bool,
+    close_comments_after_days: int | None,
+    writeup_deadline: datetime | None,
+    voting_open: bool,
+) -> tuple[LeagueReaderSettings, DraftReaderSettings]:
+    """Save the league's comment rules and the draft's deadline and voting switch."""
+    membership = membership_of(draft.league, actor)
+    if membership is None or not membership.is_commissioner:
+        raise ValidationError("Only a commissioner of this league can change reader settings.")
+    league_row, _ = LeagueReaderSettings.objects.update_or_create(
+        league=draft.league,
+        defaults={
+            "moderate_first_comments": moderate_first_comments,
+            "close_comments_after_days": close_comments_after_days,
+        },
+    )
+    draft_row, _ = DraftReaderSettings.objects.update_or_create(
+        draft=draft, defaults={"writeup_deadline": writeup_deadline, "voting_open": voting_open}
+    )
+    return league_row, draft_row
+
+
+@transaction.atomic
+def set_voting_open(*, draft: Draft, actor, value: bool) -> DraftReaderSettings:
+    membership = membership_of(draft.league, actor)
+    if membership is None or not membership.is_commissioner:
+        raise ValidationError("Only a commissioner of this league can open or close voting.")
+    row, _ = DraftReaderSettings.objects.update_or_create(
+        draft=draft, defaults={"voting_open": value}
+    )
+    return row
+
+
+# --- Writeups ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_writeup(*, pick: Pick, actor, body: str, publish: bool = False) -> Writeup:
+    """Save the Markdown and its sanitised HTML; publish it if asked (the first publication
+    sets the published time, later edits keep it). A published writeup stays published."""
+    membership = membership_of(pick.draft.league, actor)
+    if not can_edit_writeup(pick, actor, membership):
+        raise ValidationError("Only the picker or a commissioner can write this pick up.")
+    body = body.replace("\r\n", "\n").strip()
+    if not body:
+        raise ValidationError("Write something first: the writeup is empty.")
+    if len(body) > Writeup._meta.get_field("body").max_length:
+        raise ValidationError("The writeup is too long (30,000 characters at most).")
+    # Two tabs saving at once: the row lock makes the second wait and then overwrite, instead
+    # of both inserting (the one-to-one on pick would refuse the second insert anyway).
+    writeup = Writeup.objects.select_for_update().filter(pick=pick).first()
+    if writeup is None:
+        writeup = Writeup(pick=pick, author=pick.seat.membership.user)
+    writeup.body = body
+    writeup.body_html = markdown.render_markdown(body)
+    writeup.last_edited_by = actor
+    if publish and not writeup.is_published:
+        writeup.status = Writeup.Status.PUBLISHED
+        writeup.published_at = writeup.published_at or timezone.now()
+    writeup.public_text = markdown.plain_text(writeup.body_html) if writeup.is_published else ""
+    writeup.save()
+    return writeup
+
+
+@transaction.atomic
+def unpublish_writeup(*, writeup: Writeup, actor) -> Writeup:
+    """Back to a draft: readers no longer see it; its comments are kept for a republish."""
+    membership = membership_of(writeup.pick.draft.league, actor)
+    if not can_edit_writeup(writeup.pick, actor, membership):
+        raise ValidationError("Only the picker or a commissioner can unpublish this writeup.")
+    writeup.status = Writeup.Status.DRAFT
+    writeup.public_text = ""
+    writeup.last_edited_by = actor
+    writeup.save(update_fields=["status", "public_text", "last_edited_by", "updated_at"])
+    return writeup
+
+
+@transaction.atomic
+def set_comments_closed(*, writeup: Writeup, actor, closed: bool) -> Writeup:
+    membership = membership_of(writeup.pick.draft.league, actor)
+    if not can_moderate(writeup, actor, membership):
+        raise ValidationError("Only the writeup's author or a commissioner can do that.")
+    writeup.comments_closed = closed
+    writeup.save(update_fields=["comments_closed", "updated_at"])
+    return writeup
+
+
+def comments_are_closed(writeup: Writeup, settings_row: LeagueReaderSettings, now=None) -> bool:
+    """Closed by hand, or automatically N days after publishing (a league setting)."""
+    if writeup.comments_closed:
+        return True
+    days = settings_row.close_comments_after_days
+    if days and writeup.published_at:
+        return (now or timezone.now()) >= writeup.published_at + timedelta(days=days)
+    return False
+
+
+# --- Comments ---------------------------------------------------------------------------
+
+
+def ip_hash(ip: str) -> str:
+    """A keyed hash of an address: enough to count a poster's comments, useless to anyone who
+    reads the database without the secret key."""
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, (ip or "unknown").encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class CommentInput:
+    body: str
+    name: str = ""
+    email: str = ""
+    url: str = ""
+    parent_id: int | None = None
+
+
+@transaction.atomic
+def post_comment(
+    *, writeup: Writeup, user, data: CommentInput, ip: str, settings_row: LeagueReaderSettings
+) -> Comment:
+    """Add a comment or a reply to a published writeup whose comments are open.
+
+    Replies go one level deep: a reply to a reply is attached to its top-level comment. A poster
+    who has already posted the rate limit's number of comments in its window is refused. When
+    the league holds first-time commenters, a comment from someone with no approved comment in
+    the league waits for moderation; members of the league are never held."""
+    if not writeup.is_published:
+        raise ValidationError("This writeup is not published.")
+    if comments_are_closed(writeup, settings_row):
+        raise ValidationError("Comments are closed on this writeup.")
+    body = data.body.replace("\r\n", "\n").strip()
+    if not body:
+        raise ValidationError("The comment is empty.")
+    count, seconds = settings.COMMENT_RATE_LIMIT
+    hashed = ip_hash(ip)
+    since = timezone.now() - timedelta(seconds=seconds)
+    if Comment.objects.filter(ip_hash=hashed, created_at__gte=since).count() >= count:
+        minutes = max(1, seconds // 60)
+        raise ValidationError(
+            f"You have posted {count} comments in the last {minutes} minutes. "
+            "Please wait a little before posting again."
+        )
+    parent = None
+    if data.parent_id is not None:
+        parent = (
+            Comment.objects.filter(writeup=writeup, pk=data.parent_id)
+            .exclude(status=Comment.Status.REMOVED)
+            .first()
+        )
+        if parent is None:
+            raise ValidationError("The comment you replied to is gone.")
+        if parent.parent_id is not None:
+            parent = Comment.objects.get(pk=parent.parent_id)
+    league = writeup.pick.draft.league
+    if user is not None and user.is_authenticated:
+        profile = BloggerProfile.objects.filter(user=user).first()
+        name = (profile.name if profile else "") or user.get_full_name() or user.username
+        email = user.email
+        url = profile.blog_url if profile else ""
+    else:
+        user = None
+        name, email, url = data.name.strip(), data.email.strip().lower(), data.url.strip()
+        if not name:
+            raise ValidationError("Please give a name to sign your comment with.")
+    status = Comment.Status.VISIBLE
+    if settings_row.moderate_first_comments and _is_first_timer(league, user, email):
+        status = Comment.Status.HELD
+    return Comment.objects.create(
+        writeup=writeup,
+        parent=parent,
+        user=user,
+        author_name=name[:60],
+        author_email=email,
+        author_url=url,
+        body=body,
+        body_html=markdown.render_comment(body),
+        status=status,
+        ip_hash=hashed,
+    )
+
+
+def _is_first_timer(league: League, user, email: str) -> bool:
+    if user is not None:
+        if Membership.objects.filter(league=league, user=user).exists():
+            return False
+        known = Comment.objects.filter(user=user)
+    else:
+        if not email:
+            return True
+        known = Comment.objects.filter(user=None, author_email__iexact=email)
+    return not known.filter(
+        writeup__pick__draft__league=league, status=Comment.Status.VISIBLE
+    ).exists()
+
+
+def _moderated_comment(comment: Comment, actor) -> Comment:
+    writeup = comment.writeup
+    membership = membership_of(writeup.pick.draft.league, actor)
+    if not can_moderate(writeup, actor, membership):
+        raise ValidationError("Only the writeup's author or a commissioner can moderate comments.")
+    return comment
+
+
+@transaction.atomic
+def approve_comment(*, comment: Comment, actor) -> Comment:
+    _moderated_comment(comment, actor)
+    if comment.status == Comment.Status.REMOVED:
+        raise ValidationError("That comment was deleted.")
+    comment.status = Comment.Status.VISIBLE
+    comment.save(update_fields=["status"])
+    return comment
+
+
+@transaction.atomic
+def delete_comment(*, comment: Comment, actor) -> Comment:
+    """Removed, not erased: its replies keep their place, under "Comment deleted"."""
+    _moderated_comment(comment, actor)
+    comment.status = Comment.Status.REMOVED
+    comment.save(update_fields=["status"])
+    return comment
+
+
+# --- Votes ------------------------------------------------------------------------------
+
+
+def new_voter_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def voter_key(user, anonymous_token: str | None) -> str | None:
+    if user is not None and user.is_authenticated:
+        return f"u:{user.pk}"
+    if anonymous_token:
+        return f"a:{anonymous_token}"
+    return None
+
+
+@transaction.atomic
+def cast_vote(*, draft: Draft, question: str, choice_id: int | None, voter: str, user=None) -> Vote:
+    """Record or change a reader's answer while the commissioners keep voting open.
+
+    One vote per (question, voter) is a database constraint; two clicks at once leave one vote,
+    the last one written."""
+    if not draft_settings(draft).voting_open:
+        raise ValidationError("Voting is closed.")
+    defaults = {"user": user if user is not None and user.is_authenticated else None}
+    if question == Vote.DRAFT_QUESTION:
+        from draft.models import Seat
+
+        seat = Seat.objects.filter(draft=draft, pk=choice_id).first()
+        if seat is None:
+            raise ValidationError("Choose one of the drafters.")
+        defaults.update({"seat": seat, "pick": None})
+    elif question.startswith("round-") and question[6:].isdigit():
+        pick = Pick.objects.filter(draft=draft, round=int(question[6:]), pk=choice_id).first()
+        if pick is None:
+            raise ValidationError("Choose one of the round's picks.")
+        defaults.update({"pick": pick, "seat": None})
+    else:
+        raise ValidationError("There is no such question.")
+    try:
+        with transaction.atomic():
+            vote, _ = Vote.objects.update_or_create(
+                draft=draft, question=question, voter=voter, defaults=defaults
+            )
+    except IntegrityError:
+        # The same reader's other click inserted first: change that vote instead.
+        vote = Vote.objects.get(draft=draft, question=question, voter=voter)
+        for field, value in defaults.items():
+            setattr(vote, field, value)
+        vote.save()
+    return vote
+
+
+# --- Profiles ---------------------------------------------------------------------------
+
+AVATAR_SIZE = 256
+AVATAR_MAX_BYTES = 2 * 1024 * 1024
+AVATAR_MAX_PIXELS = 25_000_000
+AVATAR_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
+
+
+def avatar_from_upload(upload) -> ContentFile:
+    """Check an uploaded picture (size, real image type) and re-encode it as a 256×256 PNG:
+    whatever else the file carried, the stored file is pixels only."""
+    from PIL import Image, UnidentifiedImageError
+
+    if upload.size > AVATAR_MAX_BYTES:
+        raise ValidationError("The picture is too large: 2 MB at most.")
+    try:
+        upload.seek(0)
+        with Image.open(upload) as probe:
+            kind = probe.format
+            width, height = probe.size
+            probe.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise ValidationError(
+            "That file is not a picture we can read (PNG, JPEG, GIF or WebP)."
+        ) from error
+    if kind not in AVATAR_FORMATS:
+        raise ValidationError("Use a PNG, JPEG, GIF or WebP picture.")
+    if width * height > AVATAR_MAX_PIXELS:
+        raise ValidationError("The picture has too many pixels.")
+    upload.seek(0)
+    with Image.open(upload) as image:
+        image = image.convert("RGBA")
+        side = min(image.size)
+        left, top = (image.width - side) // 2, (image.height - side) // 2
+        image = image.crop((left, top, left + side, top + side))
+        image = image.resize((AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        image.save(out, format="PNG", optimize=True)
+    return ContentFile(out.getvalue())
+
+
+@transaction.atomic
+def update_profile(
+    *,
+    user,
+    display_name: str,
+    blog_name: str,
+    blog_url: str,
+    bio: str,
+    avatar=None,
+    remove_avatar: bool = False,
+) -> BloggerProfile:
+    profile, _ = BloggerProfile.objects.select_for_update().get_or_create(user=user)
+    profile.display_name = display_name.strip()
+    profile.blog_name = blog_name.strip()
+    profile.blog_url = blog_url.strip()
+    profile.bio = bio.strip()
+    old = profile.avatar.name if profile.avatar else ""
+    if avatar is not None:
+        content = avatar_from_upload(avatar)
+        profile.avatar.save(f"{user.pk}-{secrets.token_hex(6)}.png", content, save=False)
+    elif remove_avatar:
+        profile.avatar = ""
+    profile.full_clean()
+    profile.save()
+    if old and old != (profile.avatar.name if profile.avatar else ""):
+        storage = profile.avatar.storage
+        transaction.on_commit(lambda: storage.delete(old))
+    return profile
