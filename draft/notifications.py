@@ -5,6 +5,8 @@ Called only from `transaction.on_commit`, so a pick that rolled back never sends
 """
 
 import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -15,10 +17,25 @@ from draft.models import Draft, NotificationSettings, TurnNotice
 
 logger = logging.getLogger(__name__)
 
+_muted = ContextVar("turn_mail_muted", default=False)
+
+
+@contextmanager
+def muted():
+    """No turn mail inside this block (loading the demo league makes picks nobody is waiting
+    on)."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
+
 
 def announce_turn(draft_id: int, slot: int) -> None:
     from draft.selectors import load_state
 
+    if _muted.get():
+        return
     draft = Draft.objects.select_related("league").filter(pk=draft_id).first()
     if draft is None or draft.status != Draft.Status.LIVE:
         return

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from draft import notifications
 from draft.demo import DEMO_PASSWORD, seed_demo
 from reviews.demo import seed_reviews
 
@@ -11,9 +12,11 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        summary = seed_demo()
+        with notifications.muted():
+            summary = seed_demo()
+            reviews_summary = seed_reviews()
         self.stdout.write(self.style.SUCCESS(summary.headline))
-        self.stdout.write(self.style.SUCCESS(seed_reviews()))
+        self.stdout.write(self.style.SUCCESS(reviews_summary))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for line in summary.logins:
             self.stdout.write(f"  {line}")
