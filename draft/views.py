@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import retarget
 
+from config.pages import page_meta
 from draft import clock, selectors, services
 from draft.forms import (
     CategoryForm,
@@ -105,6 +106,12 @@ def league_detail(request, league):
         request,
         "draft/league_detail.html",
         {
+            "meta": page_meta(
+                request,
+                f"{league.name} — Moviedraft",
+                league.description or f"{league.name}: a movie draft league on Moviedraft.",
+                league.get_absolute_url(),
+            ),
             "league": league,
             "membership": membership,
             "drafts": drafts,
@@ -299,6 +306,12 @@ def _board_context(request, draft, membership, *, board=None, panel_error="", qu
     if panel.seat is not None and draft.status != Draft.Status.COMPLETE:
         queue_rows = selectors.queue_entries(panel.seat)
     return {
+        "meta": page_meta(
+            request,
+            f"{draft.name} — {draft.league.name} — Moviedraft",
+            f"The pick board of {draft.league.name}'s {draft.name}.",
+            draft.get_absolute_url(),
+        ),
         "league": draft.league,
         "draft": draft,
         "board": board,
@@ -767,7 +780,17 @@ ACTIONS = {
 def movie_detail(request, movie_id):
     movie = get_object_or_404(Movie, pk=movie_id)
     picks = selectors.movie_picks(movie, request.user)
-    return render(request, "draft/movie_detail.html", {"movie": movie, "picks": picks})
+    meta = page_meta(
+        request,
+        f"{movie} — Moviedraft",
+        f"{movie}: every movie draft it was picked in.",
+        movie.get_absolute_url(),
+        kind="video.movie",
+        image=movie.poster_url,
+    )
+    return render(
+        request, "draft/movie_detail.html", {"movie": movie, "picks": picks, "meta": meta}
+    )
 
 
 @login_required

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.pages import page_meta
 from draft.models import Membership
 from draft.selectors import membership_for
 from reviews import markdown, selectors, services
@@ -86,17 +87,6 @@ def _safe_next(request, fallback: str) -> str:
     return fallback
 
 
-def _meta(request, title: str, description: str, path: str, *, kind="website", image=""):
-    """What <title>, the description, Open Graph and the canonical link say about a page."""
-    return {
-        "title": title,
-        "description": description,
-        "canonical": request.build_absolute_uri(path),
-        "type": kind,
-        "image": image,
-    }
-
-
 def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
@@ -113,7 +103,7 @@ def home(request):
         {
             "live_drafts": selectors.live_drafts(request.user),
             "latest": selectors.latest_writeups(request.user),
-            "meta": _meta(
+            "meta": page_meta(
                 request,
                 "Moviedraft — your league's movie draft, live",
                 "Bloggers draft films into categories on a live board; every pick becomes a "
@@ -166,7 +156,7 @@ def _pick_context(request, draft, membership, page, *, comment_form=None, commen
         "reply_to": reply_to,
         "reader_settings": services.draft_settings(draft),
         "vote": page.vote,
-        "meta": _meta(
+        "meta": page_meta(
             request,
             f"{pick.movie.title} — {draft.name}, Round {pick.round}, Pick {pick.pick_in_round}",
             description,
@@ -436,7 +426,7 @@ def recap(request, league, draft):
             "recap": data,
             "board": data.board,
             "reader_settings": services.draft_settings(draft_obj),
-            "meta": _meta(
+            "meta": page_meta(
                 request,
                 f"{draft_obj.name} recap — {draft_obj.league.name}",
                 f"Every pick of {draft_obj.league.name}'s {draft_obj.name}: "
@@ -464,7 +454,7 @@ def category_page(request, league, draft, category):
             "category": chosen,
             "categories": [(c, selectors.category_slug(c)) for c in categories],
             "picks": [(p, selectors.published_writeup(p)) for p in picks],
-            "meta": _meta(
+            "meta": page_meta(
                 request,
                 f"{chosen.name} — {draft_obj.name}",
                 f"Every {chosen.name} pick of {draft_obj.league.name}'s {draft_obj.name}.",
@@ -552,7 +542,7 @@ def blogger(request, username):
             "profile": profile,
             "entries": [(p, selectors.published_writeup(p)) for p in data.picks],
             "is_me": request.user == user,
-            "meta": _meta(
+            "meta": page_meta(
                 request,
                 f"{data.name} — blogger on Moviedraft",
                 markdown.excerpt(description, 200),
@@ -604,7 +594,7 @@ def search(request):
         {
             "query": query,
             "hits": hits,
-            "meta": _meta(
+            "meta": page_meta(
                 request,
                 f"“{query}” — Search" if query else "Search writeups and picks",
                 "Search every public pick and writeup by film, blogger, category or words.",

@@ -1,0 +1,13 @@
+"""What every public page tells browsers and link previews about itself."""
+
+
+def page_meta(request, title: str, description: str, path: str, *, kind="website", image=""):
+    """The <title>, description, Open Graph tags and canonical link of a page
+    (rendered by templates/_social.html)."""
+    return {
+        "title": title,
+        "description": description,
+        "canonical": request.build_absolute_uri(path),
+        "type": kind,
+        "image": image,
+    }
