@@ -183,9 +183,7 @@ def make_draft(
                 services.join_league(user=user, league=league, token=league.invite_token)
     if categories is None:
         categories = open_categories(rounds or 3)
-    memberships = {
-        m.user_id: m for m in Membership.objects.filter(league=league, user__in=seated)
-    }
+    memberships = {m.user_id: m for m in Membership.objects.filter(league=league, user__in=seated)}
     draft = services.create_draft(
         league=league,
         actor=commissioner,
@@ -247,7 +245,10 @@ def sixteen_by_twenty(
         ]
     )
     Membership.objects.bulk_create(
-        [Membership(league=league, user=u, display_name=f"Big {n}") for n, u in enumerate(others, 1)]
+        [
+            Membership(league=league, user=u, display_name=f"Big {n}")
+            for n, u in enumerate(others, 1)
+        ]
     )
     draft = Draft.objects.create(
         league=league, name="Big Draft", slug="big-draft", order=order, category_mode=category_mode
