@@ -326,6 +326,7 @@ class PickPanel:
     makeup: bool = False
     next_label: str = ""
     picks_away: int | None = None
+    status: str = ""
 
     @property
     def can_pick(self) -> bool:
@@ -334,13 +335,13 @@ class PickPanel:
     @property
     def key(self) -> str:
         """Changes whenever this viewer's panel would look different; polls compare it."""
-        return f"{self.slot or 0}"
+        return f"{self.status}:{self.slot or 0}"
 
 
 def pick_panel(board: Board, membership: Membership | None) -> PickPanel:
     state = board.state
     seat = state.seat_of(membership.pk) if membership else None
-    panel = PickPanel(membership=membership, seat=seat)
+    panel = PickPanel(membership=membership, seat=seat, status=board.draft.status)
     if seat is None:
         return panel
     panel.my_picks = sorted(

@@ -133,6 +133,9 @@ def rotate_invite(*, league: League, actor) -> str:
 
 @transaction.atomic
 def set_commissioner(*, league: League, actor, membership: Membership, value: bool) -> None:
+    # Lock the league's commissioners first: two of them stepping down at the same moment
+    # must not each see the other stay, and leave the league with none.
+    list(Membership.objects.select_for_update().filter(league=league, is_commissioner=True))
     _require_commissioner(league, actor)
     if membership.league_id != league.pk:
         raise ValidationError("That person is not in this league.")
@@ -289,6 +292,10 @@ def update_clock_settings(
     draft.expiry_action = expiry_action
     if draft.status == Draft.Status.LIVE:
         _restart_clock(draft, load_state(draft))
+    elif draft.status == Draft.Status.PAUSED:
+        # The time kept at the pause belongs to the old settings; without this a clock
+        # switched off during a pause would still run out after the resume.
+        draft.clock_remaining = None
     _record(draft, DraftEvent.Kind.SETUP, "Pick clock changed", actor=actor)
     return draft
 

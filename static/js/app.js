@@ -82,6 +82,28 @@
     updateTitle();
   }
 
+  // A swap that replaces the focused element (a pick, a refused pick, a live update) would
+  // drop keyboard focus to <body>, back at the top of the page. Put it on the same link if the
+  // new board has one, else on the pick panel's heading, which says what happens next.
+  var lostFocus = null;
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var active = document.activeElement;
+    lostFocus = null;
+    if (!evt.detail.shouldSwap || !active || !active.closest("#board, #pick-panel")) return;
+    lostFocus = { href: active.getAttribute("href") };
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var lost = lostFocus;
+    lostFocus = null;
+    if (!lost || (document.activeElement && document.activeElement !== document.body)) return;
+    var target = lost.href && document.querySelector('#board a[href="' + CSS.escape(lost.href) + '"]');
+    if (!target) {
+      target = document.querySelector("#pick-panel h2");
+      if (target) target.setAttribute("tabindex", "-1");
+    }
+    if (target) target.focus();
+  });
+
   document.addEventListener("DOMContentLoaded", refresh);
   document.addEventListener("htmx:afterSettle", refresh);
   window.setInterval(tickCountdowns, 1000);
