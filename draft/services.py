@@ -355,17 +355,17 @@ def _move(items: list, item_id: int, offset: int, noun: str) -> None:
     items.insert(target, items.pop(index))
 
 
-def _renumber(model, items: list) -> None:
-    """Give items positions 1..n in list order without ever holding two at one position:
-    park them on positions past the end first, then set the final ones."""
+def _renumber(model, items: list, field: str = "position") -> None:
+    """Give items positions 1..n in list order without ever holding two at one position (the
+    unique constraints would refuse it): park them past the end first, then set the final ones."""
     if not items:
         return
-    offset = max(item.position for item in items) + len(items) + 1
+    offset = max(getattr(item, field) for item in items) + len(items) + 1
     for i, item in enumerate(items):
-        model.objects.filter(pk=item.pk).update(position=offset + i)
+        model.objects.filter(pk=item.pk).update(**{field: offset + i})
     for i, item in enumerate(items, start=1):
-        model.objects.filter(pk=item.pk).update(position=i)
-        item.position = i
+        model.objects.filter(pk=item.pk).update(**{field: i})
+        setattr(item, field, i)
 
 
 @transaction.atomic
@@ -1020,14 +1020,7 @@ def queue_move(*, draft_id: int, user, entry_id: int | None, offset: int) -> Non
 
 
 def _rerank(entries: list[QueueEntry]) -> None:
-    if not entries:
-        return
-    parked = max(e.rank for e in entries) + len(entries) + 1
-    for i, entry in enumerate(entries):
-        QueueEntry.objects.filter(pk=entry.pk).update(rank=parked + i)
-    for i, entry in enumerate(entries, start=1):
-        QueueEntry.objects.filter(pk=entry.pk).update(rank=i)
-        entry.rank = i
+    _renumber(QueueEntry, entries, field="rank")
 
 
 @transaction.atomic
