@@ -75,7 +75,8 @@ def running_seconds_between(
 
 
 def describe_seconds(seconds: int | None) -> str:
-    """A pick time in words: "90 seconds", "2 minutes", "1 day 4 hours"."""
+    """A pick time in words: "45 seconds", "2 minutes", "1 day 4 hours" (the two largest
+    units)."""
     if not seconds:
         return "no clock"
     parts = []

@@ -293,7 +293,7 @@ def build_board(draft: Draft, state: DraftState | None = None) -> Board:
         for row in rows:
             for cell in row.cells:
                 cell.on_clock = cell.seat.pk == on_clock_seat.pk and cell.pick is None
-    recent = sorted(state.picks.values(), key=lambda p: (p.created_at, p.pk), reverse=True)[:6]
+    recent = sorted(state.picks.values(), key=lambda p: p.pk, reverse=True)[:6]
     owed = [(state.position(s).label, state.seat_for_slot(s)) for s in state.owed]
     on_clock_category = None
     if on_clock and not draft.is_open_slots:

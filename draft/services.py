@@ -848,11 +848,13 @@ def undo_last_pick(*, draft_id: int, actor, expected_pick_id: int | None = None)
     last = (
         Pick.objects.filter(draft=draft)
         .select_related("movie", "seat__membership", "category")
-        .order_by("-created_at", "-pk")
+        .order_by("-pk")  # ids rise with every insert; server clocks may disagree
         .first()
     )
     if last is None:
         raise ValidationError("There is no pick to undo.")
+    if draft.status == Draft.Status.COMPLETE and not load_state(draft).is_settled:
+        raise ValidationError("A commissioner ended this draft early; it cannot be reopened.")
     if expected_pick_id is not None and last.pk != expected_pick_id:
         # A stale confirmation page must not undo a pick the commissioner never saw.
         raise ValidationError(

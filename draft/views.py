@@ -521,7 +521,7 @@ def _console_context(request, draft, membership, **extra):
     if draft.status == Draft.Status.LIVE and board.on_clock_seat is not None:
         behalf_seat = board.on_clock_seat
         behalf_slot = state.slot_to_fill(behalf_seat)
-    last_pick = max(state.picks.values(), key=lambda p: (p.created_at, p.pk), default=None)
+    last_pick = max(state.picks.values(), key=lambda p: p.pk, default=None)
     context = {
         "league": draft.league,
         "draft": draft,

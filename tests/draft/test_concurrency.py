@@ -6,8 +6,10 @@ commissioner picking for the seat — exactly one pick fills the slot and every 
 gets a ValidationError a person can read (or, for a double click, the same pick back). No
 IntegrityError, no "database is locked", nothing else escapes.
 
-On PostgreSQL the draft row lock (select_for_update) queues the requests; on SQLite the
-IMMEDIATE transactions do. These tests commit for real (transaction=True).
+The same goes for two commissioners stepping down at once: the league keeps one.
+
+On PostgreSQL the row locks (select_for_update) queue the requests; on SQLite the IMMEDIATE
+transactions do. These tests commit for real (transaction=True).
 """
 
 import threading
@@ -203,3 +205,27 @@ def test_skip_racing_the_pick_leaves_a_consistent_board(board, commissioner, mem
             assert outcome.refusal == (
                 "The board has moved on: that pick is no longer on the clock."
             )
+
+
+def test_two_commissioners_stepping_down_at_once_leave_one(board, commissioner, member):
+    carla = board.membership_of(commissioner)
+    dylan = board.membership_of(member)
+    services.set_commissioner(league=board.league, actor=commissioner, membership=dylan, value=True)
+
+    outcomes = at_once(
+        [
+            lambda: services.set_commissioner(
+                league=board.league, actor=commissioner, membership=carla, value=False
+            ),
+            lambda: services.set_commissioner(
+                league=board.league, actor=member, membership=dylan, value=False
+            ),
+        ]
+    )
+
+    assert board.league.memberships.filter(is_commissioner=True).count() == 1
+    refusals = [o.refusal for o in outcomes if o.refusal is not None]
+    assert refusals in (
+        ["A league needs at least one commissioner."],
+        ["Only a commissioner of this league can do that."],
+    )

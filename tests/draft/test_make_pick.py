@@ -23,12 +23,14 @@ from draft.models import Category, Draft, DraftEvent, Membership, Pick, Seat, Sk
 from draft.services import CategorySpec
 from tests.draft.factories import (
     OPEN_SLOTS,
+    bulk_fill_picks,
     four_by_three,
     make_draft,
     make_movie,
     make_users,
     pick_on_clock,
     play_picks,
+    sixteen_by_twenty,
 )
 
 pytestmark = pytest.mark.django_db
@@ -820,6 +822,60 @@ def test_pick_time_out_of_range_is_refused(board, commissioner):
         services.update_clock_settings(draft_id=board.draft.pk, actor=commissioner, pick_seconds=5)
 
 
+def test_clock_switched_off_during_a_pause_stays_off(commissioner, member, other_member):
+    with time_machine.travel(T0, tick=False) as traveller:
+        setup = clocked_board(
+            commissioner, [member, other_member], pick_seconds=60, expiry_action="skip"
+        )
+        services.pause_draft(draft_id=setup.draft.pk, actor=commissioner)
+        services.update_clock_settings(
+            draft_id=setup.draft.pk, actor=commissioner, pick_seconds=None, expiry_action="skip"
+        )
+        services.resume_draft(draft_id=setup.draft.pk, actor=commissioner)
+        assert setup.refresh().clock_deadline is None
+        traveller.move_to(T0 + timedelta(hours=1))
+        assert not due_clock(setup)
+        assert not SkippedSlot.objects.filter(draft=setup.draft).exists()
+
+
+def test_new_pick_time_set_during_a_pause_applies_on_resume(commissioner, member, other_member):
+    with time_machine.travel(T0, tick=False) as traveller:
+        setup = clocked_board(commissioner, [member, other_member], pick_seconds=86400)
+        services.pause_draft(draft_id=setup.draft.pk, actor=commissioner)
+        services.update_clock_settings(
+            draft_id=setup.draft.pk, actor=commissioner, pick_seconds=120
+        )
+        traveller.move_to(T0 + timedelta(minutes=30))
+        services.resume_draft(draft_id=setup.draft.pk, actor=commissioner)
+        assert setup.refresh().clock_deadline == T0 + timedelta(minutes=32)
+
+
+# --- The big board ---------------------------------------------------------------------
+
+
+def test_sixteen_by_twenty_board_carries_on_through_the_services():
+    big = sixteen_by_twenty()
+    assert (len(big.seats), len(big.categories)) == (16, 20)
+    bulk_fill_picks(big, 150)
+
+    state = big.state()
+    assert state.on_clock == 151 and big.draft.clock_slot == 151
+    assert state.position(151).label == "10.07"
+    # Round 10 runs backwards: 10.07 belongs to seat 10.
+    assert state.seat_for_slot(151) == big.seats[9]
+    made = pick_on_clock(big).pick
+    assert (made.slot, made.seat, made.category) == (151, big.seats[9], big.categories[9])
+    assert big.slot_on_clock() == 152
+
+
+def test_sixteen_by_twenty_board_completes_on_the_last_pick():
+    big = sixteen_by_twenty(category_mode=OPEN_SLOTS)
+    bulk_fill_picks(big, 319)
+    made = pick_on_clock(big).pick
+    assert made.slot == 320 and made.label == "20.16"
+    assert big.refresh().status == Draft.Status.COMPLETE
+
+
 # --- League membership ------------------------------------------------------------------
 
 
@@ -877,3 +933,14 @@ def test_only_commissioners_appoint_commissioners(board, member, other_member):
             value=True,
         )
     assert not board.membership_of(other_member).is_commissioner
+
+
+def test_undo_cannot_reopen_a_draft_a_commissioner_ended_early(board, commissioner):
+    pick_on_clock(board)
+    services.end_draft(draft_id=board.draft.pk, actor=commissioner)
+    version = board.refresh().version
+    with pytest.raises(ValidationError, match="ended this draft early"):
+        services.undo_last_pick(draft_id=board.draft.pk, actor=commissioner)
+    assert board.refresh().status == Draft.Status.COMPLETE
+    assert board.draft.version == version
+    assert Pick.objects.filter(draft=board.draft).count() == 1
