@@ -62,6 +62,16 @@ def _require_commissioner(league: League, user) -> Membership:
     return membership
 
 
+def _lock_as_commissioner(draft_id: int, actor) -> Draft:
+    """The start of every commissioner action on a running draft: take the draft lock, check
+    the role, then apply a clock that ran out, so the action sees the board as it really is
+    (its expected slot or pick then tells whether the board moved under it)."""
+    draft = _lock_draft(draft_id)
+    _require_commissioner(draft.league, actor)
+    apply_due_clock(draft)
+    return draft
+
+
 def _unique_slug(base: str, taken, reserved: set[str]) -> str:
     base = slugify(base)[:70] or "draft"
     slug, n = base, 2
@@ -277,8 +287,7 @@ def update_clock_settings(
     expiry_action: str = Draft.Expiry.NOTHING,
 ) -> Draft:
     """Clock settings can change at any time; a running clock restarts with the new time."""
-    draft = _lock_draft(draft_id)
-    _require_commissioner(draft.league, actor)
+    draft = _lock_as_commissioner(draft_id, actor)
     for seconds in (pick_seconds, first_round_pick_seconds):
         if seconds is not None and not (
             clock.MIN_PICK_SECONDS <= seconds <= clock.MAX_PICK_SECONDS
@@ -446,9 +455,7 @@ def start_draft(*, draft_id: int, actor) -> Draft:
 
 @transaction.atomic
 def pause_draft(*, draft_id: int, actor) -> Draft:
-    draft = _lock_draft(draft_id)
-    _require_commissioner(draft.league, actor)
-    apply_due_clock(draft)
+    draft = _lock_as_commissioner(draft_id, actor)
     if draft.status != Draft.Status.LIVE:
         raise ValidationError("Only a live draft can be paused.")
     draft.status = Draft.Status.PAUSED
@@ -459,8 +466,7 @@ def pause_draft(*, draft_id: int, actor) -> Draft:
 
 @transaction.atomic
 def resume_draft(*, draft_id: int, actor) -> Draft:
-    draft = _lock_draft(draft_id)
-    _require_commissioner(draft.league, actor)
+    draft = _lock_as_commissioner(draft_id, actor)
     if draft.status != Draft.Status.PAUSED:
         raise ValidationError("Only a paused draft can be resumed.")
     draft.status = Draft.Status.LIVE
@@ -471,8 +477,7 @@ def resume_draft(*, draft_id: int, actor) -> Draft:
 
 @transaction.atomic
 def end_draft(*, draft_id: int, actor) -> Draft:
-    draft = _lock_draft(draft_id)
-    _require_commissioner(draft.league, actor)
+    draft = _lock_as_commissioner(draft_id, actor)
     if draft.status == Draft.Status.COMPLETE:
         raise ValidationError("The draft is already complete.")
     if draft.status == Draft.Status.SETUP:
@@ -841,8 +846,7 @@ def _settle(draft: Draft, state: DraftState) -> None:
 def undo_last_pick(*, draft_id: int, actor, expected_pick_id: int | None = None) -> Pick:
     """Remove the most recent pick: its film is pickable again, its slot is back on the clock
     (or owed again, if it made up a skip), and the clock restarts for that seat."""
-    draft = _lock_draft(draft_id)
-    _require_commissioner(draft.league, actor)
+    draft = _lock_as_commissioner(draft_id, actor)
     if draft.status == Draft.Status.SETUP:
         raise ValidationError("The draft has not started.")
     last = (
@@ -880,6 +884,7 @@ def skip_on_clock(*, draft_id: int, actor=None, expected_slot: int | None = None
     draft = _lock_draft(draft_id)
     if actor is not None:
         _require_commissioner(draft.league, actor)
+        apply_due_clock(draft)  # if it just skipped that seat, the expected slot says so
     return _skip(draft, actor=actor, expected_slot=expected_slot)
 
 

@@ -240,3 +240,14 @@ def test_a_manual_pick_racing_the_expiry_yields_one_pick(commissioner, member):
     assert DraftEvent.objects.filter(draft_id=draft_id, kind=DraftEvent.Kind.SKIP).count() <= 1
     # The member's pick landed in their own slot: on time, or as the make-up of the skip.
     assert Pick.objects.get(draft_id=draft_id, movie=movie).slot == 1
+
+
+def test_a_commissioner_action_applies_an_expired_clock_first(commissioner, member):
+    setup = four_by_three(commissioner, [member])
+    clocked(setup, seconds=60, action=Draft.Expiry.SKIP)
+    with time_machine.travel(timezone.now() + timedelta(seconds=61), tick=False):
+        services.pause_draft(draft_id=setup.draft.pk, actor=commissioner)
+    draft = setup.refresh()
+    assert draft.status == Draft.Status.PAUSED
+    assert SkippedSlot.objects.filter(draft=draft, slot=1).exists()
+    assert setup.slot_on_clock() == 2
