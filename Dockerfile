@@ -11,7 +11,10 @@ COPY . .
 # Static files are collected at build time; whitenoise serves the hashed, compressed copies.
 RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 
-RUN useradd --create-home moviedraft
+RUN useradd --create-home moviedraft \
+    && mkdir -p /app/media && chown moviedraft /app/media
 USER moviedraft
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# ASGI with uvicorn workers (config/gunicorn.py): the live draft room's event streams wait on
+# the event loop instead of holding a thread each. WEB_CONCURRENCY sets the worker count.
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.asgi:application"]

@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint format bench lock clean
+.PHONY: run test lint format bench bench-live bench-markdown lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +20,12 @@ $(VENV)/.installed-dev: requirements-dev.lock | $(BIN)/python
 	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
 
+# The worker (pick clock, mail) runs beside the development server and stops with it.
 run: $(VENV)/.installed-run
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py seed_demo
+	DEBUG=1 $(BIN)/python manage.py worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed-dev
@@ -31,9 +34,19 @@ test: $(VENV)/.installed-dev
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest
 
-# Times the board's requests on a big draft (see bench/board.py for PostgreSQL).
+# Each page's req/s as a share of a one-query Django floor, under gunicorn and wrk, on a fresh
+# PostgreSQL database (see bench/run.py; BENCH_SECONDS=2 BENCH_ROUNDS=1 for a quick look).
 bench: $(VENV)/.installed-dev
-	$(BIN)/python bench/board.py
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# A pick reaching 1,000 open boards through the production server (gunicorn, uvicorn workers),
+# 5,000 streams held for a minute, memory per stream (see bench/live.py; BENCH_LIVE_ARGS=--quick).
+bench-live: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.live $(BENCH_LIVE_ARGS)
+
+# Renders pathological writeups and comments of the largest allowed size; fails over 100 ms.
+bench-markdown: $(VENV)/.installed-dev
+	$(BIN)/python bench/markdown.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from config import views
+from config import media, views
 from reviews import views as reviews_views
 
 urlpatterns = [
@@ -23,7 +23,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
+if settings.SERVE_MEDIA:
+    # Avatars, with DEBUG on or off (config/media.py); off when shared storage serves them.
+    urlpatterns.append(
+        path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media.serve, name="media")
+    )
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# A lost database connection anywhere in a request answers 503 (see config.errors).
+handler500 = "config.errors.server_error"

@@ -5,6 +5,9 @@ from zoneinfo import ZoneInfo
 
 MIN_PICK_SECONDS = 30
 MAX_PICK_SECONDS = 14 * 24 * 3600
+# An undone pick or skip gives the slot back the time it had left, but at least this much
+# (never more than a full pick time): an undone expiry must not run out again at once.
+UNDO_MIN_SECONDS = 60
 
 
 def _quiet_windows(start: datetime, quiet_start: time, quiet_end: time, tz: ZoneInfo):

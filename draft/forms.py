@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from draft import clock
-from draft.models import Draft, League
+from draft.models import ChatMessage, Draft, League, Membership
 from draft.services import CategorySpec
 
 GENRES = [
@@ -31,7 +31,27 @@ class LeagueSettingsForm(LeagueForm):
     )
 
     class Meta(LeagueForm.Meta):
-        fields = ["name", "description", "is_public", "time_zone"]
+        fields = ["name", "description", "is_public", "time_zone", "readers_may_chat"]
+
+
+class ChatForm(forms.Form):
+    text = forms.CharField(
+        label="Message",
+        max_length=ChatMessage.MAX_LENGTH,
+        error_messages={
+            "required": "Write a message first.",
+            "max_length": (
+                "A chat message is at most %(limit_value)d characters "
+                "(this one has %(show_value)d)."
+            ),
+        },
+        widget=forms.TextInput(attrs={"class": "input", "autocomplete": "off"}),
+    )
+
+
+class SeatChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.display_name
 
 
 class DraftCreateForm(forms.Form):
@@ -40,6 +60,17 @@ class DraftCreateForm(forms.Form):
     category_mode = forms.ChoiceField(
         choices=Draft.CategoryMode.choices, initial=Draft.CategoryMode.PER_ROUND
     )
+    rounds = forms.IntegerField(
+        min_value=1,
+        max_value=30,
+        required=False,
+        help_text=(
+            "Per-round mode: one category per round, so list as many categories as rounds (the "
+            "same category may be listed for several rounds). Open slots: every member fills "
+            "each category once, so there are as many rounds as categories. Leave it empty to "
+            "have one round per category."
+        ),
+    )
     categories = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=(
@@ -47,6 +78,19 @@ class DraftCreateForm(forms.Form):
             "round 2, and so on. Descriptions and rules can be added on the next page."
         ),
     )
+    seats = SeatChoiceField(
+        queryset=Membership.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Who gets a seat",
+        help_text="In the order they joined the league; you can change the order on the next page.",
+    )
+
+    def __init__(self, *args, league: League, **kwargs):
+        super().__init__(*args, **kwargs)
+        members = Membership.objects.filter(league=league).order_by("joined_at", "pk")
+        self.fields["seats"].queryset = members
+        self.fields["seats"].initial = [m.pk for m in members]
 
     def clean_categories(self):
         names = [line.strip() for line in self.cleaned_data["categories"].splitlines()]
@@ -59,6 +103,32 @@ class DraftCreateForm(forms.Form):
         if too_long:
             raise ValidationError(f"Category names are at most 80 characters: {too_long[0][:40]}…")
         return names
+
+    def clean(self):
+        data = super().clean()
+        rounds, names = data.get("rounds"), data.get("categories")
+        if rounds is None or not names or rounds == len(names):
+            return data
+        listed = f"{len(names)} categor{'y' if len(names) == 1 else 'ies'}"
+        if data.get("category_mode") == Draft.CategoryMode.OPEN_SLOTS:
+            self.add_error(
+                "rounds",
+                f"In open-slot mode there is one round per category: {listed} make "
+                f"{len(names)} round{'s' if len(names) != 1 else ''}. Change the rounds to "
+                f"{len(names)} or leave them empty.",
+            )
+        else:
+            self.add_error(
+                "categories",
+                f"{rounds} round{'s' if rounds != 1 else ''} need {rounds} "
+                f"categor{'y' if rounds == 1 else 'ies'}, one a line; you listed {listed}. "
+                "A category can be listed again for another round.",
+            )
+        return data
+
+    def ordered_seats(self) -> list[Membership]:
+        chosen = {m.pk for m in self.cleaned_data["seats"]}
+        return [m for m in self.fields["seats"].queryset if m.pk in chosen]
 
 
 class DraftSettingsForm(forms.Form):

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from draft import rules
 
@@ -25,6 +26,12 @@ class League(models.Model):
     )
     invite_token = models.CharField(max_length=40, default=new_invite_token, unique=True)
     time_zone = models.CharField(max_length=64, default="UTC")
+    readers_may_chat = models.BooleanField(
+        "readers may chat",
+        default=False,
+        help_text="Signed-in readers of a public league may post in the draft-room chat. "
+        "Members always can.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -97,7 +104,10 @@ class Movie(models.Model):
         return f"{self.title} ({self.year})"
 
     def save(self, *args, **kwargs):
-        self.search_title = rules.normalize_title(self.title)
+        # Spelling out accents, ligatures and "&" can make the search form longer than the
+        # title; the column holds as much as the title's.
+        limit = self._meta.get_field("search_title").max_length
+        self.search_title = rules.normalize_title(self.title)[:limit]
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -174,7 +184,7 @@ class Draft(models.Model):
             ),
         ]
         indexes = [
-            # draft_clock: drafts whose deadline has passed.
+            # The worker: drafts whose deadline has passed.
             models.Index(fields=["clock_deadline"], name="draft_draft_deadline_idx"),
         ]
 
@@ -288,6 +298,11 @@ class Pick(models.Model):
     is_autopick = models.BooleanField(default=False)
     # A commissioner approved this pick although it breaks the category's rules.
     is_ruling = models.BooleanField(default=False)
+    # The board version this pick made: picks and skips undo in reverse order of it.
+    version = models.PositiveIntegerField(default=0)
+    # Clock time the slot on the clock had left when this pick was made: what an undo gives
+    # back. Null when no clock was running.
+    clock_left = models.DurationField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -323,6 +338,9 @@ class SkippedSlot(models.Model):
 
     draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="skipped_slots")
     slot = models.PositiveIntegerField()
+    # As on Pick: the board version the skip made, and the clock time the slot had left.
+    version = models.PositiveIntegerField(default=0)
+    clock_left = models.DurationField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -347,13 +365,20 @@ class DraftEvent(models.Model):
         AUTOPICK = "autopick", "Autopick"
         RULING = "ruling", "Ruling"
         SKIP = "skip", "Skip"
-        UNDO = "undo", "Pick undone"
+        UNDO = "undo", "Undone"
         PAUSE = "pause", "Paused"
         RESUME = "resume", "Resumed"
         COMPLETE = "complete", "Draft complete"
+        NAME = "name", "Name on the board changed"
 
     # Readers see these kinds in the public log; commissioners see every kind.
-    PUBLIC_KINDS = (Kind.PICK, Kind.AUTOPICK, Kind.RULING, Kind.SKIP, Kind.START, Kind.COMPLETE)
+    PUBLIC_KINDS = (
+        Kind.PICK, Kind.AUTOPICK, Kind.RULING, Kind.SKIP, Kind.UNDO, Kind.START, Kind.COMPLETE,
+    )  # fmt: skip
+    # The kinds that put a pick on the board: the film and category say which.
+    PICK_KINDS = (Kind.PICK, Kind.AUTOPICK, Kind.RULING)
+    # The kinds the draft-room chat shows as system lines, between the messages.
+    CHAT_KINDS = (*PUBLIC_KINDS, Kind.PAUSE, Kind.RESUME)
 
     draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -361,9 +386,18 @@ class DraftEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     slot = models.PositiveIntegerField(null=True, blank=True)
-    summary = models.CharField(max_length=300)
+    # For picks: what was picked, so the log alone can rebuild the board.
+    movie = models.ForeignKey(
+        Movie, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Unbounded: a summary names films and rules, and no title may make a log line fail.
+    summary = models.TextField()
     version = models.PositiveIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    # Set by the service to the instant it worked with, so the log replays the clock exactly.
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-id"]
@@ -378,6 +412,74 @@ class DraftEvent(models.Model):
     @property
     def is_public(self) -> bool:
         return self.kind in self.PUBLIC_KINDS
+
+
+class ChatMessage(models.Model):
+    """A line someone typed in a draft's chat. A commissioner's delete hides it from everyone
+    and keeps it, with who deleted it and when.
+
+    The chat's system lines (picks, skips, undos, pauses…) are not rows here: they are the
+    draft's log (DraftEvent), merged with the messages by time when the chat is read."""
+
+    # The longest message, in characters: the form, the service and the column all use it.
+    MAX_LENGTH = 500
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="chat_messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The name the poster had when they posted; the chat shows a member's current board name.
+    author_name = models.CharField(max_length=60)
+    text = models.CharField(max_length=MAX_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="draft_chatmessage_not_empty"),
+            models.CheckConstraint(
+                condition=Q(deleted_at__isnull=False) | Q(deleted_by__isnull=True),
+                name="draft_chatmessage_deleted_by_needs_time",
+            ),
+        ]
+        indexes = [
+            # The chat: a draft's visible messages, newest first, page by page.
+            models.Index(
+                fields=["draft", "-created_at", "-id"],
+                condition=Q(deleted_at__isnull=True),
+                name="draft_chat_timeline_idx",
+            ),
+            # The rate limit: one poster's recent messages in a draft.
+            models.Index(fields=["draft", "author", "created_at"], name="draft_chat_poster_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.author_name}: {self.text[:40]}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class ChatPoster(models.Model):
+    """One row per (draft, poster) for the chat's rate limit to lock: a poster's parallel posts
+    queue on it, and each counts the poster's recent messages only after the one before it has
+    committed (see services.post_chat_message)."""
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["draft", "user"], name="draft_chatposter_once"),
+        ]
+
+    def __str__(self):
+        return f"Chat poster {self.user_id} in {self.draft_id}"
 
 
 class QueueEntry(models.Model):
@@ -402,6 +504,9 @@ class QueueEntry(models.Model):
 class NotificationSettings(models.Model):
     """A user's choice of draft mail; no row means both are on."""
 
+    ON_CLOCK = "on_clock"
+    UP_NEXT = "up_next"
+
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="draft_notifications"
     )
@@ -415,28 +520,4 @@ class NotificationSettings(models.Model):
         return f"Mail settings of {self.user}"
 
     def wants(self, kind: str) -> bool:
-        return self.on_clock if kind == TurnNotice.Kind.ON_CLOCK else self.up_next
-
-
-class TurnNotice(models.Model):
-    """A mail sent for a turn: at most one per draft, slot and kind."""
-
-    class Kind(models.TextChoices):
-        ON_CLOCK = "on_clock", "On the clock"
-        UP_NEXT = "up_next", "Up next"
-
-    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="+")
-    slot = models.PositiveIntegerField()
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    sent_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["draft", "slot", "kind"], name="draft_turnnotice_once_per_turn"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} mail for slot {self.slot} of {self.draft}"
+        return self.on_clock if kind == self.ON_CLOCK else self.up_next

@@ -1,21 +1,20 @@
 """Mail to the member who comes on the clock, and "you're up next" to the one after.
 
-Called only from `transaction.on_commit`, so a pick that rolled back never sends anything; a
-`TurnNotice` row per (draft, slot, kind) makes a second call for the same turn send nothing.
+Written to the outbox in the transaction of the change that put the member on the clock, so a
+pick that rolls back sends nothing and a slow mail server never holds up a pick; the worker
+delivers it. Each turn's mail has a key (draft, slot, kind): announcing a turn twice sends
+one mail.
 """
 
-import logging
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from draft.models import Draft, NotificationSettings, TurnNotice
-
-logger = logging.getLogger(__name__)
+from draft.models import NotificationSettings
+from draft.state import DraftState
+from worker import outbox
 
 _muted = ContextVar("turn_mail_muted", default=False)
 
@@ -31,74 +30,60 @@ def muted():
         _muted.reset(token)
 
 
-def announce_turn(draft_id: int, slot: int) -> None:
-    from draft.selectors import load_state
-
-    if _muted.get():
+def queue_turn_mail(state: DraftState, now) -> None:
+    """Queue the mail for the turn on the clock: the member on the clock, and the next other
+    member to pick. One query for their preferences, one insert per mail."""
+    slot = state.on_clock
+    if _muted.get() or slot is None:
         return
-    draft = Draft.objects.select_related("league").filter(pk=draft_id).first()
-    if draft is None or draft.status != Draft.Status.LIVE:
-        return
-    state = load_state(draft)
-    if state.on_clock != slot:
-        return  # the board moved on before this ran: that turn is over
-    seat = state.seat_for_slot(slot)
+    draft = state.draft
+    seat = state.seat_on_clock
+    following = state.up_next()
+    users = [seat.membership.user] + ([following[0].membership.user] if following else [])
+    prefs = {p.user_id: p for p in NotificationSettings.objects.filter(user__in=users)}
     board_url = settings.SITE_URL.rstrip("/") + reverse(
         "draft:board", args=[draft.league.slug, draft.slug]
     )
-    label = state.position(slot)
-    _send_once(
+    position = state.position(slot)
+    _queue(
+        prefs,
         draft,
         slot,
-        TurnNotice.Kind.ON_CLOCK,
+        NotificationSettings.ON_CLOCK,
         seat.membership.user,
+        now,
         subject=f"You're on the clock — {draft.name}",
         body=(
             f"Hi {seat.membership.display_name},\n\n"
             f"It's your pick in {draft.name} ({draft.league.name}): "
-            f"Round {label.round}, Pick {label.pick_in_round}.\n\n"
+            f"Round {position.round}, Pick {position.pick_in_round}.\n\n"
             f"Make your pick on the board: {board_url}\n"
         ),
     )
-    following = _next_other_seat(state, slot, seat)
     if following is not None:
         next_seat, next_slot = following
-        next_label = state.position(next_slot)
-        _send_once(
+        later = state.position(next_slot)
+        _queue(
+            prefs,
             draft,
             next_slot,
-            TurnNotice.Kind.UP_NEXT,
+            NotificationSettings.UP_NEXT,
             next_seat.membership.user,
+            now,
             subject=f"You're up next — {draft.name}",
             body=(
                 f"Hi {next_seat.membership.display_name},\n\n"
                 f"{seat.membership.display_name} is picking now; your pick "
-                f"(Round {next_label.round}, Pick {next_label.pick_in_round}) comes next.\n\n"
+                f"(Round {later.round}, Pick {later.pick_in_round}) comes next.\n\n"
                 f"Follow along and line up your queue: {board_url}\n"
             ),
         )
 
 
-def _next_other_seat(state, slot: int, seat):
-    for later in range(slot + 1, state.total_slots + 1):
-        if later in state.picks or later in state.skipped:
-            continue
-        candidate = state.seat_for_slot(later)
-        return (candidate, later) if candidate.pk != seat.pk else None
-    return None
-
-
-def _send_once(draft, slot, kind, user, *, subject, body) -> None:
-    prefs = NotificationSettings.objects.filter(user=user).first()
-    wants = prefs.wants(kind) if prefs else True
-    if not wants or not user.email:
+def _queue(prefs, draft, slot, kind, user, now, *, subject, body) -> None:
+    choice = prefs.get(user.pk)
+    if (choice is not None and not choice.wants(kind)) or not user.email:
         return
-    try:
-        with transaction.atomic():
-            TurnNotice.objects.create(draft=draft, slot=slot, kind=kind, user=user)
-    except IntegrityError:
-        return  # already sent for this turn
-    try:
-        send_mail(subject, body, None, [user.email])
-    except Exception:  # a mail server outage must not break the draft
-        logger.exception("Could not send %s mail for %s slot %s", kind, draft, slot)
+    outbox.enqueue(
+        key=f"turn:{draft.pk}:{slot}:{kind}", to=[user.email], subject=subject, body=body, now=now
+    )

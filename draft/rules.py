@@ -92,16 +92,30 @@ def slot_on_clock(total: int, filled: Iterable[int], skipped: Iterable[int]) -> 
     return None
 
 
+def unfilled_skips(
+    skipped: Iterable[int], filled: Iterable[int], on_clock: int | None
+) -> list[int]:
+    """Skipped slots nobody has made up yet, earliest first. Only slots before the one on the
+    clock count: a skip is always of a slot that was on the clock, so one past it can only
+    be left over from a change taken back, and must never let its member pick out of turn."""
+    filled = set(filled)
+    return sorted(s for s in skipped if s not in filled and (on_clock is None or s < on_clock))
+
+
 def owed_slots(
-    seat_position: int, skipped: Iterable[int], filled: Iterable[int], seat_count: int, order: str
+    seat_position: int,
+    skipped: Iterable[int],
+    filled: Iterable[int],
+    seat_count: int,
+    order: str,
+    on_clock: int | None = None,
 ) -> list[int]:
     """A seat's skipped slots that it has not filled yet, earliest first."""
-    filled = set(filled)
-    return sorted(
+    return [
         s
-        for s in skipped
-        if s not in filled and seat_position_for(s, seat_count, order) == seat_position
-    )
+        for s in unfilled_skips(skipped, filled, on_clock)
+        if seat_position_for(s, seat_count, order) == seat_position
+    ]
 
 
 def slot_to_fill(
@@ -114,7 +128,7 @@ def slot_to_fill(
 ) -> int | None:
     """The slot a seat's next pick fills: its earliest skipped slot if it owes one (a member back
     from a skip catches up before anything else), else the slot on the clock if it is theirs."""
-    owed = owed_slots(seat_position, skipped, filled, seat_count, order)
+    owed = owed_slots(seat_position, skipped, filled, seat_count, order, on_clock)
     if owed:
         return owed[0]
     if on_clock is not None and seat_position_for(on_clock, seat_count, order) == seat_position:

@@ -1,106 +1,47 @@
-"""Every read a draft page needs, in a fixed number of queries whatever the draft's size."""
+"""Every read a draft page needs, in a fixed number of queries whatever the draft's size.
 
+Turn questions (who is on the clock, which slot a seat fills next…) are answered by the
+draft's state (`draft/state.py`); selectors only load it and shape what pages show."""
+
+import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from datetime import UTC, datetime, timedelta
 
-from django.db.models import BooleanField, Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Length
 
-from draft import rules
+from draft import chat, rules
 from draft.models import (
     Category,
+    ChatMessage,
     Draft,
     DraftEvent,
     League,
     Membership,
     Movie,
     Pick,
+    QueueEntry,
     Seat,
-    SkippedSlot,
 )
+from draft.state import DraftState, due_clock_q
 
 
-@dataclass
-class DraftState:
-    """A draft's seats, categories, picks and skips, loaded in four queries."""
-
-    draft: Draft
-    seats: list[Seat]
-    categories: list[Category]
-    picks: dict[int, Pick]
-    skipped: set[int] = field(default_factory=set)
-
-    @property
-    def seat_count(self) -> int:
-        return len(self.seats)
-
-    @property
-    def round_count(self) -> int:
-        return len(self.categories)
-
-    @property
-    def total_slots(self) -> int:
-        return rules.total_slots(self.seat_count, self.round_count)
-
-    @cached_property
-    def on_clock(self) -> int | None:
-        if self.seat_count == 0 or self.round_count == 0:
-            return None
-        return rules.slot_on_clock(self.total_slots, self.picks.keys(), self.skipped)
-
-    @property
-    def owed(self) -> list[int]:
-        """Skipped slots still waiting for their member."""
-        return sorted(s for s in self.skipped if s not in self.picks)
-
-    @property
-    def is_settled(self) -> bool:
-        return self.on_clock is None and not self.owed
-
-    def position(self, slot: int) -> rules.SlotPosition:
-        return rules.slot_position(slot, self.seat_count, self.draft.order)
-
-    def seat_for_slot(self, slot: int) -> Seat:
-        return self.seats[self.position(slot).seat_position - 1]
-
-    def category_for_round(self, round_number: int) -> Category:
-        return self.categories[round_number - 1]
-
-    def seat_of(self, membership_id: int | None) -> Seat | None:
-        return next((s for s in self.seats if s.membership_id == membership_id), None)
-
-    def slot_to_fill(self, seat: Seat) -> int | None:
-        return rules.slot_to_fill(
-            seat.position,
-            self.on_clock,
-            self.skipped,
-            self.picks.keys(),
-            self.seat_count,
-            self.draft.order,
-        )
-
-    def categories_left(self, seat: Seat) -> list[Category]:
-        used = {p.category_id for p in self.picks.values() if p.seat_id == seat.pk}
-        return [c for c in self.categories if c.pk not in used]
-
-    def pick_of_movie(self, movie_id: int) -> Pick | None:
-        return next((p for p in self.picks.values() if p.movie_id == movie_id), None)
-
-    @cached_property
-    def picked_movie_ids(self) -> set[int]:
-        return {p.movie_id for p in self.picks.values()}
-
-
-def load_state(draft: Draft) -> DraftState:
-    seats = list(
-        Seat.objects.filter(draft=draft).select_related("membership__user").order_by("position")
-    )
-    categories = list(Category.objects.filter(draft=draft).order_by("position"))
-    picks = {
-        p.slot: p for p in Pick.objects.filter(draft=draft).select_related("movie").order_by("slot")
-    }
-    skipped = set(SkippedSlot.objects.filter(draft=draft).values_list("slot", flat=True))
-    return DraftState(draft=draft, seats=seats, categories=categories, picks=picks, skipped=skipped)
+def due_draft_ids(now) -> list[int]:
+    """Live drafts whose pick clock has run out (the worker's scan, by the deadline index)."""
+    return list(Draft.objects.filter(due_clock_q(now)).values_list("pk", flat=True))
 
 
 def membership_for(league: League, user) -> Membership | None:
@@ -119,7 +60,6 @@ def search_movies(query: str, *, limit: int = 12) -> list[Movie]:
     needle = rules.normalize_title(query)
     if not needle:
         return []
-    from django.db import connection
 
     matches = Q(search_title__contains=needle)
     rank = Case(
@@ -131,8 +71,6 @@ def search_movies(query: str, *, limit: int = 12) -> list[Movie]:
     )
     queryset = Movie.objects.all()
     if connection.vendor == "postgresql" and len(needle) >= 3:
-        from django.contrib.postgres.search import TrigramWordSimilarity
-
         queryset = queryset.annotate(similarity=TrigramWordSimilarity(needle, "search_title"))
         matches |= Q(similarity__gte=0.5)
         rank = Case(
@@ -189,8 +127,18 @@ class Cell:
     slot: int | None = None
     label: str = ""
     pick: Pick | None = None
-    on_clock: bool = False
+    on_clock: bool = False  # this very slot is on the clock
     skipped: bool = False
+    # Open slots: an empty cell of the seat on the clock (it may fill any of them).
+    seat_on_clock: bool = False
+    category: Category | None = None
+
+    @property
+    def key(self) -> str:
+        """The cell's id on the page: its slot, or (open slots) its category and seat."""
+        if self.slot is not None and self.category is None:
+            return f"slot-{self.slot}"
+        return f"cat-{self.category.pk}-{self.seat.pk}"
 
 
 @dataclass
@@ -244,7 +192,7 @@ def link_picks(state: DraftState) -> None:
 
 
 def build_board(draft: Draft, state: DraftState | None = None) -> Board:
-    state = state or load_state(draft)
+    state = state or DraftState.load(draft)
     link_picks(state)
     n = state.seat_count
     on_clock = state.on_clock if draft.status in (Draft.Status.LIVE, Draft.Status.PAUSED) else None
@@ -261,6 +209,7 @@ def build_board(draft: Draft, state: DraftState | None = None) -> Board:
                         pick=pick,
                         slot=pick.slot if pick else None,
                         label=pick.label if pick else "",
+                        category=category,
                     )
                 )
             rows.append(Row(title=category.name, category=category, cells=cells))
@@ -290,14 +239,14 @@ def build_board(draft: Draft, state: DraftState | None = None) -> Board:
             )
     on_clock_seat = state.seat_for_slot(on_clock) if on_clock else None
     if draft.is_open_slots and on_clock_seat is not None:
+        # The member chooses which category to fill: their empty cells are open, and the
+        # column head says who is on the clock.
         for row in rows:
             for cell in row.cells:
-                cell.on_clock = cell.seat.pk == on_clock_seat.pk and cell.pick is None
+                cell.seat_on_clock = cell.seat.pk == on_clock_seat.pk and cell.pick is None
     recent = sorted(state.picks.values(), key=lambda p: p.pk, reverse=True)[:6]
     owed = [(state.position(s).label, state.seat_for_slot(s)) for s in state.owed]
-    on_clock_category = None
-    if on_clock and not draft.is_open_slots:
-        on_clock_category = state.category_for_round(state.position(on_clock).round)
+    on_clock_category = state.category_of_slot(on_clock) if on_clock else None
     return Board(
         draft=draft,
         state=state,
@@ -308,6 +257,38 @@ def build_board(draft: Draft, state: DraftState | None = None) -> Board:
         on_clock_category=on_clock_category,
         recent_picks=recent,
         owed=owed,
+    )
+
+
+@dataclass(frozen=True)
+class UndoOffer:
+    """What the console's undo button would take back, in words."""
+
+    version: int  # the act's board version: the confirmation page posts it back
+    button: str
+    detail: str
+    is_pick: bool
+
+
+def undo_offer(state: DraftState) -> UndoOffer | None:
+    act = state.last_act
+    if act is None or state.ended_early():
+        return None
+    name = state.seat_for_slot(act.slot).membership.display_name
+    label = state.label(act.slot)
+    if isinstance(act, Pick):
+        category = state.category_by_id(act.category_id)
+        return UndoOffer(
+            act.version,
+            f"Undo {label} {act.movie.title}",
+            f"{label}: {name} — {act.movie} in {category.name}",
+            is_pick=True,
+        )
+    return UndoOffer(
+        act.version,
+        f"Undo the skip of {name} ({label})",
+        f"{label}: {name} was skipped and owes the pick",
+        is_pick=False,
     )
 
 
@@ -324,7 +305,10 @@ class PickPanel:
     categories_left: list[Category] = field(default_factory=list)
     my_picks: list[Pick] = field(default_factory=list)
     makeup: bool = False
+    pick_in_round: int | None = None
+    on_deck: str = ""  # the member on the clock, when this viewer picks right after them
     next_label: str = ""
+    next_slot: int | None = None
     picks_away: int | None = None
     status: str = ""
 
@@ -335,47 +319,39 @@ class PickPanel:
     @property
     def key(self) -> str:
         """Changes whenever this viewer's panel would look different; polls compare it."""
-        return f"{self.status}:{self.slot or 0}"
+        return f"{self.status}:{self.slot or 0}:{self.next_label}:{self.picks_away}:{len(self.my_picks)}"
 
 
-def pick_panel(board: Board, membership: Membership | None) -> PickPanel:
-    state = board.state
+def pick_panel(state: DraftState, membership: Membership | None) -> PickPanel:
+    """What one viewer may do on the board. Reads the state only (see draft/live.py)."""
+    draft = state.draft
     seat = state.seat_of(membership.pk) if membership else None
-    panel = PickPanel(membership=membership, seat=seat, status=board.draft.status)
+    panel = PickPanel(membership=membership, seat=seat, status=draft.status)
     if seat is None:
         return panel
-    panel.my_picks = sorted(
-        (p for p in state.picks.values() if p.seat_id == seat.pk), key=lambda p: p.slot
-    )
-    upcoming = _next_slot_of(state, seat)
+    panel.my_picks = state.picks_of(seat)
+    upcoming = state.next_slot_of(seat)
     if upcoming is not None:
-        panel.next_label = state.position(upcoming).label
-        panel.picks_away = upcoming - state.on_clock if state.on_clock else None
-    if board.draft.status != Draft.Status.LIVE:
+        panel.next_slot = upcoming
+        panel.next_label = state.label(upcoming)
+        panel.picks_away = upcoming - state.on_clock
+    if draft.status != Draft.Status.LIVE:
         return panel
+    following = state.up_next()
+    if following is not None and following[0].pk == seat.pk:
+        panel.on_deck = state.seat_on_clock.membership.display_name
     slot = state.slot_to_fill(seat)
     if slot is None:
         return panel
     position = state.position(slot)
     panel.slot, panel.label, panel.round = slot, position.label, position.round
-    panel.makeup = slot != state.on_clock
-    if board.draft.is_open_slots:
+    panel.pick_in_round = position.pick_in_round
+    panel.makeup = state.is_makeup(slot)
+    if draft.is_open_slots:
         panel.categories_left = state.categories_left(seat)
     else:
-        panel.category = state.category_for_round(position.round)
+        panel.category = state.category_of_slot(slot)
     return panel
-
-
-def _next_slot_of(state: DraftState, seat: Seat) -> int | None:
-    """The seat's first slot from the one on the clock onwards that is still open."""
-    if state.on_clock is None:
-        return None
-    for slot in range(state.on_clock, state.total_slots + 1):
-        if slot in state.picks or slot in state.skipped:
-            continue
-        if state.position(slot).seat_position == seat.position:
-            return slot
-    return None
 
 
 @dataclass
@@ -428,34 +404,72 @@ class BoardPoll:
     is_public: bool
     is_member: bool
     clock_due: bool
+    clock_deadline: datetime | None
+
+
+class _CompiledPoll:
+    """The board poll's query, built through the ORM once per process and database vendor (so
+    the clock's rule keeps its one owner, `due_clock_q`) and then run with each poll's values.
+    Building it took about 5 ms a poll: more than the rest of the request.
+
+    The query is built with stand-in values, and the SQL's parameters that hold them are the
+    ones each poll replaces."""
+
+    LEAGUE, DRAFT, USER = "\x1fleague", "\x1fdraft", -2_718_281
+    NOW = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
+    COLUMNS = ("version", "league__is_public", "is_member", "clock_due", "clock_deadline")
+
+    def __init__(self, *, with_user: bool):
+        drafts = Draft.objects.filter(league__slug=self.LEAGUE, slug=self.DRAFT)
+        member = Membership.objects.filter(league=OuterRef("league_id"), user_id=self.USER)
+        drafts = drafts.annotate(is_member=Exists(member) if with_user else Value(False))
+        drafts = drafts.annotate(
+            clock_due=ExpressionWrapper(due_clock_q(self.NOW), output_field=BooleanField())
+        )
+        query = drafts.values_list(*self.COLUMNS).order_by("pk")[:1].query
+        self.compiler = query.get_compiler(connection=connection)
+        self.sql, params = self.compiler.as_sql()
+        self.converters = self.compiler.get_converters(
+            [column[0] for column in self.compiler.select[: self.compiler.col_count]]
+        )
+        stand_ins = {self.LEAGUE: "league", self.DRAFT: "draft", self.USER: "user"}
+        stand_ins[self._now_param(self.NOW)] = "now"
+        self.params = [(stand_ins.get(p, ""), p) for p in params]
+        found = sorted(name for name, _ in self.params if name)
+        expected = ["draft", "league", "now"] + (["user"] if with_user else [])
+        assert found == expected, f"the board poll's query moved its parameters: {found}"
+
+    @staticmethod
+    def _now_param(now):
+        return Draft._meta.get_field("clock_deadline").get_db_prep_value(now, connection)
+
+    def run(self, league_slug, draft_slug, user_id, now):
+        values = {"league": league_slug, "draft": draft_slug, "user": user_id}
+        values["now"] = self._now_param(now)
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, [values[name] if name else p for name, p in self.params])
+            rows = cursor.fetchall()
+        if self.converters:
+            rows = list(self.compiler.apply_converters(rows, self.converters))
+        return rows[0] if rows else None
+
+
+_compiled_polls: dict[tuple[str, bool], _CompiledPoll] = {}
 
 
 def board_version(league_slug: str, draft_slug: str, user_id, now) -> BoardPoll | None:
     """The board poll's one query (by the unique league slug and (league, slug) indexes): the
     draft's version, whether the viewer may see it, and whether its clock has run out (a poll
     is one of the places an expiry is noticed). None if there is no such draft."""
-    drafts = Draft.objects.filter(league__slug=league_slug, slug=draft_slug)
-    if user_id is not None:
-        drafts = drafts.annotate(
-            is_member=Exists(
-                Membership.objects.filter(league=OuterRef("league_id"), user_id=user_id)
-            )
-        )
-    else:
-        drafts = drafts.annotate(is_member=Value(False))
-    drafts = drafts.annotate(
-        clock_due=Case(
-            When(
-                Q(status=Draft.Status.LIVE, clock_deadline__lte=now)
-                & ~Q(expiry_action=Draft.Expiry.NOTHING),
-                then=Value(True),
-            ),
-            default=Value(False),
-            output_field=BooleanField(),
-        )
-    )
-    row = drafts.values_list("version", "league__is_public", "is_member", "clock_due").first()
-    return BoardPoll(*row) if row else None
+    key = (connection.vendor, user_id is not None)
+    poll = _compiled_polls.get(key)
+    if poll is None:
+        poll = _compiled_polls[key] = _CompiledPoll(with_user=user_id is not None)
+    row = poll.run(league_slug, draft_slug, user_id, now)
+    if row is None:
+        return None
+    version, is_public, is_member, clock_due, deadline = row
+    return BoardPoll(version, bool(is_public), bool(is_member), bool(clock_due), deadline)
 
 
 def league_page(league: League):
@@ -502,8 +516,6 @@ class QueueRow:
 
 def queue_entries(seat: Seat) -> list[QueueRow]:
     """A member's queue, best first, with films taken by others marked as sniped. Two queries."""
-    from draft.models import QueueEntry
-
     entries = list(QueueEntry.objects.filter(seat=seat).select_related("movie").order_by("rank"))
     taken = {
         p.movie_id: p
@@ -519,3 +531,210 @@ def queue_entries(seat: Seat) -> list[QueueRow]:
             row.sniped_by, row.sniped_at = pick.seat.membership.display_name, pick.label
         rows.append(row)
     return rows
+
+
+# --- The draft-room chat -----------------------------------------------------------------
+
+# Lines per page: the chat opens on the newest page; "Earlier messages" loads the one before.
+CHAT_PAGE_SIZE = 40
+
+# The timeline's order is (time, rank, id): a system line comes before a message of the same
+# instant, and ids break the remaining ties. A cursor names one position in that order.
+SYSTEM, MESSAGE = 0, 1
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+CURSOR = re.compile(r"([0-9]{1,18})-([em])([0-9]{1,19})")
+ChatKey = tuple[datetime, int, int]
+
+
+def chat_cursor(key: ChatKey) -> str:
+    """A position in the timeline as text: "1718042400123456-m42" is microseconds since 1970,
+    e(vent) or m(essage), and the id."""
+    moment, rank, pk = key
+    micros = (moment - EPOCH) // timedelta(microseconds=1)
+    return f"{micros}-{'e' if rank == SYSTEM else 'm'}{pk}"
+
+
+def parse_chat_cursor(text: str | None) -> ChatKey | None:
+    """The position a cursor names, or None for anything that is not a cursor."""
+    match = CURSOR.fullmatch(text or "")
+    if match is None:
+        return None
+    try:
+        moment = EPOCH + timedelta(microseconds=int(match.group(1)))
+    except OverflowError:
+        return None
+    return moment, SYSTEM if match.group(2) == "e" else MESSAGE, int(match.group(3))
+
+
+@dataclass(frozen=True)
+class ChatLine:
+    """One line of the chat: a message, or a system line that is an entry of the draft's log
+    (a pick, an undo, a skip, a pause…). Messages carry `board_name`, their poster's current
+    name on the board (None for a reader), from chat_messages()."""
+
+    message: ChatMessage | None = None
+    event: DraftEvent | None = None
+
+    @property
+    def is_system(self) -> bool:
+        return self.event is not None
+
+    @property
+    def created_at(self) -> datetime:
+        return (self.event or self.message).created_at
+
+    @property
+    def key(self) -> ChatKey:
+        item = self.event or self.message
+        return item.created_at, SYSTEM if self.is_system else MESSAGE, item.pk
+
+    @property
+    def cursor(self) -> str:
+        return chat_cursor(self.key)
+
+    @property
+    def dom_id(self) -> str:
+        """The line's element id, the same wherever it is rendered, so a line that arrives
+        twice (a post's answer and the live stream) is shown once."""
+        return f"chat-e{self.event.pk}" if self.is_system else f"chat-m{self.message.pk}"
+
+    @property
+    def author(self) -> str:
+        if self.is_system:
+            return ""
+        return getattr(self.message, "board_name", None) or self.message.author_name
+
+    @property
+    def initials(self) -> str:
+        return rules.initials(self.author)
+
+    @property
+    def hue(self) -> int:
+        return rules.title_hue(self.author) % 12
+
+    @property
+    def by_reader(self) -> bool:
+        """Posted by someone who is not (or no longer) a member of the league."""
+        return not self.is_system and getattr(self.message, "board_name", None) is None
+
+
+@dataclass
+class ChatPage:
+    lines: list[ChatLine]  # oldest first
+    earlier: str  # the cursor of the page before this one; "" when this page starts the chat
+    is_latest: bool  # the newest page, rather than one the reader paged back to
+
+    @property
+    def newest(self) -> str:
+        """The cursor of the last line shown: a post asks for the lines after it."""
+        return self.lines[-1].cursor if self.lines else ""
+
+
+def chat_messages(draft: Draft):
+    """The draft's visible messages, each with its poster's current board name (one query,
+    however many posters)."""
+    board_name = Membership.objects.filter(
+        league_id=draft.league_id, user_id=OuterRef("author_id")
+    ).values("display_name")[:1]
+    return ChatMessage.objects.filter(draft=draft, deleted_at__isnull=True).annotate(
+        board_name=Subquery(board_name)
+    )
+
+
+def chat_events(draft: Draft):
+    return DraftEvent.objects.filter(draft=draft, kind__in=DraftEvent.CHAT_KINDS)
+
+
+def _chat_before(key: ChatKey, rank: int) -> Q:
+    """Rows of one rank (a table) that come before `key` in the timeline."""
+    moment, cursor_rank, pk = key
+    if rank < cursor_rank:
+        return Q(created_at__lte=moment)
+    if rank > cursor_rank:
+        return Q(created_at__lt=moment)
+    return Q(created_at__lt=moment) | Q(created_at=moment, id__lt=pk)
+
+
+def _chat_after(key: ChatKey, rank: int) -> Q:
+    moment, cursor_rank, pk = key
+    if rank > cursor_rank:
+        return Q(created_at__gte=moment)
+    if rank < cursor_rank:
+        return Q(created_at__gt=moment)
+    return Q(created_at__gt=moment) | Q(created_at=moment, id__gt=pk)
+
+
+def _merged(messages, events, *, newest_first: bool) -> list[ChatLine]:
+    lines = [ChatLine(message=m) for m in messages] + [ChatLine(event=e) for e in events]
+    return sorted(lines, key=lambda line: line.key, reverse=newest_first)
+
+
+def chat_page(draft: Draft, *, before: str = "", size: int = CHAT_PAGE_SIZE) -> ChatPage:
+    """A page of the chat, oldest line first: the newest `size` lines, or the `size` lines
+    before the cursor `before` (a cursor that is not one gives the newest page). Messages and
+    the log are each read newest first up to one line past the page: two queries, whatever
+    the chat's length."""
+    key = parse_chat_cursor(before)
+    messages, events = chat_messages(draft), chat_events(draft)
+    if key is not None:
+        messages = messages.filter(_chat_before(key, MESSAGE))
+        events = events.filter(_chat_before(key, SYSTEM))
+    messages = messages.order_by("-created_at", "-id")[: size + 1]
+    events = events.order_by("-created_at", "-id")[: size + 1]
+    lines = _merged(messages, events, newest_first=True)
+    page = lines[:size][::-1]
+    earlier = page[0].cursor if len(lines) > size else ""
+    return ChatPage(lines=page, earlier=earlier, is_latest=key is None)
+
+
+def chat_lines_after(draft: Draft, *, after: str, size: int = CHAT_PAGE_SIZE):
+    """The lines after the cursor `after` (every line when `after` is empty: the page showed
+    none), oldest first; None when there are more than `size` of them or `after` is not a
+    cursor: the reader is too far behind to catch up line by line and gets the newest page
+    instead. Two queries."""
+    messages, events = chat_messages(draft), chat_events(draft)
+    if after:
+        key = parse_chat_cursor(after)
+        if key is None:
+            return None
+        messages = messages.filter(_chat_after(key, MESSAGE))
+        events = events.filter(_chat_after(key, SYSTEM))
+    lines = _merged(
+        messages.order_by("created_at", "id")[: size + 1],
+        events.order_by("created_at", "id")[: size + 1],
+        newest_first=False,
+    )
+    return lines if len(lines) <= size else None
+
+
+def chat_message_line(draft: Draft, message_id: int) -> ChatLine | None:
+    """One message as a chat line (for the live stream), or None once it is deleted."""
+    message = chat_messages(draft).filter(pk=message_id).first()
+    return ChatLine(message=message) if message else None
+
+
+def chat_event_line(event: DraftEvent) -> ChatLine | None:
+    """The system line of an entry of the draft's log, or None for a kind the chat leaves out
+    (setup changes, renames…)."""
+    return ChatLine(event=event) if event.kind in DraftEvent.CHAT_KINDS else None
+
+
+@dataclass
+class ChatRoom:
+    """What the chat partial shows one viewer: a page of lines and what the viewer may do."""
+
+    page: ChatPage
+    refusal: str  # why the viewer may not post; "" when they may
+    can_delete: bool
+
+    @property
+    def can_post(self) -> bool:
+        return not self.refusal
+
+
+def chat_room(draft: Draft, user, membership: Membership | None, *, before: str = "") -> ChatRoom:
+    return ChatRoom(
+        page=chat_page(draft, before=before),
+        refusal=chat.post_refusal(draft.league, user, membership),
+        can_delete=chat.may_delete(membership),
+    )

@@ -1,24 +1,46 @@
 """Every write to a league or a draft.
 
-Each draft service runs in one transaction that first locks the draft row
-(`select_for_update`), so every writer queues on the same lock in the same order: two members,
-a double click, the commissioner and the clock worker can never interleave their checks and
-inserts. The unique constraints on Pick are the last guard; a violation that slips past the
-checks becomes the same clear message, never a 500.
+A draft service is a check-then-do around the draft's state (`draft/state.py`, the one owner
+of the turn):
+
+    with transaction.atomic():                       # @draft_write
+        draft = the draft row, locked                # every writer, first thing
+        state = DraftState.load(draft)
+        apply an expired clock                       # the clock before anything else
+        plan = check_…(state, …)                     # refuses with a ValidationError, writes nothing
+        do it: write the rows, let the state apply the change, log one event per act
+        settle: autopicks, completion, the next turn's mail (outbox rows, same transaction)
+        save the draft's run fields (update_fields)
+
+Lock order, everywhere (the worker's included): the draft row first, then anything else
+(seats, queue entries, picks). The draft row is locked FOR NO KEY UPDATE: writers queue on it,
+while inserts elsewhere whose foreign keys only need a KEY SHARE lock on it (an event, a
+vote) are not held up. Two members, a double click, a queue edit, the commissioner and the
+clock worker therefore never interleave their checks and writes, and cannot deadlock: nobody
+holds a seat or queue row while waiting for a draft. A deadlock or serialization failure that
+still happens is retried once, then refused with "The board was busy, please try again." The
+unique constraints on Pick are the last guard; a violation that slips past the checks becomes
+a clear message, never a 500.
 """
 
+import functools
+import logging
 import random
-from dataclasses import dataclass
-from datetime import timedelta
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from draft import clock, notifications, rules
+from draft import bus, chat, clock, notifications, rules
 from draft.models import (
     Category,
+    ChatMessage,
+    ChatPoster,
     Draft,
     DraftEvent,
     League,
@@ -28,25 +50,98 @@ from draft.models import (
     QueueEntry,
     Seat,
     SkippedSlot,
+    new_invite_token,
 )
-from draft.selectors import DraftState, load_state
+from draft.selectors import similar_movies
+from draft.state import DraftState
+
+logger = logging.getLogger(__name__)
 
 RESERVED_LEAGUE_SLUGS = {"new"}
 RESERVED_DRAFT_SLUGS = {"join", "settings", "new-draft", "members"}
+BUSY = "The board was busy, please try again."
+
+# The draft fields a running draft changes; services save only these (and what they set).
+RUN_FIELDS = [
+    "status", "started_at", "completed_at", "clock_slot", "clock_deadline", "clock_remaining",
+    "version",
+]  # fmt: skip
+
+# PostgreSQL's deadlock_detected, serialization_failure and lock_not_available.
+_RETRYABLE_STATES = {"40P01", "40001", "55P03"}
+
+
+def _is_contention(error: OperationalError) -> bool:
+    """A deadlock or serialization failure (PostgreSQL), or a busy database (SQLite): the
+    transaction lost a race and may be run again. A lost connection is not one of these."""
+    state = getattr(error.__cause__, "sqlstate", None)
+    if state is not None:
+        return state in _RETRYABLE_STATES
+    text = str(error).lower()
+    return "database is locked" in text or "database table is locked" in text
+
+
+def draft_write(service):
+    """Run `service` in one transaction. If it loses a race in the database (a deadlock, a
+    serialization failure, a busy SQLite file), run it once more from the start; a second loss
+    is refused with a clear message. Inside an outer transaction there is nothing to retry."""
+
+    @functools.wraps(service)
+    def run(*args, **kwargs):
+        attempts = 1 if connection.in_atomic_block else 2
+        for attempt in range(1, attempts + 1):
+            try:
+                with transaction.atomic():
+                    return service(*args, **kwargs)
+            except OperationalError as error:
+                if not _is_contention(error):
+                    raise
+                logger.warning("%s lost a race (attempt %s): %s", service.__name__, attempt, error)
+        raise ValidationError(BUSY, code="busy")
+
+    return run
 
 
 def _lock_draft(draft_id: int) -> Draft:
     # Every draft writer takes this row lock first; see the module docstring.
-    return Draft.objects.select_for_update(of=("self",)).select_related("league").get(pk=draft_id)
-
-
-def _record(draft: Draft, kind: str, summary: str, *, actor=None, slot: int | None = None) -> None:
-    """Bump the board's version and log the change. Call once per service, after the change."""
-    draft.version += 1
-    draft.save()
-    DraftEvent.objects.create(
-        draft=draft, kind=kind, actor=actor, slot=slot, summary=summary, version=draft.version
+    return (
+        Draft.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("league")
+        .get(pk=draft_id)
     )
+
+
+def _log(
+    state: DraftState,
+    kind: str,
+    summary: str,
+    *,
+    now: datetime,
+    actor=None,
+    slot: int | None = None,
+    movie: Movie | None = None,
+    category: Category | None = None,
+) -> int:
+    """Bump the board's version and log the change; once per act. Returns the new version."""
+    draft = state.draft
+    draft.version += 1
+    DraftEvent.objects.create(
+        draft=draft,
+        kind=kind,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        slot=slot,
+        movie=movie,
+        category=category,
+        summary=summary,
+        version=draft.version,
+        created_at=now,
+    )
+    return draft.version
+
+
+def _save(state: DraftState, *fields: str) -> None:
+    state.draft.save(update_fields=[*RUN_FIELDS, *fields])
+    bus.board_changed(state.draft.pk, state.draft.version)
 
 
 def _membership(league: League, user) -> Membership | None:
@@ -62,22 +157,50 @@ def _require_commissioner(league: League, user) -> Membership:
     return membership
 
 
-def _lock_as_commissioner(draft_id: int, actor) -> Draft:
-    """The start of every commissioner action on a running draft: take the draft lock, check
-    the role, then apply a clock that ran out, so the action sees the board as it really is
-    (its expected slot or pick then tells whether the board moved under it)."""
+def _open(draft_id: int, now: datetime, *, commissioner=None) -> DraftState:
+    """The start of every service on a running draft: lock the draft, check the role if the
+    action is a commissioner's, load the state and apply a clock that ran out, so the action
+    sees the board as it really is (its expected slot then tells whether the board moved)."""
     draft = _lock_draft(draft_id)
-    _require_commissioner(draft.league, actor)
-    apply_due_clock(draft)
-    return draft
+    if commissioner is not None:
+        _require_commissioner(draft.league, commissioner)
+    state = DraftState.load(draft)
+    _apply_due_clock(state, now)
+    return state
 
 
-def _unique_slug(base: str, taken, reserved: set[str]) -> str:
-    base = slugify(base)[:70] or "draft"
-    slug, n = base, 2
-    while slug in reserved or taken(slug):
-        slug, n = f"{base}-{n}", n + 1
-    return slug
+def _slug_candidates(name: str, fallback: str, reserved: set[str], *, secret: bool):
+    """Slugs to try, in order. A secret slug ends in random letters, so no one can guess it or
+    learn that it exists by making a league of the same name."""
+    base = slugify(name)[:60].strip("-") or fallback
+    if secret:
+        while True:
+            yield f"{base}-{secrets.token_hex(3)}"
+    if base not in reserved:
+        yield base
+    n = 2
+    while True:
+        yield f"{base}-{n}"
+        n += 1
+
+
+def _insert_with_unique_slug(create, candidates, exists, *, tries: int = 50):
+    """Insert with the first free slug. Checking first and inserting after would race a second
+    insert of the same name; instead each candidate is inserted in a savepoint and the next one
+    tried when the slug turns out taken (by a row that now exists)."""
+    for slug in candidates:
+        if tries == 0:
+            break
+        tries -= 1
+        if exists(slug):
+            continue
+        try:
+            with transaction.atomic():
+                return create(slug)
+        except IntegrityError:
+            if not exists(slug):
+                raise  # another constraint: not ours to paper over
+    raise ValidationError("Could not find a free web address for that name; try another name.")
 
 
 # --- Leagues ----------------------------------------------------------------------------
@@ -89,27 +212,51 @@ def default_display_name(user) -> str:
 
 @transaction.atomic
 def create_league(*, user, name: str, description: str = "", is_public: bool = True) -> League:
-    """Create a league with `user` as its first member and commissioner."""
-    slug = _unique_slug(
-        name, lambda s: League.objects.filter(slug=s).exists(), RESERVED_LEAGUE_SLUGS
+    """Create a league with `user` as its first member and commissioner. Two leagues of the
+    same name created at the same moment both succeed, with different slugs."""
+    name = name.strip()
+
+    def create(slug):
+        league = League.objects.create(
+            name=name, slug=slug, description=description.strip(), is_public=is_public
+        )
+        Membership.objects.create(
+            league=league, user=user, display_name=default_display_name(user), is_commissioner=True
+        )
+        return league
+
+    return _insert_with_unique_slug(
+        create,
+        _slug_candidates(name, "league", RESERVED_LEAGUE_SLUGS, secret=not is_public),
+        lambda slug: League.objects.filter(slug=slug).exists(),
     )
-    league = League.objects.create(
-        name=name.strip(), slug=slug, description=description.strip(), is_public=is_public
-    )
-    Membership.objects.create(
-        league=league, user=user, display_name=default_display_name(user), is_commissioner=True
-    )
-    return league
 
 
 @transaction.atomic
 def update_league(
-    *, league: League, actor, name: str, description: str, is_public: bool, time_zone: str
+    *,
+    league: League,
+    actor,
+    name: str,
+    description: str,
+    is_public: bool,
+    time_zone: str,
+    readers_may_chat: bool | None = None,
 ) -> League:
+    """Save the settings form. Only its fields are written, so a concurrent invite rotation
+    (or any other change) survives; `readers_may_chat` left out (None) stays as it is."""
     _require_commissioner(league, actor)
-    league.name, league.description = name.strip(), description.strip()
-    league.is_public, league.time_zone = is_public, time_zone
-    league.save()
+    changes = {
+        "name": name.strip(),
+        "description": description.strip(),
+        "is_public": is_public,
+        "time_zone": time_zone,
+    }
+    if readers_may_chat is not None:
+        changes["readers_may_chat"] = readers_may_chat
+    League.objects.filter(pk=league.pk).update(**changes)
+    for key, value in changes.items():
+        setattr(league, key, value)
     return league
 
 
@@ -134,10 +281,8 @@ def join_league(*, user, league: League, token: str) -> tuple[Membership, bool]:
 def rotate_invite(*, league: League, actor) -> str:
     """Replace the invite token: the old link stops working at once."""
     _require_commissioner(league, actor)
-    from draft.models import new_invite_token
-
     league.invite_token = new_invite_token()
-    league.save(update_fields=["invite_token"])
+    League.objects.filter(pk=league.pk).update(invite_token=league.invite_token)
     return league.invite_token
 
 
@@ -158,23 +303,42 @@ def set_commissioner(*, league: League, actor, membership: Membership, value: bo
         if not others:
             raise ValidationError("A league needs at least one commissioner.")
     membership.is_commissioner = value
-    membership.save(update_fields=["is_commissioner"])
+    Membership.objects.filter(pk=membership.pk).update(is_commissioner=value)
 
 
-@transaction.atomic
+@draft_write
 def rename_member(*, membership: Membership, actor, display_name: str) -> None:
-    """A member renames themselves; a commissioner may rename anyone in the league."""
+    """A member renames themselves; a commissioner may rename anyone in the league. Every board
+    of the league shows the name, so each draft's version goes up (their polls refresh)."""
+    now = timezone.now()
+    # The drafts first (lock order), in id order so two renames in one league queue up.
+    drafts = list(
+        Draft.objects.select_for_update(no_key=True)
+        .filter(league=membership.league_id)
+        .order_by("pk")
+    )
     if membership.user_id != actor.pk:
         _require_commissioner(membership.league, actor)
     name = display_name.strip()
     if not name:
         raise ValidationError("The name on the board cannot be empty.")
-    membership.display_name = name[:60]
-    membership.save(update_fields=["display_name"])
-    # Every board of the league shows the name: make their polls refresh.
-    for draft in Draft.objects.filter(league=membership.league_id).select_for_update():
+    longest = Membership._meta.get_field("display_name").max_length
+    if len(name) > longest:
+        raise ValidationError(f"A name on the board is at most {longest} characters.")
+    old, membership.display_name = membership.display_name, name
+    Membership.objects.filter(pk=membership.pk).update(display_name=name)
+    for draft in drafts:
         draft.version += 1
         draft.save(update_fields=["version"])
+        DraftEvent.objects.create(
+            draft=draft,
+            kind=DraftEvent.Kind.NAME,
+            actor=actor,
+            summary=f"{old} now shows as {name}",
+            version=draft.version,
+            created_at=now,
+        )
+        bus.board_changed(draft.pk, draft.version)
 
 
 # --- Setting up a draft -----------------------------------------------------------------
@@ -215,23 +379,29 @@ def create_draft(
     name = name.strip()
     if not name:
         raise ValidationError("The draft needs a name.")
-    slug = _unique_slug(
-        name,
-        lambda s: Draft.objects.filter(league=league, slug=s).exists(),
-        RESERVED_DRAFT_SLUGS,
-    )
-    draft = Draft.objects.create(
-        league=league, name=name, slug=slug, order=order, category_mode=category_mode
-    )
-    for position, spec in enumerate(categories, start=1):
+    for spec in categories:
         _check_category(spec)
-        Category.objects.create(draft=draft, position=position, **_category_fields(spec))
     if seat_memberships is None:
         seat_memberships = list(
             Membership.objects.filter(league=league).order_by("joined_at", "pk")
         )
-    for position, membership in enumerate(seat_memberships, start=1):
-        Seat.objects.create(draft=draft, membership=membership, position=position)
+    if any(m.league_id != league.pk for m in seat_memberships):
+        raise ValidationError("Only members of this league can have a seat.")
+    draft = _insert_with_unique_slug(
+        lambda slug: Draft.objects.create(
+            league=league, name=name, slug=slug, order=order, category_mode=category_mode
+        ),
+        _slug_candidates(name, "draft", RESERVED_DRAFT_SLUGS, secret=False),
+        lambda slug: Draft.objects.filter(league=league, slug=slug).exists(),
+    )
+    Category.objects.bulk_create(
+        Category(draft=draft, position=position, **_category_fields(spec))
+        for position, spec in enumerate(categories, start=1)
+    )
+    Seat.objects.bulk_create(
+        Seat(draft=draft, membership=membership, position=position)
+        for position, membership in enumerate(seat_memberships, start=1)
+    )
     DraftEvent.objects.create(
         draft=draft,
         kind=DraftEvent.Kind.CREATE,
@@ -263,7 +433,17 @@ def _lock_for_setup(draft_id: int, actor) -> Draft:
     return draft
 
 
-@transaction.atomic
+def _record(draft: Draft, kind: str, summary: str, *, actor, fields=()) -> None:
+    """Log a change made in setup, bump the version and save it with the fields it changed."""
+    draft.version += 1
+    draft.save(update_fields=["version", *fields])
+    DraftEvent.objects.create(
+        draft=draft, kind=kind, actor=actor, summary=summary, version=draft.version
+    )
+    bus.board_changed(draft.pk, draft.version)
+
+
+@draft_write
 def update_draft_settings(
     *, draft_id: int, actor, name: str, order: str, category_mode: str
 ) -> Draft:
@@ -271,11 +451,17 @@ def update_draft_settings(
     if not name.strip():
         raise ValidationError("The draft needs a name.")
     draft.name, draft.order, draft.category_mode = name.strip(), order, category_mode
-    _record(draft, DraftEvent.Kind.SETUP, "Settings changed", actor=actor)
+    _record(
+        draft,
+        DraftEvent.Kind.SETUP,
+        "Settings changed",
+        actor=actor,
+        fields=["name", "order", "category_mode"],
+    )
     return draft
 
 
-@transaction.atomic
+@draft_write
 def update_clock_settings(
     *,
     draft_id: int,
@@ -286,8 +472,10 @@ def update_clock_settings(
     quiet_end=None,
     expiry_action: str = Draft.Expiry.NOTHING,
 ) -> Draft:
-    """Clock settings can change at any time; a running clock restarts with the new time."""
-    draft = _lock_as_commissioner(draft_id, actor)
+    """Clock settings can change at any time: the slot on the clock starts again with the new
+    time (paused, it gets the new time at the resume)."""
+    now = timezone.now()
+    state = _open(draft_id, now, commissioner=actor)
     for seconds in (pick_seconds, first_round_pick_seconds):
         if seconds is not None and not (
             clock.MIN_PICK_SECONDS <= seconds <= clock.MAX_PICK_SECONDS
@@ -295,21 +483,23 @@ def update_clock_settings(
             raise ValidationError("A pick time runs from 30 seconds to 14 days.")
     if (quiet_start is None) != (quiet_end is None) or (quiet_start and quiet_start == quiet_end):
         raise ValidationError("Quiet hours need a start and a different end, or neither.")
+    draft = state.draft
     draft.pick_seconds = pick_seconds
     draft.first_round_pick_seconds = first_round_pick_seconds if pick_seconds else None
     draft.quiet_start, draft.quiet_end = quiet_start, quiet_end
     draft.expiry_action = expiry_action
-    if draft.status == Draft.Status.LIVE:
-        _restart_clock(draft, load_state(draft))
-    elif draft.status == Draft.Status.PAUSED:
-        # The time kept at the pause belongs to the old settings; without this a clock
-        # switched off during a pause would still run out after the resume.
-        draft.clock_remaining = None
-    _record(draft, DraftEvent.Kind.SETUP, "Pick clock changed", actor=actor)
+    state.restart_clock(now)
+    _log(state, DraftEvent.Kind.SETUP, "Pick clock changed", now=now, actor=actor)
+    _save(state, *CLOCK_SETTING_FIELDS)
     return draft
 
 
-@transaction.atomic
+CLOCK_SETTING_FIELDS = [
+    "pick_seconds", "first_round_pick_seconds", "quiet_start", "quiet_end", "expiry_action",
+]  # fmt: skip
+
+
+@draft_write
 def add_category(*, draft_id: int, actor, spec: CategorySpec) -> Category:
     draft = _lock_for_setup(draft_id, actor)
     _check_category(spec)
@@ -319,21 +509,22 @@ def add_category(*, draft_id: int, actor, spec: CategorySpec) -> Category:
     return category
 
 
-@transaction.atomic
+@draft_write
 def update_category(*, draft_id: int, actor, category_id: int, spec: CategorySpec) -> Category:
     draft = _lock_for_setup(draft_id, actor)
     _check_category(spec)
     category = Category.objects.filter(draft=draft, pk=category_id).first()
     if category is None:
         raise ValidationError("That category is not in this draft.")
-    for key, value in _category_fields(spec).items():
+    fields = _category_fields(spec)
+    for key, value in fields.items():
         setattr(category, key, value)
-    category.save()
+    category.save(update_fields=list(fields))
     _record(draft, DraftEvent.Kind.SETUP, f"Category {category.name} changed", actor=actor)
     return category
 
 
-@transaction.atomic
+@draft_write
 def remove_category(*, draft_id: int, actor, category_id: int) -> None:
     draft = _lock_for_setup(draft_id, actor)
     categories = list(Category.objects.filter(draft=draft).order_by("position"))
@@ -347,7 +538,7 @@ def remove_category(*, draft_id: int, actor, category_id: int) -> None:
     _record(draft, DraftEvent.Kind.SETUP, f"Category {doomed.name} removed", actor=actor)
 
 
-@transaction.atomic
+@draft_write
 def move_category(*, draft_id: int, actor, category_id: int, offset: int) -> None:
     draft = _lock_for_setup(draft_id, actor)
     categories = list(Category.objects.filter(draft=draft).order_by("position"))
@@ -377,7 +568,7 @@ def _renumber(model, items: list, field: str = "position") -> None:
         setattr(item, field, i)
 
 
-@transaction.atomic
+@draft_write
 def add_seat(*, draft_id: int, actor, membership: Membership) -> Seat:
     draft = _lock_for_setup(draft_id, actor)
     if membership.league_id != draft.league_id:
@@ -395,7 +586,7 @@ def add_seat(*, draft_id: int, actor, membership: Membership) -> Seat:
     return seat
 
 
-@transaction.atomic
+@draft_write
 def remove_seat(*, draft_id: int, actor, seat_id: int) -> None:
     draft = _lock_for_setup(draft_id, actor)
     seats = list(Seat.objects.filter(draft=draft).select_related("membership").order_by("position"))
@@ -414,7 +605,7 @@ def remove_seat(*, draft_id: int, actor, seat_id: int) -> None:
     )
 
 
-@transaction.atomic
+@draft_write
 def move_seat(*, draft_id: int, actor, seat_id: int, offset: int) -> None:
     draft = _lock_for_setup(draft_id, actor)
     seats = list(Seat.objects.filter(draft=draft).select_related("membership").order_by("position"))
@@ -424,209 +615,181 @@ def move_seat(*, draft_id: int, actor, seat_id: int, offset: int) -> None:
     _record(draft, DraftEvent.Kind.ORDER, f"Order set: {order}", actor=actor)
 
 
-@transaction.atomic
-def randomize_order(*, draft_id: int, actor, rng: random.Random | None = None) -> list[Seat]:
+@dataclass(frozen=True)
+class NewOrder:
+    seats: list[Seat]
+    unchanged: bool  # two seats can come out as they were: the console says so
+
+
+@draft_write
+def randomize_order(*, draft_id: int, actor, rng: random.Random | None = None) -> NewOrder:
+    """Shuffle the seats. With three or more seats the new order always differs from the old
+    one (a commissioner who presses "Randomise" expects a change); with two it is a coin toss,
+    and `unchanged` says when it came out the same."""
     draft = _lock_for_setup(draft_id, actor)
     seats = list(Seat.objects.filter(draft=draft).select_related("membership").order_by("position"))
-    (rng or random.SystemRandom()).shuffle(seats)
+    before = [s.pk for s in seats]
+    rng = rng or random.SystemRandom()
+    rng.shuffle(seats)
+    while len(seats) >= 3 and [s.pk for s in seats] == before:
+        rng.shuffle(seats)
     _renumber(Seat, seats)
     order = ", ".join(s.membership.display_name for s in seats)
     _record(draft, DraftEvent.Kind.ORDER, f"Order randomised: {order}", actor=actor)
-    return seats
+    return NewOrder(seats=seats, unchanged=[s.pk for s in seats] == before)
 
 
 # --- Running a draft --------------------------------------------------------------------
 
 
-@transaction.atomic
+@draft_write
 def start_draft(*, draft_id: int, actor) -> Draft:
+    now = timezone.now()
     draft = _lock_for_setup(draft_id, actor)
-    state = load_state(draft)
+    state = DraftState.load(draft)
     if state.seat_count < 2:
         raise ValidationError("A draft needs at least two seats to start.")
     if state.round_count < 1:
         raise ValidationError("A draft needs at least one category to start.")
-    draft.status = Draft.Status.LIVE
-    draft.started_at = timezone.now()
-    _record(draft, DraftEvent.Kind.START, f"{draft.name} started", actor=actor)
-    _settle(draft, state)
+    state.start(now)
+    _log(state, DraftEvent.Kind.START, f"{draft.name} started", now=now, actor=actor)
+    _settle(state, now, before=None)
+    _save(state)
     return draft
 
 
-@transaction.atomic
+@draft_write
 def pause_draft(*, draft_id: int, actor) -> Draft:
-    draft = _lock_as_commissioner(draft_id, actor)
-    if draft.status != Draft.Status.LIVE:
+    now = timezone.now()
+    state = _open(draft_id, now, commissioner=actor)
+    if state.draft.status != Draft.Status.LIVE:
         raise ValidationError("Only a live draft can be paused.")
-    draft.status = Draft.Status.PAUSED
-    _stop_clock(draft)
-    _record(draft, DraftEvent.Kind.PAUSE, "Draft paused", actor=actor)
-    return draft
+    state.pause(now)
+    _log(state, DraftEvent.Kind.PAUSE, "Draft paused", now=now, actor=actor)
+    _save(state)
+    return state.draft
 
 
-@transaction.atomic
+@draft_write
 def resume_draft(*, draft_id: int, actor) -> Draft:
-    draft = _lock_as_commissioner(draft_id, actor)
-    if draft.status != Draft.Status.PAUSED:
+    now = timezone.now()
+    state = _open(draft_id, now, commissioner=actor)
+    if state.draft.status != Draft.Status.PAUSED:
         raise ValidationError("Only a paused draft can be resumed.")
-    draft.status = Draft.Status.LIVE
-    _resume_clock(draft)
-    _record(draft, DraftEvent.Kind.RESUME, "Draft resumed", actor=actor)
-    return draft
+    state.resume(now)
+    _log(state, DraftEvent.Kind.RESUME, "Draft resumed", now=now, actor=actor)
+    _save(state)
+    return state.draft
 
 
-@transaction.atomic
+@draft_write
 def end_draft(*, draft_id: int, actor) -> Draft:
-    draft = _lock_as_commissioner(draft_id, actor)
-    if draft.status == Draft.Status.COMPLETE:
+    now = timezone.now()
+    state = _open(draft_id, now, commissioner=actor)
+    if state.draft.status == Draft.Status.COMPLETE:
         raise ValidationError("The draft is already complete.")
-    if draft.status == Draft.Status.SETUP:
+    if state.draft.status == Draft.Status.SETUP:
         raise ValidationError("The draft has not started.")
-    _complete(draft, actor=actor, summary="Draft ended by a commissioner")
-    return draft
+    state.complete(now)
+    _log(state, DraftEvent.Kind.COMPLETE, "Draft ended by a commissioner", now=now, actor=actor)
+    _save(state)
+    return state.draft
 
 
-def _complete(draft: Draft, *, actor, summary: str) -> None:
-    draft.status = Draft.Status.COMPLETE
-    draft.completed_at = timezone.now()
-    _clear_clock(draft)
-    _record(draft, DraftEvent.Kind.COMPLETE, summary, actor=actor)
+def _settle(state: DraftState, now: datetime, *, before: int | None) -> None:
+    """After the board moved: members with autopick on pick from their queue the moment they
+    come on the clock; then the draft completes, or the member now on the clock (and the one
+    up next) get their mail, written to the outbox in this transaction."""
+    if state.draft.status != Draft.Status.LIVE:
+        return
+    while state.on_clock is not None:
+        seat = state.seat_on_clock
+        if not (seat.autopick and _autopick(state, seat, state.on_clock, now)):
+            break
+    if state.is_settled:
+        state.complete(now)
+        _log(state, DraftEvent.Kind.COMPLETE, "Every pick is in: draft complete", now=now)
+    elif state.on_clock is not None and state.on_clock != before:
+        notifications.queue_turn_mail(state, now)
 
 
 # --- The pick clock ---------------------------------------------------------------------
 
 
-def _pick_seconds(draft: Draft, state: DraftState, slot: int) -> int | None:
-    if draft.first_round_pick_seconds and state.position(slot).round == 1:
-        return draft.first_round_pick_seconds
-    return draft.pick_seconds
-
-
-def _deadline(draft: Draft, start, seconds: float):
-    return clock.deadline_after(
-        start,
-        seconds,
-        quiet_start=draft.quiet_start,
-        quiet_end=draft.quiet_end,
-        time_zone=draft.league.time_zone,
-    )
-
-
-def _restart_clock(draft: Draft, state: DraftState) -> None:
-    """Put the slot now on the clock on the clock, with a fresh deadline if there is a clock.
-    The deadline is stored, so a restart of the app loses nothing and repeats nothing."""
-    slot = state.on_clock
-    draft.clock_slot = slot
-    draft.clock_remaining = None
-    seconds = _pick_seconds(draft, state, slot) if slot else None
-    draft.clock_deadline = _deadline(draft, timezone.now(), seconds) if seconds else None
-
-
-def _stop_clock(draft: Draft) -> None:
-    """Pause: keep the clock time that was left, drop the deadline."""
-    if draft.clock_deadline is not None:
-        left = clock.running_seconds_between(
-            timezone.now(),
-            draft.clock_deadline,
-            quiet_start=draft.quiet_start,
-            quiet_end=draft.quiet_end,
-            time_zone=draft.league.time_zone,
-        )
-        draft.clock_remaining = timedelta(seconds=left)
-    draft.clock_deadline = None
-
-
-def _resume_clock(draft: Draft) -> None:
-    """Resume: the slot on the clock gets back exactly the time it had left."""
-    state = load_state(draft)
-    if draft.clock_slot != state.on_clock:
-        _restart_clock(draft, state)
-        return
-    if draft.clock_remaining is not None:
-        draft.clock_deadline = _deadline(
-            draft, timezone.now(), draft.clock_remaining.total_seconds()
-        )
-    elif draft.pick_seconds and state.on_clock:
-        _restart_clock(draft, state)
-    draft.clock_remaining = None
-
-
-def _clear_clock(draft: Draft) -> None:
-    draft.clock_slot = None
-    draft.clock_deadline = None
-    draft.clock_remaining = None
-
-
-def apply_due_clock(draft: Draft) -> bool:
+def _apply_due_clock(state: DraftState, now: datetime) -> bool:
     """Apply the draft's expiry action if the pick on the clock has run out of time.
 
-    Call with the draft row locked (every service does, first thing). The action runs once:
-    afterwards the expired slot is no longer on the clock (with "nothing", the draft is
-    left as it is and the pick shows as overdue), so a second caller finds nothing to do.
-    Returns whether anything changed.
-    """
-    if not clock_is_due(draft, timezone.now()):
+    Runs with the draft row locked (every service does, first thing). The action runs once:
+    afterwards the expired slot is no longer on the clock (with "nothing", the draft is left
+    as it is and the pick shows as overdue), so a second caller finds nothing to do. Returns
+    whether anything changed; the caller saves."""
+    if not state.clock_is_due(now):
         return False
-    state = load_state(draft)
-    slot = state.on_clock
+    draft, slot = state.draft, state.on_clock
     if slot is None or slot != draft.clock_slot:
-        # The deadline belonged to a slot that is settled already: start the right one.
-        _restart_clock(draft, state)
-        draft.save()
+        # The deadline belonged to a slot settled some other way: time the right one.
+        state.restart_clock(now)
         return True
     seat = state.seat_for_slot(slot)
-    if draft.expiry_action == Draft.Expiry.AUTOPICK and _autopick(draft, state, seat, slot):
-        _settle(draft, state)
-        return True
-    _skip(draft, actor=None, reason="time ran out")
+    picked = draft.expiry_action == Draft.Expiry.AUTOPICK and _autopick(
+        state, seat, slot, now, reason="time ran out"
+    )
+    if not picked:
+        _do_skip(state, slot, now, actor=None, reason="time ran out")
+    _settle(state, now, before=slot)
     return True
 
 
-def clock_is_due(draft: Draft, now) -> bool:
-    """Whether the clock has run out on a draft whose expiry action does something. With the
-    action "nothing" the pick simply shows as overdue until someone makes it."""
-    return (
-        draft.status == Draft.Status.LIVE
-        and draft.expiry_action != Draft.Expiry.NOTHING
-        and draft.clock_deadline is not None
-        and draft.clock_deadline <= now
-    )
+@draft_write
+def tick_clock(*, draft_id: int) -> bool:
+    """Apply an expired clock on one draft (a board view, or the worker). Returns whether it
+    changed anything."""
+    state = DraftState.load(_lock_draft(draft_id))
+    changed = _apply_due_clock(state, timezone.now())
+    if changed:
+        _save(state)
+    return changed
 
 
-def _autopick(draft: Draft, state: DraftState, seat: Seat, slot: int) -> bool:
+def _autopick(state: DraftState, seat: Seat, slot: int, now: datetime, *, reason="") -> bool:
     """Pick the seat's highest queued film that is still free and fits a category it may
     fill; False (and nothing changes) when there is none."""
-    position = state.position(slot)
-    if draft.is_open_slots:
-        categories = state.categories_left(seat)
-    else:
-        categories = [state.category_for_round(position.round)]
+    categories = state.categories_for(seat, slot)
     entries = QueueEntry.objects.filter(seat=seat).select_related("movie").order_by("rank")
     for entry in entries:
         movie = entry.movie
         if movie.pk in state.picked_movie_ids:
             continue  # sniped
-        film = rules.Film(movie.title, movie.year, tuple(movie.genres), movie.runtime)
+        film = _film(movie)
         category = next((c for c in categories if rules.is_eligible(film, c.rule)), None)
         if category is None:
             continue
-        _create_pick(
-            draft,
-            state,
-            seat=seat,
-            slot=slot,
-            movie=movie,
-            category=category,
-            entered_by=None,
-            autopick=True,
-        )
-        summary = (
-            f"{position.label} {seat.membership.display_name} selects {movie} in "
-            f"{category.name} (autopick from the queue)"
-        )
-        _record(draft, DraftEvent.Kind.AUTOPICK, summary, slot=slot)
+        why = f"autopick from the queue{', ' + reason if reason else ''}"
+        _do_pick(state, PickPlan(seat, slot, movie, category, autopick=True), now, note=why)
         return True
     return False
+
+
+def _film(movie: Movie) -> rules.Film:
+    return rules.Film(movie.title, movie.year, tuple(movie.genres), movie.runtime)
+
+
+# --- Picks ------------------------------------------------------------------------------
+
+
+@dataclass
+class PickPlan:
+    """A pick that passed every check: what `_do_pick` writes."""
+
+    seat: Seat
+    slot: int
+    movie: Movie
+    category: Category
+    entered_by: object = None  # the user; None for the clock's autopick
+    autopick: bool = False
+    # Why the film breaks the category's rules, when a commissioner approved it anyway.
+    ruling: list[str] = field(default_factory=list)
+    entered_for: str = ""  # the commissioner's name, when they picked for someone
 
 
 @dataclass
@@ -652,7 +815,6 @@ def make_pick(
     category_id: int | None = None,
     for_seat_id: int | None = None,
     override_rules: bool = False,
-    autopick: bool = False,
 ) -> PickResult:
     """Make a pick for the user's seat, or (a commissioner) for `for_seat_id`.
 
@@ -661,34 +823,56 @@ def make_pick(
     requests; a resubmission of the same form returns the first pick instead of an error.
     """
     try:
-        with transaction.atomic():
-            return _make_pick(
-                draft_id=draft_id,
-                user=user,
-                movie_id=movie_id,
-                expected_slot=expected_slot,
-                category_id=category_id,
-                for_seat_id=for_seat_id,
-                override_rules=override_rules,
-                autopick=autopick,
-            )
+        return _make_pick(
+            draft_id=draft_id,
+            user=user,
+            movie_id=movie_id,
+            expected_slot=expected_slot,
+            category_id=category_id,
+            for_seat_id=for_seat_id,
+            override_rules=override_rules,
+        )
     except IntegrityError:
-        # Only reachable if a check above missed a race; the database refused the duplicate.
+        # Only reachable if a check missed a race; the database refused the duplicate.
         raise ValidationError(
             "That pick clashed with another one made at the same moment. Nothing was saved: "
             "look at the board and try again."
         ) from None
 
 
-def _make_pick(
-    *, draft_id, user, movie_id, expected_slot, category_id, for_seat_id, override_rules, autopick
-) -> PickResult:
-    draft = _lock_draft(draft_id)
-    apply_due_clock(draft)
+@draft_write
+def _make_pick(**form) -> PickResult:
+    now = timezone.now()
+    state = _open(form["draft_id"], now)
+    movie_id = form["movie_id"]
+    movie = Movie.objects.filter(pk=movie_id).first() if movie_id else None
+    plan = check_pick(state, movie=movie, **{k: v for k, v in form.items() if k != "draft_id"})
+    if isinstance(plan, PickResult):
+        return plan
+    before = state.on_clock
+    pick = _do_pick(state, plan, now)
+    _settle(state, now, before=before)
+    _save(state)
+    return PickResult(pick=pick)
+
+
+def check_pick(
+    state: DraftState,
+    *,
+    user,
+    movie: Movie | None,
+    movie_id: int | None,
+    expected_slot: int | None,
+    category_id: int | None,
+    for_seat_id: int | None,
+    override_rules: bool,
+) -> PickPlan | PickResult:
+    """Every check a pick must pass, against the state under the draft lock. Returns what to
+    write, or the earlier pick when the same form arrives again; writes nothing."""
+    draft = state.draft
     membership = _membership(draft.league, user)
     if membership is None:
         raise ValidationError("Only members of this league can pick.")
-    state = load_state(draft)
 
     # A resubmitted form (double click, retry after a timeout) finds its own pick already made.
     earlier = state.picks.get(expected_slot) if expected_slot else None
@@ -702,7 +886,7 @@ def _make_pick(
     if on_behalf:
         if not membership.is_commissioner:
             raise ValidationError("Only a commissioner can pick for another member.")
-        seat = next((s for s in state.seats if s.pk == for_seat_id), None)
+        seat = state.seat_by_id(for_seat_id)
         if seat is None:
             raise ValidationError("That seat is not in this draft.")
     else:
@@ -713,24 +897,27 @@ def _make_pick(
         raise ValidationError("Only a commissioner can approve a pick that breaks a category rule.")
 
     slot = state.slot_to_fill(seat)
+    if expected_slot is not None and slot != expected_slot and not on_behalf:
+        # A stale tab: say what became of the pick it offered, when that is known.
+        happened = state.what_happened(expected_slot, seat)
+        if happened:
+            later = f" Your next pick is {state.label(slot)}." if slot else ""
+            raise ValidationError(happened + later, code="moved_on")
     if slot is None:
         who = seat.membership.display_name
         if state.on_clock is None:
             raise ValidationError(f"{who} has no pick to make right now.")
-        holder = state.seat_for_slot(state.on_clock)
-        label = state.position(state.on_clock).label
+        holder = state.seat_on_clock.membership.display_name
         subject = "It is not your turn" if not on_behalf else f"It is not {who}'s turn"
-        raise ValidationError(
-            f"{subject}: pick {label} belongs to {holder.membership.display_name}."
-        )
+        raise ValidationError(f"{subject}: pick {state.label(state.on_clock)} belongs to {holder}.")
     if expected_slot is not None and slot != expected_slot:
         raise ValidationError(
             "The board has moved on since this page was loaded: "
-            f"{seat.membership.display_name}'s pick is now {state.position(slot).label}. "
-            "Check the board and pick again."
+            f"{seat.membership.display_name}'s pick is now {state.label(slot)}. "
+            "Check the board and pick again.",
+            code="moved_on",
         )
 
-    movie = Movie.objects.filter(pk=movie_id).first() if movie_id else None
     if movie is None:
         raise ValidationError("Choose a film from the catalog.")
     taken = state.pick_of_movie(movie.pk)
@@ -738,176 +925,155 @@ def _make_pick(
         by = state.seat_for_slot(taken.slot).membership.display_name
         raise ValidationError(f"{movie} is already taken: {by} picked it at {taken.label}.")
 
-    position = state.position(slot)
     if draft.is_open_slots:
-        left = state.categories_left(seat)
-        category = next((c for c in left if c.pk == category_id), None)
+        category = next((c for c in state.categories_left(seat) if c.pk == category_id), None)
         if category is None:
-            if any(c.pk == category_id for c in state.categories):
+            if state.category_by_id(category_id) is not None:
                 raise ValidationError(
                     f"{seat.membership.display_name} has already filled that category."
                 )
             raise ValidationError("Choose one of the categories still open.")
     else:
-        category = state.category_for_round(position.round)
+        category = state.category_of_slot(slot)
 
-    reasons = rules.ineligibility_reasons(
-        rules.Film(movie.title, movie.year, tuple(movie.genres), movie.runtime), category.rule
-    )
+    reasons = rules.ineligibility_reasons(_film(movie), category.rule)
     if reasons and not override_rules:
         raise ValidationError(
             f"{movie} does not fit {category.name}: {'; '.join(reasons)}. "
             "A commissioner can approve it as a ruling."
         )
-
-    pick = _create_pick(
-        draft,
-        state,
+    return PickPlan(
         seat=seat,
         slot=slot,
         movie=movie,
         category=category,
         entered_by=user,
-        autopick=autopick,
-        ruling=bool(reasons),
+        ruling=reasons,
+        entered_for=membership.display_name if on_behalf else "",
     )
 
-    name = seat.membership.display_name
-    summary = f"{position.label} {name} selects {movie} in {category.name}"
-    if on_behalf:
-        summary += f" (entered by {membership.display_name})"
-    kind = DraftEvent.Kind.AUTOPICK if autopick else DraftEvent.Kind.PICK
-    if reasons:
+
+def _do_pick(state: DraftState, plan: PickPlan, now: datetime, *, note: str = "") -> Pick:
+    """Write a checked pick, log it and let the state apply it."""
+    position = state.position(plan.slot)
+    summary = (
+        f"{position.label} {plan.seat.membership.display_name} selects {plan.movie} "
+        f"in {plan.category.name}"
+    )
+    if note:
+        summary += f" ({note})"
+    if plan.entered_for:
+        summary += f" (entered by {plan.entered_for})"
+    kind = DraftEvent.Kind.PICK
+    if plan.autopick:
+        kind = DraftEvent.Kind.AUTOPICK
+    elif plan.ruling:
         kind = DraftEvent.Kind.RULING
-        summary += f"; ruling: allowed although {'; '.join(reasons)}"
-    _after_board_change(draft, state, kind=kind, summary=summary, actor=user, slot=slot)
-    return PickResult(pick=pick)
-
-
-def _create_pick(
-    draft: Draft,
-    state: DraftState,
-    *,
-    seat: Seat,
-    slot: int,
-    movie: Movie,
-    category: Category,
-    entered_by,
-    autopick: bool = False,
-    ruling: bool = False,
-) -> Pick:
-    position = state.position(slot)
-    pick = Pick.objects.create(
-        draft=draft,
-        slot=slot,
+        summary += f"; ruling: allowed although {'; '.join(plan.ruling)}"
+    version = _log(
+        state,
+        kind,
+        summary,
+        now=now,
+        actor=plan.entered_by,
+        slot=plan.slot,
+        movie=plan.movie,
+        category=plan.category,
+    )
+    pick = Pick(
+        draft=state.draft,
+        slot=plan.slot,
         round=position.round,
         pick_in_round=position.pick_in_round,
-        seat=seat,
-        movie=movie,
-        category=category,
-        entered_by=entered_by,
-        is_autopick=autopick,
-        is_ruling=ruling,
+        seat=plan.seat,
+        movie=plan.movie,
+        category=plan.category,
+        entered_by=plan.entered_by,
+        is_autopick=plan.autopick,
+        is_ruling=bool(plan.ruling),
+        version=version,
     )
-    state.picks[slot] = pick
-    state.__dict__.pop("on_clock", None)
-    state.__dict__.pop("picked_movie_ids", None)
+    state.apply_pick(pick, now)
+    pick.save(force_insert=True)
     return pick
 
 
-def _after_board_change(draft: Draft, state: DraftState, *, kind, summary, actor, slot) -> None:
-    """Record the change, then settle what follows from it."""
-    _record(draft, kind, summary, actor=actor, slot=slot)
-    _settle(draft, state)
+# --- Skips and undo ---------------------------------------------------------------------
 
 
-def _settle(draft: Draft, state: DraftState) -> None:
-    """After the board moved: members with autopick on pick from their queue the moment they
-    come on the clock; then the draft either completes or its next slot goes on the clock
-    (with a fresh deadline, and mail to the member now up, sent once the transaction commits)."""
-    if draft.status != Draft.Status.LIVE:
-        return
-    while state.on_clock is not None:
-        seat = state.seat_for_slot(state.on_clock)
-        if not (seat.autopick and _autopick(draft, state, seat, state.on_clock)):
-            break
-    if state.is_settled:
-        _complete(draft, actor=None, summary="Every pick is in: draft complete")
-        return
-    if draft.clock_slot != state.on_clock:
-        _restart_clock(draft, state)
-        draft.save()
-        if state.on_clock is not None:
-            slot = state.on_clock
-            transaction.on_commit(lambda: notifications.announce_turn(draft.pk, slot))
-
-
-@transaction.atomic
-def undo_last_pick(*, draft_id: int, actor, expected_pick_id: int | None = None) -> Pick:
-    """Remove the most recent pick: its film is pickable again, its slot is back on the clock
-    (or owed again, if it made up a skip), and the clock restarts for that seat."""
-    draft = _lock_as_commissioner(draft_id, actor)
-    if draft.status == Draft.Status.SETUP:
-        raise ValidationError("The draft has not started.")
-    last = (
-        Pick.objects.filter(draft=draft)
-        .select_related("movie", "seat__membership", "category")
-        .order_by("-pk")  # ids rise with every insert; server clocks may disagree
-        .first()
-    )
-    if last is None:
-        raise ValidationError("There is no pick to undo.")
-    if draft.status == Draft.Status.COMPLETE and not load_state(draft).is_settled:
-        raise ValidationError("A commissioner ended this draft early; it cannot be reopened.")
-    if expected_pick_id is not None and last.pk != expected_pick_id:
-        # A stale confirmation page must not undo a pick the commissioner never saw.
-        raise ValidationError(
-            "The last pick has changed since you asked to undo it. Nothing was undone: "
-            "check the board and try again."
-        )
-    last.delete()
-    if draft.status == Draft.Status.COMPLETE:
-        draft.status = Draft.Status.LIVE
-        draft.completed_at = None
-    state = load_state(draft)
-    if draft.status == Draft.Status.LIVE:
-        _restart_clock(draft, state)
-    summary = f"{last.label} {last.seat.membership.display_name}'s pick of {last.movie} undone"
-    _record(draft, DraftEvent.Kind.UNDO, summary, actor=actor, slot=last.slot)
-    return last
-
-
-@transaction.atomic
-def skip_on_clock(*, draft_id: int, actor=None, expected_slot: int | None = None) -> int:
+@draft_write
+def skip_on_clock(*, draft_id: int, actor, expected_slot: int | None = None) -> rules.SlotPosition:
     """Skip the seat on the clock: the draft moves to the next slot and the skipped member
-    makes up the pick when they return. `actor` None means the clock did it."""
-    draft = _lock_draft(draft_id)
-    if actor is not None:
-        _require_commissioner(draft.league, actor)
-        apply_due_clock(draft)  # if it just skipped that seat, the expected slot says so
-    return _skip(draft, actor=actor, expected_slot=expected_slot)
-
-
-def _skip(draft: Draft, *, actor, expected_slot: int | None = None, reason: str = "") -> int:
-    if draft.status != Draft.Status.LIVE:
+    makes up the pick when they return."""
+    now = timezone.now()
+    state = _open(draft_id, now, commissioner=actor)
+    if state.draft.status != Draft.Status.LIVE:
         raise ValidationError("Only a live draft can skip a pick.")
-    state = load_state(draft)
     slot = state.on_clock
     if slot is None:
         raise ValidationError("No pick is on the clock.")
     if expected_slot is not None and slot != expected_slot:
         raise ValidationError("The board has moved on: that pick is no longer on the clock.")
-    SkippedSlot.objects.create(draft=draft, slot=slot)
-    state.skipped.add(slot)
-    state.__dict__.pop("on_clock", None)
+    _do_skip(state, slot, now, actor=actor)
+    _settle(state, now, before=slot)
+    _save(state)
+    return state.position(slot)
+
+
+def _do_skip(state: DraftState, slot: int, now: datetime, *, actor, reason: str = "") -> None:
     seat = state.seat_for_slot(slot)
-    summary = f"{state.position(slot).label} {seat.membership.display_name} skipped"
+    summary = f"{state.label(slot)} {seat.membership.display_name} skipped"
     if reason:
         summary += f" ({reason})"
-    _after_board_change(
-        draft, state, kind=DraftEvent.Kind.SKIP, summary=summary, actor=actor, slot=slot
+    version = _log(state, DraftEvent.Kind.SKIP, summary, now=now, actor=actor, slot=slot)
+    skip = SkippedSlot(draft=state.draft, slot=slot, version=version)
+    state.apply_skip(skip, now)
+    skip.save(force_insert=True)
+
+
+@draft_write
+def undo_last(*, draft_id: int, actor, expected_version: int | None = None) -> Pick | SkippedSlot:
+    """Take back the last pick or skip and put the board exactly as it was before it: the
+    slot open again (on the clock, or owed again if a make-up pick is undone), its film free,
+    the clock as it stood (see DraftState.undo). `expected_version` is the version of the act
+    the commissioner saw on the confirmation page: if another act came since, nothing is
+    undone."""
+    now = timezone.now()
+    state = _open(draft_id, now, commissioner=actor)
+    if state.draft.status == Draft.Status.SETUP:
+        raise ValidationError("The draft has not started.")
+    act = state.last_act
+    if act is None:
+        raise ValidationError("There is nothing to undo.")
+    if state.ended_early():
+        raise ValidationError("A commissioner ended this draft early; it cannot be reopened.")
+    if expected_version is not None and act.version != expected_version:
+        # A stale confirmation page must not undo something the commissioner never saw.
+        raise ValidationError(
+            "The board has changed since you asked to undo. Nothing was undone: "
+            "check the board and try again."
+        )
+    state.undo(now)
+    name = state.seat_for_slot(act.slot).membership.display_name
+    if isinstance(act, Pick):
+        summary = f"{act.label} {name}'s pick of {act.movie} undone"
+        movie, category = act.movie, state.category_by_id(act.category_id)
+    else:
+        summary = f"{state.label(act.slot)} {name}'s skip undone"
+        movie = category = None
+    type(act).objects.filter(pk=act.pk).delete()
+    _log(
+        state,
+        DraftEvent.Kind.UNDO,
+        summary,
+        now=now,
+        actor=actor,
+        slot=act.slot,
+        movie=movie,
+        category=category,
     )
-    return slot
+    _save(state)
+    return act
 
 
 # --- Movies -----------------------------------------------------------------------------
@@ -925,8 +1091,6 @@ def add_movie(
 ) -> Movie:
     """Add a film to the catalog. Refuses an exact duplicate; asks for confirmation
     (`confirmed_new`) when a film with a close title from about the same year exists."""
-    from draft.selectors import similar_movies
-
     title = " ".join(title.split())
     if not title:
         raise ValidationError("The film needs a title.")
@@ -957,22 +1121,28 @@ def add_movie(
         raise ValidationError(f"{title} ({year}) is already in the catalog.") from None
 
 
-@transaction.atomic
-def tick_clock(*, draft_id: int) -> bool:
-    """Apply an expired clock on one draft (a board view, or the draft_clock worker)."""
-    draft = _lock_draft(draft_id)
-    return apply_due_clock(draft)
+@draft_write
+def film_changed(*, movie: Movie) -> None:
+    """A film's details were corrected (the admin): every board that shows it gets a new
+    version, so its cached parts are rendered again."""
+    drafts = list(
+        Draft.objects.select_for_update(no_key=True)
+        .filter(pk__in=Pick.objects.filter(movie=movie).values("draft_id"))
+        .order_by("pk")
+    )
+    for draft in drafts:
+        _record(draft, DraftEvent.Kind.SETUP, f"Film details changed: {movie}", actor=None)
 
 
 # --- Queues -----------------------------------------------------------------------------
 
 
-def _lock_own_seat(draft_id: int, user) -> Seat:
-    """The user's seat in the draft, locked: one member's queue edits (two tabs, a double
-    click) run one after the other, so ranks stay 1..n without gaps or clashes."""
+def _own_seat(draft_id: int, user) -> Seat:
+    """The user's seat in the draft. Called with the draft row locked (the lock order: the
+    draft first), which also makes one member's queue edits from two tabs run one after the
+    other, so ranks stay 1..n without gaps or clashes."""
     seat = (
-        Seat.objects.select_for_update()
-        .select_related("membership", "draft")
+        Seat.objects.select_related("membership")
         .filter(draft_id=draft_id, membership__user=user)
         .first()
     )
@@ -981,9 +1151,10 @@ def _lock_own_seat(draft_id: int, user) -> Seat:
     return seat
 
 
-@transaction.atomic
+@draft_write
 def queue_add(*, draft_id: int, user, movie_id: int | None) -> QueueEntry:
-    seat = _lock_own_seat(draft_id, user)
+    _lock_draft(draft_id)
+    seat = _own_seat(draft_id, user)
     movie = Movie.objects.filter(pk=movie_id).first() if movie_id else None
     if movie is None:
         raise ValidationError("Choose a film from the catalog.")
@@ -1002,47 +1173,128 @@ def queue_add(*, draft_id: int, user, movie_id: int | None) -> QueueEntry:
     return QueueEntry.objects.create(seat=seat, movie=movie, rank=rank)
 
 
-@transaction.atomic
+@draft_write
 def queue_remove(*, draft_id: int, user, entry_id: int | None) -> None:
-    seat = _lock_own_seat(draft_id, user)
+    _lock_draft(draft_id)
+    seat = _own_seat(draft_id, user)
     entries = list(QueueEntry.objects.filter(seat=seat).order_by("rank"))
     doomed = next((e for e in entries if e.pk == entry_id), None)
     if doomed is None:
         raise ValidationError("That film is not in your queue any more.")
     rest = [e for e in entries if e.pk != entry_id]
     doomed.delete()
-    _rerank(rest)
+    _renumber(QueueEntry, rest, field="rank")
 
 
-@transaction.atomic
+@draft_write
 def queue_move(*, draft_id: int, user, entry_id: int | None, offset: int) -> None:
-    seat = _lock_own_seat(draft_id, user)
+    _lock_draft(draft_id)
+    seat = _own_seat(draft_id, user)
     entries = list(QueueEntry.objects.filter(seat=seat).order_by("rank"))
-    index = next((i for i, e in enumerate(entries) if e.pk == entry_id), None)
-    if index is None:
+    if not any(e.pk == entry_id for e in entries):
         raise ValidationError("That film is not in your queue any more.")
-    target = min(max(index + offset, 0), len(entries) - 1)
-    entries.insert(target, entries.pop(index))
-    _rerank(entries)
-
-
-def _rerank(entries: list[QueueEntry]) -> None:
+    _move(entries, entry_id, offset, "film")
     _renumber(QueueEntry, entries, field="rank")
 
 
-@transaction.atomic
+@draft_write
 def set_autopick(*, draft_id: int, user, enabled: bool) -> Seat:
     """Turn autopick on or off for the user's own seat. Turned on while the member is on the
     clock, it picks from the queue at once."""
-    draft = _lock_draft(draft_id)  # the board may change: the draft lock comes first
-    apply_due_clock(draft)
-    seat = _lock_own_seat(draft_id, user)
+    now = timezone.now()
+    state = _open(draft_id, now)
+    membership = _membership(state.draft.league, user)
+    seat = state.seat_of(membership.pk) if membership else None
+    if seat is None:
+        raise ValidationError("You do not have a seat in this draft, so you have no queue.")
     seat.autopick = enabled
-    seat.save(update_fields=["autopick"])
-    if enabled and draft.status == Draft.Status.LIVE:
-        state = load_state(draft)
-        slot = state.on_clock
-        mine = slot is not None and state.seat_for_slot(slot).pk == seat.pk
-        if mine and _autopick(draft, state, state.seat_for_slot(slot), slot):
-            _settle(draft, state)
+    Seat.objects.filter(pk=seat.pk).update(autopick=enabled)
+    slot = state.on_clock
+    mine = slot is not None and state.seat_for_slot(slot).pk == seat.pk
+    live = state.draft.status == Draft.Status.LIVE
+    if enabled and live and mine and _autopick(state, seat, slot, now):
+        _settle(state, now, before=slot)
+    _save(state)
     return seat
+
+
+# --- The draft-room chat ----------------------------------------------------------------
+
+
+@transaction.atomic
+def post_chat_message(*, draft: Draft, user, text: str) -> ChatMessage:
+    """Post `text` in the draft's chat as `user` and return the message.
+
+    Members post, and signed-in readers of a public league that lets them (chat.post_refusal).
+    The text is kept as one line of plain text, at most ChatMessage.MAX_LENGTH characters. A
+    poster sends at most CHAT_RATE_LIMIT's count of messages in its window of seconds; the
+    same text again right after (a double click, a form sent twice) returns the first message
+    instead of a copy. Refusals are ValidationErrors with a code: "forbidden", "empty",
+    "too_long", "rate_limited".
+
+    No draft lock: a message changes nothing a draft writer reads, and its foreign key to the
+    draft needs only the KEY SHARE lock that the writers' FOR NO KEY UPDATE leaves free, so the
+    chat never waits for the board nor the board for the chat. The one lock is the poster's
+    ChatPoster row, which no draft writer takes: no lock order to break."""
+    membership = _membership(draft.league, user)
+    refusal = chat.post_refusal(draft.league, user, membership)
+    if refusal:
+        raise ValidationError(refusal, code="forbidden")
+    text = chat.clean_text(text)
+    if not text:
+        raise ValidationError("Write a message first.", code="empty")
+    if len(text) > ChatMessage.MAX_LENGTH:
+        raise ValidationError(
+            f"A chat message is at most {ChatMessage.MAX_LENGTH} characters "
+            f"(this one has {len(text)}).",
+            code="too_long",
+        )
+    count, seconds = settings.CHAT_RATE_LIMIT
+    # Parallel posts of one poster would each count the others' messages as not there yet and
+    # all get through: they queue on the poster's row instead, each counting once the one
+    # before it has committed (a new statement sees it, in READ COMMITTED).
+    ChatPoster.objects.bulk_create([ChatPoster(draft=draft, user=user)], ignore_conflicts=True)
+    ChatPoster.objects.select_for_update().get(draft=draft, user=user)
+    now = timezone.now()
+    recent = list(
+        ChatMessage.objects.filter(
+            draft=draft, author=user, created_at__gt=now - timedelta(seconds=seconds)
+        ).order_by("-created_at", "-id")[:count]
+    )
+    if recent and recent[0].text == text and not recent[0].is_deleted:
+        return recent[0]
+    if len(recent) >= count:
+        raise ValidationError("You're posting fast — wait a few seconds.", code="rate_limited")
+    if membership is not None:
+        name = membership.display_name
+    else:
+        name = user.get_full_name() or user.get_username()
+    message = ChatMessage.objects.create(
+        draft=draft,
+        author=user,
+        author_name=name[: ChatMessage._meta.get_field("author_name").max_length],
+        text=text,
+        created_at=now,
+    )
+    bus.chat_changed(draft.pk, message.pk)
+    return message
+
+
+def delete_chat_message(*, draft: Draft, actor, message_id: int | None) -> ChatMessage:
+    """Hide a message from everyone: a commissioner's call. The row stays, with who deleted it
+    and when; deleting it again changes nothing, so the first delete's record stands (the
+    UPDATE only touches a row that is not deleted yet, which needs no lock)."""
+    if not chat.may_delete(_membership(draft.league, actor)):
+        raise ValidationError(
+            "Only a commissioner of this league can delete chat messages.", code="forbidden"
+        )
+    message = ChatMessage.objects.filter(draft=draft, pk=message_id).first()
+    if message is None:
+        raise ValidationError("That message is not in this chat.", code="missing")
+    deleted = ChatMessage.objects.filter(pk=message.pk, deleted_at__isnull=True).update(
+        deleted_at=timezone.now(), deleted_by=actor
+    )
+    if deleted:
+        bus.chat_changed(draft.pk, message.pk, deleted=True)
+    message.refresh_from_db(fields=["deleted_at", "deleted_by"])
+    return message

@@ -24,8 +24,15 @@ urlpatterns = [
     path("leagues/<slug:league>/new-draft/", views.draft_new, name="draft_new"),
     path("leagues/<slug:league>/<slug:draft>/", views.board, name="board"),
     path("leagues/<slug:league>/<slug:draft>/pick/", views.board_pick, name="pick_submit"),
+    path("leagues/<slug:league>/<slug:draft>/events/", views.board_events, name="events"),
+    path("leagues/<slug:league>/<slug:draft>/panel/", views.board_panel, name="board_panel"),
     path("leagues/<slug:league>/<slug:draft>/search/", views.board_search, name="search"),
     path("leagues/<slug:league>/<slug:draft>/manage/", views.manage, name="manage"),
+    path(
+        "leagues/<slug:league>/<slug:draft>/manage/live/",
+        views.manage_live,
+        name="manage_live",
+    ),
     path(
         "leagues/<slug:league>/<slug:draft>/manage/<slug:action>/",
         views.manage_action,
@@ -34,6 +41,12 @@ urlpatterns = [
     path("leagues/<slug:league>/<slug:draft>/export.csv", views.export_csv, name="export_csv"),
     path("leagues/<slug:league>/<slug:draft>/export.json", views.export_json, name="export_json"),
     path("leagues/<slug:league>/<slug:draft>/log/", views.draft_log, name="log"),
+    path("leagues/<slug:league>/<slug:draft>/chat/", views.draft_chat, name="chat"),
+    path(
+        "leagues/<slug:league>/<slug:draft>/chat/<int:message_id>/delete/",
+        views.chat_delete,
+        name="chat_delete",
+    ),
     path("leagues/<slug:league>/<slug:draft>/queue/", views.queue, name="queue"),
     path(
         "leagues/<slug:league>/<slug:draft>/queue/<slug:action>/",

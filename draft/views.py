@@ -1,21 +1,35 @@
-import csv
+from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import retarget
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_htmx.http import reswap, retarget
 
+from config.inputs import parse_int, safe_next
+from config.pagecache import for_readers, keep_until
 from config.pages import page_meta
-from draft import clock, selectors, services
+from draft import chat, clock, exports, live, selectors, services, stream
+from draft.access import get_draft_for_viewer, get_league_for_viewer, require_commissioner
 from draft.forms import (
     CategoryForm,
+    ChatForm,
     ClockForm,
     DraftCreateForm,
     DraftSettingsForm,
@@ -23,33 +37,8 @@ from draft.forms import (
     LeagueSettingsForm,
     MovieForm,
 )
-from draft.models import Category, Draft, League, Membership, Movie, Seat
-
-# --- Scoped loading: outsiders of a private league get 404, the wrong role 403 ----------
-
-
-def get_league_for_viewer(request, league_slug: str) -> tuple[League, Membership | None]:
-    league = get_object_or_404(League, slug=league_slug)
-    membership = selectors.membership_for(league, request.user)
-    if not league.is_public and membership is None:
-        raise Http404("No such league.")
-    return league, membership
-
-
-def get_draft_for_viewer(request, league_slug: str, draft_slug: str):
-    draft = get_object_or_404(
-        Draft.objects.select_related("league"), league__slug=league_slug, slug=draft_slug
-    )
-    membership = selectors.membership_for(draft.league, request.user)
-    if not draft.league.is_public and membership is None:
-        raise Http404("No such draft.")
-    return draft, membership
-
-
-def require_commissioner(membership: Membership | None) -> Membership:
-    if membership is None or not membership.is_commissioner:
-        raise PermissionDenied("Only a commissioner of this league can do that.")
-    return membership
+from draft.models import Category, Draft, League, Membership, Movie, Pick, Seat
+from draft.state import DraftState, clock_is_due
 
 
 def error_text(error: ValidationError) -> str:
@@ -59,7 +48,8 @@ def error_text(error: ValidationError) -> str:
 # --- Leagues ----------------------------------------------------------------------------
 
 
-@require_GET
+@for_readers
+@require_safe
 def league_list(request):
     leagues = list(selectors.visible_leagues(request.user).order_by("name"))
     mine = set()
@@ -76,7 +66,7 @@ def league_list(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def league_new(request):
     form = LeagueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -93,7 +83,8 @@ def league_new(request):
     return render(request, "draft/league_new.html", {"form": form})
 
 
-@require_GET
+@for_readers
+@require_safe
 def league_detail(request, league):
     league, membership = get_league_for_viewer(request, league)
     drafts, members = selectors.league_page(league)
@@ -122,7 +113,7 @@ def league_detail(request, league):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def league_settings(request, league):
     league, membership = get_league_for_viewer(request, league)
     require_commissioner(membership)
@@ -135,6 +126,7 @@ def league_settings(request, league):
             description=form.cleaned_data["description"],
             is_public=form.cleaned_data["is_public"],
             time_zone=form.cleaned_data["time_zone"],
+            readers_may_chat=form.cleaned_data["readers_may_chat"],
         )
         messages.success(request, "League settings saved.")
         return redirect(league)
@@ -186,10 +178,15 @@ def league_member_rename(request, league, member_id):
     return redirect(league)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def league_join(request, league, token):
-    league = get_object_or_404(League, slug=league)
+    league = League.objects.filter(slug=league).first()
+    if league is None:
+        raise Http404("No such league.")
     if token != league.invite_token:
+        if not league.is_public and selectors.membership_for(league, request.user) is None:
+            # A wrong token must not tell an outsider that a private league has this address.
+            raise Http404("No such league.")
         return render(request, "draft/join_invalid.html", {"league": league}, status=404)
     if not request.user.is_authenticated:
         next_url = request.path
@@ -226,12 +223,13 @@ def league_join(request, league, token):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def draft_new(request, league):
     league, membership = get_league_for_viewer(request, league)
     require_commissioner(membership)
-    form = DraftCreateForm(request.POST or None)
+    form = DraftCreateForm(request.POST or None, league=league)
     if request.method == "POST" and form.is_valid():
+        seats = form.ordered_seats()
         try:
             draft = services.create_draft(
                 league=league,
@@ -240,14 +238,16 @@ def draft_new(request, league):
                 order=form.cleaned_data["order"],
                 category_mode=form.cleaned_data["category_mode"],
                 categories=[services.CategorySpec(name=n) for n in form.cleaned_data["categories"]],
+                seat_memberships=seats,
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            seated = f"{len(seats)} member{'s' if len(seats) != 1 else ''} seated"
             messages.success(
                 request,
-                f"{draft.name} created with every league member seated. Set the order, the "
-                "category rules and the clock, then start it.",
+                f"{draft.name} created with {seated}. Set the order, the category rules and "
+                "the clock, then start it.",
             )
             return redirect("draft:manage", league.slug, draft.slug)
     return render(request, "draft/draft_new.html", {"league": league, "form": form})
@@ -262,7 +262,8 @@ def _poll_user_id(request):
     return request.session.get(SESSION_KEY)
 
 
-@require_GET
+@for_readers
+@require_safe
 def board(request, league, draft):
     if "v" in request.GET and request.htmx:
         return _board_poll(request, league, draft)
@@ -274,30 +275,43 @@ def board(request, league, draft):
 def _board_poll(request, league_slug, draft_slug):
     """204 when the board has not changed since the version the client shows, else the board
     partial (and the viewer's pick panel, out of band, if their turn changed)."""
-    from django.utils import timezone
-
-    poll = selectors.board_version(league_slug, draft_slug, _poll_user_id(request), timezone.now())
-    if poll is None or not (poll.is_public or poll.is_member):
-        raise Http404("No such draft.")
+    poll = _poll(request, league_slug, draft_slug)
     if request.GET.get("v") == str(poll.version) and not poll.clock_due:
-        return HttpResponse(status=204)
+        # Unchanged until a write or, for a reader's kept answer, the clock running out.
+        return keep_until(HttpResponse(status=204), poll.clock_deadline)
     draft_obj, membership = get_draft_for_viewer(request, league_slug, draft_slug)
     _touch_clock(draft_obj)
     return _render_board(request, draft_obj, membership, partial=True)
 
 
+def _poll(request, league_slug, draft_slug) -> selectors.BoardPoll:
+    """The one indexed query every poll and live refresh starts with: the board's version and
+    whether its clock is due. 404 for a viewer who may not see the draft."""
+    poll = selectors.board_version(league_slug, draft_slug, _poll_user_id(request), timezone.now())
+    if poll is None or not (poll.is_public or poll.is_member):
+        raise Http404("No such draft.")
+    return poll
+
+
+def _unchanged_since_shown(request, league_slug, draft_slug) -> bool:
+    """Whether the board is still at the version the page says it shows (`?v=`) with no clock
+    due."""
+    poll = _poll(request, league_slug, draft_slug)
+    return request.GET.get("v") == str(poll.version) and not poll.clock_due
+
+
 def _touch_clock(draft: Draft) -> None:
     """A board view is one of the places an expired clock is noticed (see services)."""
-    from django.utils import timezone
-
-    if services.clock_is_due(draft, timezone.now()):
+    if clock_is_due(draft, timezone.now()):
         services.tick_clock(draft_id=draft.pk)
         draft.refresh_from_db()
 
 
-def _board_context(request, draft, membership, *, board=None, panel_error="", query=None):
-    board = board or selectors.build_board(draft)
-    panel = selectors.pick_panel(board, membership)
+def _board_context(request, draft, membership, *, panel_error="", query=None, shared=True):
+    """The board page's context: the shared parts, rendered once per version (draft/live.py),
+    and this viewer's own parts (only those with `shared=False`)."""
+    state = live.state_of(draft)
+    panel = selectors.pick_panel(state, membership)
     query = request.GET.get("q", "") if query is None else query
     results = []
     if panel.can_pick and query.strip():
@@ -314,7 +328,7 @@ def _board_context(request, draft, membership, *, board=None, panel_error="", qu
         ),
         "league": draft.league,
         "draft": draft,
-        "board": board,
+        "shared": live.shared_board(draft) if shared else None,
         "panel": panel,
         "queue_rows": queue_rows,
         "membership": membership,
@@ -322,8 +336,7 @@ def _board_context(request, draft, membership, *, board=None, panel_error="", qu
         "query": query,
         "results": results,
         "panel_error": panel_error,
-        "poll_seconds": settings.BOARD_POLL_SECONDS,
-        "clock_text": clock.describe_seconds(draft.pick_seconds),
+        "live_updates": stream.available(),
     }
 
 
@@ -332,26 +345,43 @@ def _render_board(request, draft, membership, *, partial=False, panel_error="", 
     if partial:
         client_panel = request.GET.get("p")
         context["panel_oob"] = client_panel != context["panel"].key
-        return render(request, "draft/board.html#board-update", context)
-    return render(request, "draft/board.html", context, status=status)
+        shown = parse_int(request.GET.get("v"))
+        if shown is not None and shown < draft.version:
+            # What happened since the version the page shows, for its live region.
+            happened = stream.events_between(draft, shown, draft.version)
+            context["flash"] = " ".join(stream.sentences(draft, happened))
+        response = render(request, "draft/board.html#board-update", context)
+    else:
+        context.update(chat_context(request, draft, membership))
+        response = render(request, "draft/board.html", context, status=status)
+    # The banner changes when the clock runs out, without a write until someone notices.
+    return keep_until(response, draft.clock_deadline)
 
 
-@require_GET
+@require_safe
+def board_panel(request, league, draft):
+    """This viewer's own part of the board (the pick panel, my picks, my queue), fetched by a
+    live board when an event says the viewer's turn changed."""
+    draft_obj, membership = get_draft_for_viewer(request, league, draft)
+    _touch_clock(draft_obj)
+    context = _board_context(request, draft_obj, membership, query="", shared=False)
+    return render(request, "draft/board.html#pick-panel", context)
+
+
+@require_safe
 def board_search(request, league, draft):
     """Search-as-you-type for the pick panel (and the console's pick on behalf)."""
     draft_obj, membership = get_draft_for_viewer(request, league, draft)
     if membership is None:
         raise PermissionDenied("Only members can search for a pick.")
-    category = None
-    category_id = request.GET.get("category")
-    state = selectors.load_state(draft_obj)
-    if category_id and category_id.isdigit():
-        category = next((c for c in state.categories if c.pk == int(category_id)), None)
-    elif not draft_obj.is_open_slots:
+    state = DraftState.load(draft_obj)
+    category_id = parse_int(request.GET.get("category"))
+    if category_id is not None:
+        category = state.category_by_id(category_id)
+    else:
         seat = state.seat_of(membership.pk)
         slot = state.slot_to_fill(seat) if seat else None
-        if slot:
-            category = state.category_for_round(state.position(slot).round)
+        category = state.category_of_slot(slot) if slot else None
     query = request.GET.get("q", "")[:100]
     results = selectors.search_for_pick(query, draft=draft_obj, category=category)
     return render(
@@ -361,16 +391,15 @@ def board_search(request, league, draft):
     )
 
 
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def board_pick(request, league, draft):
+    if request.method != "POST":  # GET or HEAD: a refused pick's address, reloaded
+        # Without JavaScript a refused pick is shown at …/pick/; reloading it asks for this
+        # address: show the board (and the search) instead of an error.
+        query = request.GET.get("q", "")
+        board_url = reverse("draft:board", args=[league, draft])
+        return redirect(board_url + ("?" + urlencode({"q": query}) if query else ""))
     draft_obj, membership = get_draft_for_viewer(request, league, draft)
     if membership is None:
         raise PermissionDenied("Only members of this league can pick.")
@@ -378,13 +407,15 @@ def board_pick(request, league, draft):
         result = services.make_pick(
             draft_id=draft_obj.pk,
             user=request.user,
-            movie_id=_int_or_none(request.POST.get("movie")),
-            expected_slot=_int_or_none(request.POST.get("slot")),
-            category_id=_int_or_none(request.POST.get("category")),
+            movie_id=parse_int(request.POST.get("movie")),
+            expected_slot=parse_int(request.POST.get("slot")),
+            category_id=parse_int(request.POST.get("category")),
         )
     except ValidationError as error:
         draft_obj.refresh_from_db()
         if request.htmx:
+            # The whole board comes back with the refusal in the panel: a stale tab's banner
+            # ("On the clock (you)") must not sit beside "the commissioner picked for you".
             context = _board_context(
                 request,
                 draft_obj,
@@ -392,9 +423,8 @@ def board_pick(request, league, draft):
                 panel_error=error_text(error),
                 query=request.POST.get("q", ""),
             )
-            context["panel_oob"] = False
-            # The form targets the board (for a pick); the error belongs in the panel instead.
-            return retarget(render(request, "draft/board.html#pick-panel", context), "#pick-panel")
+            context["panel_oob"] = True
+            return render(request, "draft/board.html#board-update", context)
         context = _board_context(
             request,
             draft_obj,
@@ -403,6 +433,7 @@ def board_pick(request, league, draft):
             # Without JavaScript the search rides in the form's action (…/pick/?q=…).
             query=request.POST.get("q") or request.GET.get("q", ""),
         )
+        context.update(chat_context(request, draft_obj, membership))
         return render(request, "draft/board.html", context)
     pick = result.pick
     note = f"You picked {pick.movie} at {pick.label}."
@@ -416,66 +447,190 @@ def board_pick(request, league, draft):
     return redirect(draft_obj)
 
 
+# --- The draft-room chat ----------------------------------------------------------------
+
+
+def chat_context(request, draft, membership, *, form=None, before: str = "") -> dict:
+    """What the chat partial (draft/chat.html#chat) needs besides `league` and `draft`. A page
+    that embeds the chat (the board) adds it to its context:
+    `context.update(chat_context(request, draft, membership))`."""
+    room = selectors.chat_room(draft, request.user, membership, before=before)
+    if form is None and room.can_post:
+        form = ChatForm(auto_id="chat-%s")
+    return {
+        "chat": room,
+        "chat_form": form,
+        "chat_after": room.page.newest,
+        "chat_tools": room.can_delete,
+    }
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def draft_chat(request, league, draft):
+    """The chat as a page of its own: the newest lines and the form (a plain form and list
+    without JavaScript), or an earlier page (`?before=<cursor>`; with htmx, just its lines)."""
+    if request.method == "POST" and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    draft_obj, membership = get_draft_for_viewer(request, league, draft)
+    if request.method == "POST":
+        return _chat_post(request, draft_obj, membership)
+    if request.htmx and "after" in request.GET:
+        return _chat_since(request, draft_obj, membership, after=request.GET["after"])
+    before = request.GET.get("before", "")
+    context = {"league": draft_obj.league, "draft": draft_obj}
+    context.update(chat_context(request, draft_obj, membership, before=before))
+    if request.htmx and before:
+        return render(request, "draft/chat.html#chat-earlier", context)
+    return render(request, "draft/chat.html", _chat_page_context(request, draft_obj, context))
+
+
+def _chat_page_context(request, draft, context) -> dict:
+    context["meta"] = page_meta(
+        request,
+        f"Chat — {draft.name} — {draft.league.name} — Moviedraft",
+        f"The draft-room chat of {draft.league.name}'s {draft.name}.",
+        reverse("draft:chat", args=[draft.league.slug, draft.slug]),
+    )
+    return context
+
+
+def _chat_post(request, draft, membership):
+    refusal = chat.post_refusal(draft.league, request.user, membership)
+    if refusal:
+        raise PermissionDenied(refusal)
+    form = ChatForm(request.POST, auto_id="chat-%s")
+    if form.is_valid():
+        try:
+            message = services.post_chat_message(
+                draft=draft, user=request.user, text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            if error.code == "forbidden":
+                raise PermissionDenied(error_text(error)) from None
+            form.add_error("text", error)
+        else:
+            if request.htmx:
+                return _chat_posted(request, draft, membership, after=request.POST.get("after"))
+            chat_url = reverse("draft:chat", args=[draft.league.slug, draft.slug])
+            return redirect(f"{chat_url}#chat-m{message.pk}")
+    # Refused: the form again, bound, with the reason beside the field (200, so htmx swaps it).
+    context = {"league": draft.league, "draft": draft}
+    if request.htmx:
+        context.update(chat_form=form, chat_after=request.POST.get("after", ""))
+        return render(request, "draft/chat.html#chat-form", context)
+    context.update(chat_context(request, draft, membership, form=form))
+    return render(request, "draft/chat.html", _chat_page_context(request, draft, context))
+
+
+def _chat_posted(request, draft, membership, *, after):
+    """The answer to a post with htmx: an empty form, and every line after the newest one the
+    page showed (the new message, and whatever others said meanwhile) added to the list. A page
+    too far behind gets the whole chat again instead."""
+    lines = selectors.chat_lines_after(draft, after=after)
+    context = {"league": draft.league, "draft": draft}
+    if lines is None:
+        context.update(chat_context(request, draft, membership))
+        response = render(request, "draft/chat.html#chat", context)
+        return retarget(reswap(response, "outerHTML"), "#chat")
+    context.update(
+        chat_form=ChatForm(auto_id="chat-%s"),
+        chat_lines=lines,
+        chat_after=lines[-1].cursor if lines else after,
+        chat_tools=chat.may_delete(membership),
+    )
+    return render(request, "draft/chat.html#chat-posted", context)
+
+
+def _chat_since(request, draft, membership, *, after):
+    """A page that cannot follow the live stream asks now and then for the lines after the
+    newest one it shows (static/js/live.js): 204 when there are none; a page too far behind
+    gets the newest page's lines (it adds the ones it lacks)."""
+    lines = selectors.chat_lines_after(draft, after=after)
+    if lines is None:
+        lines = selectors.chat_room(draft, request.user, membership).page.lines
+    if not lines:
+        return HttpResponse(status=204)
+    context = {
+        "league": draft.league,
+        "draft": draft,
+        "chat_lines": lines,
+        "chat_tools": chat.may_delete(membership),
+    }
+    return render(request, "draft/chat.html#chat-new-lines", context)
+
+
+@login_required
+@require_POST
+def chat_delete(request, league, draft, message_id):
+    """A commissioner deletes a message for everyone."""
+    draft_obj, membership = get_draft_for_viewer(request, league, draft)
+    if not chat.may_delete(membership):
+        raise PermissionDenied("Only a commissioner of this league can delete chat messages.")
+    try:
+        services.delete_chat_message(draft=draft_obj, actor=request.user, message_id=message_id)
+    except ValidationError as error:
+        if error.code == "missing":
+            raise Http404("No such message.") from None
+        raise PermissionDenied(error_text(error)) from None
+    if request.htmx:
+        # The line's delete form targets the line: an empty answer removes it.
+        return HttpResponse("")
+    messages.success(request, "Message deleted.")
+    chat_url = reverse("draft:chat", args=[draft_obj.league.slug, draft_obj.slug])
+    return redirect(safe_next(request, chat_url))
+
+
 # --- Export -----------------------------------------------------------------------------
 
-EXPORT_FIELDS = [
-    "overall", "round", "pick_in_round", "member", "category", "movie_title", "movie_year", "picked_at",
-]  # fmt: skip
 
-
-def _export_rows(draft):
-    for pick in selectors.picks_for_export(draft):
-        yield {
-            "overall": pick.slot,
-            "round": pick.round,
-            "pick_in_round": pick.pick_in_round,
-            "member": pick.seat.membership.display_name,
-            "category": pick.category.name,
-            "movie_title": pick.movie.title,
-            "movie_year": pick.movie.year,
-            "picked_at": pick.created_at.isoformat(),
-        }
-
-
-@require_GET
+@for_readers
+@require_safe
 def export_csv(request, league, draft):
     draft_obj, _ = get_draft_for_viewer(request, league, draft)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response = HttpResponse(exports.as_csv(draft_obj), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{draft_obj.slug}.csv"'
-    writer = csv.DictWriter(response, fieldnames=EXPORT_FIELDS)
-    writer.writeheader()
-    for row in _export_rows(draft_obj):
-        writer.writerow({key: _spreadsheet_safe(value) for key, value in row.items()})
     return response
 
 
-def _spreadsheet_safe(value):
-    """A cell a spreadsheet would read as a formula (a title such as "=HYPERLINK(…)") is
-    written with a leading apostrophe, so opening the export never runs it."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-@require_GET
+@for_readers
+@require_safe
 def export_json(request, league, draft):
     draft_obj, _ = get_draft_for_viewer(request, league, draft)
-    data = {
-        "league": draft_obj.league.name,
-        "draft": draft_obj.name,
-        "status": draft_obj.status,
-        "picks": list(_export_rows(draft_obj)),
-    }
-    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
-    response["Content-Disposition"] = f'inline; filename="{draft_obj.slug}.json"'
+    response = JsonResponse(
+        exports.as_json(draft_obj), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    # A download beside the CSV one, not a page that opens in the tab.
+    response["Content-Disposition"] = f'attachment; filename="{draft_obj.slug}.json"'
     return response
 
 
 # --- Commissioner console ---------------------------------------------------------------
 
 
-def _console_context(request, draft, membership, **extra):
-    board = selectors.build_board(draft)
+@dataclass
+class ConsoleInput:
+    """What the commissioner typed or chose on the console, kept when an action is refused so
+    the console comes back as they left it (bound forms, the search, the chosen film)."""
+
+    query: str = ""
+    category_id: int | None = None
+    movie_id: int | None = None
+    override: bool = False
+    forms: dict = field(default_factory=dict)  # context name -> bound form
+    error: str = ""  # a refusal that belongs to no form
+    error_at: str = "state"  # the console section that shows it: state, behalf, order, categories
+
+    @classmethod
+    def from_get(cls, request) -> ConsoleInput:
+        return cls(
+            query=request.GET.get("q", "")[:100],
+            category_id=parse_int(request.GET.get("category")),
+        )
+
+
+def _console_context(request, draft, membership, given: ConsoleInput | None = None):
+    given = given or ConsoleInput()
+    board = live.board_of(draft)
     state = board.state
     seated = {s.membership_id for s in state.seats}
     unseated = [
@@ -485,7 +640,7 @@ def _console_context(request, draft, membership, **extra):
     ]
     pick_time, pick_unit = ClockForm.split_seconds(draft.pick_seconds)
     first_time, first_unit = ClockForm.split_seconds(draft.first_round_pick_seconds)
-    clock_form = extra.pop("clock_form", None) or ClockForm(
+    clock_form = given.forms.get("clock_form") or ClockForm(
         initial={
             "pick_time": pick_time,
             "pick_time_unit": pick_unit,
@@ -496,13 +651,16 @@ def _console_context(request, draft, membership, **extra):
             "expiry_action": draft.expiry_action,
         }
     )
-    settings_form = extra.pop("settings_form", None) or DraftSettingsForm(
+    settings_form = given.forms.get("settings_form") or DraftSettingsForm(
         initial={"name": draft.name, "order": draft.order, "category_mode": draft.category_mode}
     )
+    bound_category = given.forms.get("category_form")
     category_forms = [
         (
             category,
-            CategoryForm(
+            bound_category
+            if bound_category is not None and bound_category.prefix == f"cat{category.pk}"
+            else CategoryForm(
                 prefix=f"cat{category.pk}",
                 initial={
                     "name": category.name,
@@ -516,12 +674,19 @@ def _console_context(request, draft, membership, **extra):
         )
         for category in state.categories
     ]
-    behalf_seat = None
-    behalf_slot = None
+    # Picking on behalf of the member on the clock: the categories their pick may go in (open
+    # slots: the ones they have not filled), the chosen one first-open by default.
+    behalf_seat = behalf_slot = behalf_category = None
+    behalf_categories = []
     if draft.status == Draft.Status.LIVE and board.on_clock_seat is not None:
         behalf_seat = board.on_clock_seat
         behalf_slot = state.slot_to_fill(behalf_seat)
-    last_pick = max(state.picks.values(), key=lambda p: p.pk, default=None)
+    if behalf_slot is not None:
+        behalf_categories = state.categories_for(behalf_seat, behalf_slot)
+        behalf_category = next(
+            (c for c in behalf_categories if c.pk == given.category_id),
+            behalf_categories[0] if behalf_categories else None,
+        )
     context = {
         "league": draft.league,
         "draft": draft,
@@ -531,131 +696,203 @@ def _console_context(request, draft, membership, **extra):
         "clock_form": clock_form,
         "settings_form": settings_form,
         "category_forms": category_forms,
-        "new_category_form": extra.pop("new_category_form", None) or CategoryForm(prefix="new"),
+        "new_category_form": given.forms.get("new_category_form") or CategoryForm(prefix="new"),
         "behalf_seat": behalf_seat,
         "behalf_slot": behalf_slot,
-        "last_pick": last_pick,
+        "behalf_label": state.label(behalf_slot) if behalf_slot else "",
+        "behalf_categories": behalf_categories,
+        "behalf_category": behalf_category,
+        "behalf_movie": given.movie_id,
+        "behalf_override": given.override,
+        "undo": selectors.undo_offer(state) if draft.status != Draft.Status.SETUP else None,
         "clock_text": clock.describe_seconds(draft.pick_seconds),
-        "query": request.GET.get("q", ""),
+        "query": given.query,
+        "results": [],
+        "console_error": given.error,
+        "console_error_at": given.error_at,
+        "live_updates": stream.available(),
+        "poll_seconds": settings.BOARD_POLL_SECONDS,
+        # The live blocks' address carries the version shown and the search, so a refresh
+        # answers 204 when nothing changed and keeps the search (see manage_live).
+        "live_base": reverse("draft:manage_live", args=[draft.league.slug, draft.slug]),
+        "live_query": "?"
+        + urlencode(
+            {"v": draft.version, "q": given.query}
+            | ({"category": behalf_category.pk} if behalf_category else {})
+        ),
     }
-    if behalf_seat and context["query"].strip():
-        category = None if draft.is_open_slots else board.on_clock_category
+    if behalf_slot is not None and given.query.strip():
         context["results"] = selectors.search_for_pick(
-            context["query"], draft=draft, category=category
+            given.query, draft=draft, category=behalf_category
         )
-    context.update(extra)
     return context
 
 
 @login_required
-@require_GET
+@require_safe
 def manage(request, league, draft):
     draft_obj, membership = get_draft_for_viewer(request, league, draft)
     require_commissioner(membership)
     _touch_clock(draft_obj)
-    return render(request, "draft/manage.html", _console_context(request, draft_obj, membership))
+    context = _console_context(request, draft_obj, membership, ConsoleInput.from_get(request))
+    return render(request, "draft/manage.html", context)
+
+
+@login_required
+@require_safe
+def manage_live(request, league, draft):
+    """The console's live blocks, for static/js/live.js (on a board event) and app.js's poll:
+    204 when the board has not changed since the version the console shows, else every block
+    that follows the board, out of band."""
+    if _unchanged_since_shown(request, league, draft):
+        return HttpResponse(status=204)
+    draft_obj, membership = get_draft_for_viewer(request, league, draft)
+    require_commissioner(membership)
+    _touch_clock(draft_obj)
+    context = _console_context(request, draft_obj, membership, ConsoleInput.from_get(request))
+    context["oob"] = True
+    return render(request, "draft/manage.html#console-live", context)
 
 
 # What each console action does, for the confirmation page.
 CONFIRM = {
     "start": ("Start the draft?", "The order, categories and settings freeze and the first pick goes on the clock.", "Start the draft"),
     "skip": ("Skip the pick on the clock?", "The member on the clock is passed over; they can make up the pick when they return, before their next one.", "Skip this pick"),
-    "undo": ("Undo the last pick?", "The pick is removed, its film can be picked again and the clock goes back to that seat.", "Undo the pick"),
+    "undo": ("Undo the last pick?", "The board goes back to how it was just before the pick: its film can be picked again, and the slot is back on the clock with the time it had left.", "Undo the pick"),
+    "undo-skip": ("Undo the last skip?", "The board goes back to how it was just before the skip: the skipped slot is back on the clock with the time it had left.", "Undo the skip"),
     "end": ("End the draft now?", "No more picks can be made, even for empty slots. This cannot be reopened.", "End the draft"),
+    "seat-remove": ("Remove {name} from the draft?", "{name} loses their seat in this draft and the seats after it move up one. They stay a member of the league, and you can give them a seat again before the start.", "Remove {name}"),
 }  # fmt: skip
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def manage_action(request, league, draft, action):
     draft_obj, membership = get_draft_for_viewer(request, league, draft)
     require_commissioner(membership)
     handler = ACTIONS.get(action)
     if handler is None:
         raise Http404("No such action.")
-    if request.method == "GET":
+    if request.method != "POST":  # GET or HEAD: only ever ask
         if action not in CONFIRM:
             return redirect("draft:manage", draft_obj.league.slug, draft_obj.slug)
-        title, explanation, button = CONFIRM[action]
-        context = _console_context(request, draft_obj, membership)
-        context.update(
-            {"action": action, "title": title, "explanation": explanation, "button": button}
-        )
-        return render(request, "draft/manage_confirm.html", context)
+        return _confirm(request, draft_obj, membership, action)
+    given = ConsoleInput()
     try:
-        note = handler(request, draft_obj)
+        note = handler(request, draft_obj, given)
     except ValidationError as error:
-        messages.error(request, error_text(error))
-    else:
-        if note:
-            messages.success(request, note)
+        # Refused: the console again, at 200, with the refusal beside the form it belongs to
+        # and everything the commissioner typed still in place.
+        draft_obj.refresh_from_db()
+        if getattr(error, "code", None) != "form":
+            bound = next(iter(given.forms.values()), None)
+            # Setup forms are gone from a started draft's console: say it above the section.
+            shown = "clock_form" in given.forms or draft_obj.status == Draft.Status.SETUP
+            if bound is not None and shown:
+                bound.add_error(None, error)
+            else:
+                given.error = error_text(error)
+        context = _console_context(request, draft_obj, membership, given)
+        return render(request, "draft/manage.html", context)
+    if note:
+        messages.success(request, note)
     return redirect("draft:manage", draft_obj.league.slug, draft_obj.slug)
 
 
-def _action_start(request, draft):
+def _confirm(request, draft, membership, action):
+    context = _console_context(request, draft, membership)
+    undo = context["undo"]
+    key = "undo-skip" if action == "undo" and undo and not undo.is_pick else action
+    title, explanation, button = CONFIRM[key]
+    if action == "seat-remove":
+        seat = get_object_or_404(
+            Seat.objects.select_related("membership"),
+            draft=draft,
+            pk=parse_int(request.GET.get("seat")),
+        )
+        name = seat.membership.display_name
+        title, explanation, button = (t.format(name=name) for t in (title, explanation, button))
+        context["seat"] = seat
+    context.update({"action": action, "title": title, "explanation": explanation, "button": button})
+    return render(request, "draft/manage_confirm.html", context)
+
+
+def _action_start(request, draft, given):
     services.start_draft(draft_id=draft.pk, actor=request.user)
     return "The draft is live."
 
 
-def _action_pause(request, draft):
+def _action_pause(request, draft, given):
     services.pause_draft(draft_id=draft.pk, actor=request.user)
     return "Draft paused. The clock is stopped until you resume."
 
 
-def _action_resume(request, draft):
+def _action_resume(request, draft, given):
     services.resume_draft(draft_id=draft.pk, actor=request.user)
     return "Draft resumed."
 
 
-def _action_skip(request, draft):
-    slot = services.skip_on_clock(
-        draft_id=draft.pk, actor=request.user, expected_slot=_int_or_none(request.POST.get("slot"))
+def _action_skip(request, draft, given):
+    skipped = services.skip_on_clock(
+        draft_id=draft.pk, actor=request.user, expected_slot=parse_int(request.POST.get("slot"))
     )
-    return f"Pick {selectors.load_state(draft).position(slot).label} skipped."
+    return f"Pick {skipped.label} skipped."
 
 
-def _action_undo(request, draft):
-    pick = services.undo_last_pick(
+def _action_undo(request, draft, given):
+    act = services.undo_last(
         draft_id=draft.pk,
         actor=request.user,
-        expected_pick_id=_int_or_none(request.POST.get("pick")),
+        expected_version=parse_int(request.POST.get("act")),
     )
-    return f"Undone: {pick.label} {pick.movie}."
+    if isinstance(act, Pick):
+        return f"Undone: {act.label} {act.movie}."
+    return "Undone: the skip. That pick is on the clock again."
 
 
-def _action_end(request, draft):
+def _action_end(request, draft, given):
     services.end_draft(draft_id=draft.pk, actor=request.user)
     return "The draft is complete."
 
 
-def _action_pick(request, draft):
+def _action_pick(request, draft, given):
+    given.query = request.POST.get("q", "")[:100]
+    given.category_id = parse_int(request.POST.get("category"))
+    given.movie_id = parse_int(request.POST.get("movie"))
+    given.override = request.POST.get("override") == "1"
+    given.error_at = "behalf"
     result = services.make_pick(
         draft_id=draft.pk,
         user=request.user,
-        movie_id=_int_or_none(request.POST.get("movie")),
-        expected_slot=_int_or_none(request.POST.get("slot")),
-        category_id=_int_or_none(request.POST.get("category")),
-        for_seat_id=_int_or_none(request.POST.get("seat")),
-        override_rules=request.POST.get("override") == "1",
+        movie_id=given.movie_id,
+        expected_slot=parse_int(request.POST.get("slot")),
+        category_id=given.category_id,
+        for_seat_id=parse_int(request.POST.get("seat")),
+        override_rules=given.override,
     )
     pick = result.pick
     ruling = " as a ruling" if pick.is_ruling else ""
     return f"Picked {pick.movie} at {pick.label} for {pick.seat.membership.display_name}{ruling}."
 
 
-def _action_settings(request, draft):
-    form = DraftSettingsForm(request.POST)
+def _valid(form, given, name):
+    """Keep the bound form for the console's answer; refuse (code "form") when it is invalid:
+    its own errors say why."""
+    given.forms[name] = form
     if not form.is_valid():
-        raise ValidationError(_form_errors(form))
-    services.update_draft_settings(draft_id=draft.pk, actor=request.user, **form.cleaned_data)
+        raise ValidationError("The form has errors.", code="form")
+    return form.cleaned_data
+
+
+def _action_settings(request, draft, given):
+    given.error_at = "categories"
+    data = _valid(DraftSettingsForm(request.POST), given, "settings_form")
+    services.update_draft_settings(draft_id=draft.pk, actor=request.user, **data)
     return "Draft settings saved."
 
 
-def _action_clock(request, draft):
-    form = ClockForm(request.POST)
-    if not form.is_valid():
-        raise ValidationError(_form_errors(form))
-    d = form.cleaned_data
+def _action_clock(request, draft, given):
+    d = _valid(ClockForm(request.POST), given, "clock_form")
     services.update_clock_settings(
         draft_id=draft.pk,
         actor=request.user,
@@ -668,49 +905,40 @@ def _action_clock(request, draft):
     return "Clock settings saved."
 
 
-def _form_errors(form) -> str:
-    parts = []
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        label = label or (field.replace("_", " ").capitalize() if field != "__all__" else "")
-        parts.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-    return " ".join(parts)
-
-
-def _action_category_add(request, draft):
+def _action_category_add(request, draft, given):
+    given.error_at = "categories"
     form = CategoryForm(request.POST, prefix="new")
-    if not form.is_valid():
-        raise ValidationError(_form_errors(form))
+    _valid(form, given, "new_category_form")
     category = services.add_category(draft_id=draft.pk, actor=request.user, spec=form.spec())
     return f"Category {category.name} added."
 
 
 def _category_id(request, draft) -> int:
-    category = get_object_or_404(
-        Category, draft=draft, pk=_int_or_none(request.POST.get("category"))
-    )
+    category = get_object_or_404(Category, draft=draft, pk=parse_int(request.POST.get("category")))
     return category.pk
 
 
-def _action_category_save(request, draft):
+def _action_category_save(request, draft, given):
+    given.error_at = "categories"
     category_id = _category_id(request, draft)
     form = CategoryForm(request.POST, prefix=f"cat{category_id}")
-    if not form.is_valid():
-        raise ValidationError(_form_errors(form))
+    _valid(form, given, "category_form")
     category = services.update_category(
         draft_id=draft.pk, actor=request.user, category_id=category_id, spec=form.spec()
     )
     return f"Category {category.name} saved."
 
 
-def _action_category_remove(request, draft):
+def _action_category_remove(request, draft, given):
+    given.error_at = "categories"
     services.remove_category(
         draft_id=draft.pk, actor=request.user, category_id=_category_id(request, draft)
     )
     return "Category removed."
 
 
-def _action_category_move(request, draft):
+def _action_category_move(request, draft, given):
+    given.error_at = "categories"
     offset = -1 if request.POST.get("direction") == "up" else 1
     services.move_category(
         draft_id=draft.pk,
@@ -722,24 +950,27 @@ def _action_category_move(request, draft):
 
 
 def _seat_id(request, draft) -> int:
-    seat = get_object_or_404(Seat, draft=draft, pk=_int_or_none(request.POST.get("seat")))
+    seat = get_object_or_404(Seat, draft=draft, pk=parse_int(request.POST.get("seat")))
     return seat.pk
 
 
-def _action_seat_add(request, draft):
+def _action_seat_add(request, draft, given):
+    given.error_at = "order"
     target = get_object_or_404(
-        Membership, league=draft.league, pk=_int_or_none(request.POST.get("membership"))
+        Membership, league=draft.league, pk=parse_int(request.POST.get("membership"))
     )
     seat = services.add_seat(draft_id=draft.pk, actor=request.user, membership=target)
     return f"{target.display_name} takes seat {seat.position}."
 
 
-def _action_seat_remove(request, draft):
+def _action_seat_remove(request, draft, given):
+    given.error_at = "order"
     services.remove_seat(draft_id=draft.pk, actor=request.user, seat_id=_seat_id(request, draft))
     return "Seat removed."
 
 
-def _action_seat_move(request, draft):
+def _action_seat_move(request, draft, given):
+    given.error_at = "order"
     offset = -1 if request.POST.get("direction") == "up" else 1
     services.move_seat(
         draft_id=draft.pk, actor=request.user, seat_id=_seat_id(request, draft), offset=offset
@@ -747,8 +978,12 @@ def _action_seat_move(request, draft):
     return None
 
 
-def _action_randomize(request, draft):
-    services.randomize_order(draft_id=draft.pk, actor=request.user)
+def _action_randomize(request, draft, given):
+    given.error_at = "order"
+    new = services.randomize_order(draft_id=draft.pk, actor=request.user)
+    if new.unchanged:
+        order = " then ".join(s.membership.display_name for s in new.seats)
+        return f"Randomised, and the order came out the same: {order}. Press again to redraw."
     return "Order randomised."
 
 
@@ -776,7 +1011,8 @@ ACTIONS = {
 # --- Movies -----------------------------------------------------------------------------
 
 
-@require_GET
+@for_readers
+@require_safe
 def movie_detail(request, movie_id):
     movie = get_object_or_404(Movie, pk=movie_id)
     picks = selectors.movie_picks(movie, request.user)
@@ -794,7 +1030,7 @@ def movie_detail(request, movie_id):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def movie_new(request):
     if not Membership.objects.filter(user=request.user).exists():
         raise PermissionDenied("Only league members can add films.")
@@ -818,8 +1054,8 @@ def movie_new(request):
                 suggestions = selectors.similar_movies(d["title"], d["year"])
         else:
             messages.success(request, f"{movie} added to the catalog.")
-            back = request.POST.get("next", "")
-            if back.startswith("/") and not back.startswith("//"):
+            back = safe_next(request, "")
+            if back:
                 return redirect(
                     back + ("&" if "?" in back else "?") + urlencode({"q": movie.title})
                 )
@@ -838,7 +1074,8 @@ def movie_new(request):
 # --- Draft log, queue, mail settings -----------------------------------------------------
 
 
-@require_GET
+@for_readers
+@require_safe
 def draft_log(request, league, draft):
     """Every change to the draft; readers and members see the public part."""
     draft_obj, membership = get_draft_for_viewer(request, league, draft)
@@ -857,29 +1094,35 @@ def draft_log(request, league, draft):
 
 
 @login_required
-@require_GET
+@require_safe
 def queue(request, league, draft):
+    live_part = request.GET.get("part") == "live"
+    if live_part and _unchanged_since_shown(request, league, draft):
+        return HttpResponse(status=204)  # the live part's poll: nothing changed
     draft_obj, membership = get_draft_for_viewer(request, league, draft)
     seat = Seat.objects.filter(draft=draft_obj, membership__user=request.user).first()
     if membership is None or seat is None:
         raise PermissionDenied("Only members with a seat in this draft have a queue.")
-    query = request.GET.get("q", "")[:100]
-    results = selectors.search_for_pick(query, draft=draft_obj, category=None) if query else []
     entries = selectors.queue_entries(seat)
-    queued = {entry.movie.pk for entry in entries}
-    return render(
-        request,
-        "draft/queue.html",
-        {
-            "league": draft_obj.league,
-            "draft": draft_obj,
-            "seat": seat,
-            "entries": entries,
-            "queued": queued,
-            "query": query,
-            "results": results,
-        },
+    context = {
+        "league": draft_obj.league,
+        "draft": draft_obj,
+        "seat": seat,
+        "entries": entries,
+        "panel": selectors.pick_panel(live.state_of(draft_obj), membership),
+        "poll_seconds": settings.BOARD_POLL_SECONDS,
+    }
+    if live_part:
+        # The page's live part, fetched again after each change to the board.
+        return render(request, "draft/queue.html#queue-live", context)
+    query = request.GET.get("q", "")[:100]
+    context.update(
+        queued={entry.movie.pk for entry in entries},
+        query=query,
+        results=selectors.search_for_pick(query, draft=draft_obj, category=None) if query else [],
+        live_updates=stream.available(),
     )
+    return render(request, "draft/queue.html", context)
 
 
 @login_required
@@ -888,13 +1131,13 @@ def queue_action(request, league, draft, action):
     draft_obj, membership = get_draft_for_viewer(request, league, draft)
     if membership is None:
         raise PermissionDenied("Only members of this league have a queue.")
-    entry_id = _int_or_none(request.POST.get("entry"))
+    entry_id = parse_int(request.POST.get("entry"))
     try:
         if action == "add":
             entry = services.queue_add(
                 draft_id=draft_obj.pk,
                 user=request.user,
-                movie_id=_int_or_none(request.POST.get("movie")),
+                movie_id=parse_int(request.POST.get("movie")),
             )
             messages.success(request, f"{entry.movie} is number {entry.rank} in your queue.")
         elif action == "remove":
@@ -921,14 +1164,13 @@ def queue_action(request, league, draft, action):
             raise Http404("No such queue action.")
     except ValidationError as error:
         messages.error(request, error_text(error))
-    back = request.POST.get("next", "")
-    if back.startswith("/") and not back.startswith("//"):
-        return redirect(back)
-    return redirect("draft:queue", draft_obj.league.slug, draft_obj.slug)
+    return redirect(
+        safe_next(request, reverse("draft:queue", args=[draft_obj.league.slug, draft_obj.slug]))
+    )
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def notification_settings(request):
     from draft.forms import NotificationSettingsForm
     from draft.models import NotificationSettings
@@ -941,3 +1183,17 @@ def notification_settings(request):
         messages.success(request, "Mail settings saved.")
         return redirect("draft:notifications")
     return render(request, "draft/notifications.html", {"form": form})
+
+
+# --- The live stream --------------------------------------------------------------------
+
+
+async def board_events(request, league, draft):
+    """The draft's live event stream. Under ASGI (production) draft/stream.py's EventsApp
+    answers this address before Django does; a request that reaches this view is served by a
+    WSGI server, which cannot hold a stream open: it says so, and the page polls instead. Who
+    may ask is checked as for the board."""
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    await sync_to_async(get_draft_for_viewer)(request, league, draft)
+    return HttpResponse(stream.unavailable(), content_type="text/event-stream")

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from reviews import services
 from reviews.models import (
     BloggerProfile,
     Comment,
@@ -30,6 +31,20 @@ class CommentAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["author_name", "author_email", "body"]
     raw_id_fields = ["writeup", "parent", "user"]
+
+    # An edit here changes what the thread shows: readers get it rendered afresh.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.comments_changed(writeup_ids=[obj.writeup_id])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.comments_changed(writeup_ids=[obj.writeup_id])
+
+    def delete_queryset(self, request, queryset):
+        writeup_ids = list(queryset.values_list("writeup_id", flat=True).distinct())
+        super().delete_queryset(request, queryset)
+        services.comments_changed(writeup_ids=writeup_ids)
 
 
 @admin.register(Vote)

@@ -239,11 +239,9 @@ HER_COMMENTS = [
 ]
 
 # Votes: (voter key, question, title picked) — the draft question takes a username instead.
+# Round 2 is still being drafted, so its vote is not open yet: round 1's is.
 VOTES = [
-    ("a:demo-reader-1", "round-2", "Her"),
-    ("a:demo-reader-2", "round-2", "Her"),
-    ("a:demo-reader-3", "round-2", "Spirited Away"),
-    ("a:demo-reader-4", "round-2", "In the Mood for Love"),
+    ("a:demo-reader-4", "round-1", "Vertigo"),
     ("a:demo-reader-1", "round-1", "Alien"),
     ("a:demo-reader-2", "round-1", "Casablanca"),
     ("a:demo-reader-3", "round-1", "Casablanca"),

@@ -1,24 +1,59 @@
 """Atom feeds of published writeups, with their full sanitised HTML: all public leagues, one
 league, one blogger. Feed readers have no account, so private leagues never appear."""
 
+from datetime import UTC
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.xmlutils import SimplerXMLGenerator
 
+from config.inputs import strip_control_characters
 from draft.models import League
 from reviews import selectors
 from reviews.models import BloggerProfile
 
 
+class ControlFreeXMLGenerator(SimplerXMLGenerator):
+    """XML 1.0 has no control characters, and Django's generator raises on one (a 500 for every
+    reader of the feed). Input never carries them any more (config.inputs), but rows written
+    before, by the admin or by an import might: they are left out here, text and attributes."""
+
+    def characters(self, content):
+        super().characters(strip_control_characters(content) if content else content)
+
+    def startElement(self, name, attrs):
+        super().startElement(
+            name, {k: strip_control_characters(str(v)) for k, v in (attrs or {}).items()}
+        )
+
+
 class ContentAtomFeed(Atom1Feed):
     """Atom with the whole writeup in <content type="html">, the summary kept short."""
+
+    def write(self, outfile, encoding):
+        # Atom1Feed.write, with the generator above.
+        handler = ControlFreeXMLGenerator(outfile, encoding, short_empty_elements=True)
+        handler.startDocument()
+        handler.startElement("feed", self.root_attributes())
+        self.add_root_elements(handler)
+        self.write_items(handler)
+        handler.endElement("feed")
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
         if item.get("content"):
             handler.addQuickElement("content", item["content"], {"type": "html"})
+
+
+def site_host() -> str:
+    return (urlsplit(settings.SITE_URL).hostname or "localhost").lower()
 
 
 def headline(writeup) -> str:
@@ -61,7 +96,11 @@ class WriteupFeed(Feed):
         )
 
     def item_guid(self, item):
-        return f"tag:moviedraft,2021:writeup/{item.pk}"
+        """A tag URI (RFC 4151) that belongs to this installation and never changes: the host
+        of SITE_URL, the day the writeup was first published (a republished writeup keeps its
+        first publication time), and the writeup's id."""
+        day = item.published_at.astimezone(UTC).date().isoformat()
+        return f"tag:{site_host()},{day}:writeup/{item.pk}"
 
     item_guid_is_permalink = False
 
@@ -108,9 +147,16 @@ class LeagueFeed(WriteupFeed):
 
 class BloggerFeed(WriteupFeed):
     def get_object(self, request, username):
-        return get_object_or_404(
-            get_user_model().objects.select_related("blogger_profile"), username=username
+        # 404 exactly where the blogger page is 404 to a reader without an account.
+        user = (
+            get_user_model()
+            .objects.select_related("blogger_profile")
+            .filter(username=username)
+            .first()
         )
+        if user is None or selectors.blogger_is_hidden(user, AnonymousUser()):
+            raise Http404("No such blogger.")
+        return user
 
     def _name(self, obj):
         try:

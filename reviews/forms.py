@@ -6,10 +6,21 @@ from reviews.models import BloggerProfile, Comment, Writeup
 web_url = URLValidator(schemes=["http", "https"])
 
 
+WRITEUP_MAX = Writeup._meta.get_field("body").max_length
+COMMENT_MAX = Comment._meta.get_field("body").max_length
+BIO_MAX = BloggerProfile._meta.get_field("bio").max_length
+
+
+def too_long(what: str, limit: int) -> str:
+    """The message for text over its limit, checked before anything is rendered."""
+    return f"{what} is too long: {limit:,} characters at most (this one has %(show_value)s)."
+
+
 class WriteupForm(forms.Form):
     body = forms.CharField(
         label="Your writeup",
-        max_length=Writeup._meta.get_field("body").max_length,
+        max_length=WRITEUP_MAX,
+        error_messages={"max_length": too_long("The writeup", WRITEUP_MAX)},
         widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "true"}),
         help_text="Markdown: *italic*, **bold**, [a link](https://…), > a quote, blank lines "
         "between paragraphs. Scripts and raw HTML beyond simple formatting are removed.",
@@ -21,7 +32,8 @@ class CommentForm(forms.Form):
 
     body = forms.CharField(
         label="Comment",
-        max_length=Comment._meta.get_field("body").max_length,
+        max_length=COMMENT_MAX,
+        error_messages={"max_length": too_long("The comment", COMMENT_MAX)},
         min_length=2,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
@@ -39,6 +51,12 @@ class CommentForm(forms.Form):
         assume_scheme="https",
         validators=[web_url],
     )
+    remember = forms.BooleanField(
+        label="Remember my name and website in this browser",
+        required=False,
+        initial=True,
+        help_text="Kept in a cookie for your next comment; never your email.",
+    )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
     # The honeypot. Its label tells the rare person who sees it (no CSS) to leave it alone.
     nickname = forms.CharField(
@@ -51,7 +69,7 @@ class CommentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.signed_in = signed_in
         if signed_in:
-            for name in ("name", "email", "website"):
+            for name in ("name", "email", "website", "remember"):
                 del self.fields[name]
         else:
             self.fields["name"].required = True
@@ -67,7 +85,8 @@ class ReaderSettingsForm(forms.Form):
         label="Hold first-time commenters for approval",
         required=False,
         help_text="A reader's first comment in this league waits until a commissioner or the "
-        "writeup's author approves it.",
+        "writeup's author approves it; after that, readers who are signed in are trusted. "
+        "Comments without an account always wait: an email address proves nothing.",
     )
     close_comments_after_days = forms.IntegerField(
         label="Close comments after (days)",
@@ -125,6 +144,7 @@ class ProfileForm(forms.ModelForm):
             "bio": "A few sentences, 600 characters at most.",
         }
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
+        error_messages = {"bio": {"max_length": too_long("The bio", BIO_MAX)}}
 
     def clean_blog_url(self):
         value = self.cleaned_data["blog_url"].strip()

@@ -117,6 +117,10 @@ class Writeup(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
     comments_closed = models.BooleanField(default=False)
+    # Goes up with every change to what the comment thread shows (a comment posted, approved,
+    # deleted or edited in the admin, comments closed or opened, a commenter's new avatar):
+    # the rendered thread is cached under it (reviews/threads.py).
+    comments_version = models.PositiveIntegerField(default=1, editable=False)
     last_edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -250,3 +254,26 @@ class Vote(models.Model):
     @staticmethod
     def round_question(round_number: int) -> str:
         return f"round-{round_number}"
+
+
+class AddressTally(models.Model):
+    """One row per (scope, address) that rate limits lock and count on, so two requests at the
+    same moment cannot both slip under a limit. The address is a keyed hash (never the IP).
+
+    Scopes: "comments" (a lock row: the comment limit counts recent comments under it) and
+    "vote:<draft id>:<question>" (the number of votes cast without an account from there)."""
+
+    scope = models.CharField(max_length=64)
+    address = models.CharField(max_length=64)
+    count = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "address"], name="reviews_addresstally_once_per_scope"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.scope} from {self.address[:8]}…: {self.count}"

@@ -5,15 +5,21 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, F, Q, Value
-from django.db.models.functions import Replace
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Replace, Substr
 from django.utils import timezone
 from django.utils.text import slugify
 
+from config.inputs import parse_int
 from draft import selectors as draft_selectors
-from draft.models import Category, Draft, Pick, Seat
+from draft.models import Category, Draft, Membership, Pick, Seat
 from reviews.models import BloggerProfile, Comment, Vote, Writeup
-from reviews.services import comments_are_closed, draft_settings, league_settings
+from reviews.services import (
+    comments_are_closed,
+    draft_settings,
+    league_settings,
+    round_is_complete,
+)
 
 PUBLISHED = Writeup.Status.PUBLISHED
 
@@ -23,9 +29,18 @@ def visible_leagues(user):
 
 
 def load_draft(league_slug: str, draft_slug: str) -> Draft | None:
-    """The draft with its league and both reader settings rows, in one query."""
+    """The draft with its league, both reader settings rows and its number of seats (which
+    says when a round is complete), in one query."""
+    seats = (
+        Seat.objects.filter(draft=OuterRef("pk"))
+        .order_by()
+        .values("draft")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         Draft.objects.select_related("league", "league__reader_settings", "reader_settings")
+        .annotate(seat_total=Coalesce(Subquery(seats), 0))
         .filter(league__slug=league_slug, slug=draft_slug)
         .first()
     )
@@ -56,6 +71,8 @@ class Question:
     options: list[Option]
     open: bool
     voted: bool = False
+    # Voting is open, but not yet for this question (a round still being drafted): why.
+    waiting: str = ""
 
     @property
     def total(self) -> int:
@@ -102,7 +119,10 @@ def _question(key, title, options, counts, mine, is_open) -> Question:
     return Question(key=key, title=title, options=options, open=is_open, voted=key in mine)
 
 
-def round_question(draft, round_number, picks, counts, mine, is_open) -> Question:
+def round_question(draft, round_number, picks, counts, mine, is_open, *, seats: int) -> Question:
+    """The round's "best pick" question: open while the commissioners keep voting open, once
+    the round is complete (its best pick is not known before)."""
+    complete = round_is_complete(draft, picks_in_round=len(picks), seats=seats)
     options = [
         Option(
             pk=p.pk,
@@ -111,19 +131,28 @@ def round_question(draft, round_number, picks, counts, mine, is_open) -> Questio
         )
         for p in picks
     ]
-    return _question(
+    question = _question(
         Vote.round_question(round_number),
         f"Best pick of round {round_number}",
         options,
         counts,
         mine,
-        is_open,
+        is_open and complete,
     )
+    if is_open and not complete:
+        question.waiting = f"Voting on round {round_number} opens when the round is complete."
+    return question
 
 
 def draft_question(draft, seats: list[Seat], counts, mine, is_open) -> Question:
     options = [Option(pk=s.pk, label=s.membership.display_name) for s in seats]
     return _question(Vote.DRAFT_QUESTION, "Who won the draft?", options, counts, mine, is_open)
+
+
+def _seat_total(draft: Draft) -> int:
+    """The draft's number of seats: annotated by load_draft, else counted."""
+    total = getattr(draft, "seat_total", None)
+    return total if total is not None else Seat.objects.filter(draft=draft).count()
 
 
 # --- The pick page ----------------------------------------------------------------------
@@ -143,9 +172,6 @@ class PickPage:
     previous: Pick | None
     next: Pick | None
     profile: BloggerProfile | None
-    threads: list[Thread]
-    comment_count: int
-    held_count: int
     comments_closed: bool
     vote: Question | None
 
@@ -159,14 +185,12 @@ def pick_page(
     round_number: int,
     pick_in_round: int,
     *,
-    user,
     voter: str | None,
-    held_ids: set[int],
-    can_moderate_league: bool,
 ) -> PickPage | None:
-    """The pick, its neighbours and its round, the writeup with the picker's profile, the
-    comment threads and the round's vote. Queries: the round with the previous and next picks
-    (1), the pick's writeup and profile (1), the comments (1), the vote tally (1) and the
+    """The pick, its neighbours and its round, the writeup with the picker's profile and the
+    round's vote; the comment threads are read apart (`comment_threads`), only when the
+    rendered thread is not cached (reviews/threads.py). Queries: the round with the previous
+    and next picks (1), the pick's writeup and profile (1), the vote tally (1) and the
     reader's own vote (1, only when they have a voter key)."""
     candidates = list(
         Pick.objects.filter(draft=draft)
@@ -199,14 +223,8 @@ def pick_page(
     except BloggerProfile.DoesNotExist:
         profile = None
 
-    threads: list[Thread] = []
-    comment_count = held_count = 0
     closed = False
     if writeup is not None and writeup.is_published:
-        moderator = can_moderate_league or (user.is_authenticated and writeup.author_id == user.pk)
-        threads, comment_count, held_count = _threads(
-            writeup, user=user, held_ids=held_ids, moderator=moderator
-        )
         closed = comments_are_closed(writeup, league_settings(draft.league))
 
     vote = None
@@ -214,7 +232,9 @@ def pick_page(
     is_open = draft_settings(draft).voting_open
     if len(round_picks) > 1:
         counts, mine = _tallies(draft, [Vote.round_question(round_number)], voter)
-        vote = round_question(draft, round_number, round_picks, counts, mine, is_open)
+        vote = round_question(
+            draft, round_number, round_picks, counts, mine, is_open, seats=_seat_total(draft)
+        )
     return PickPage(
         draft=draft,
         pick=pick,
@@ -222,18 +242,27 @@ def pick_page(
         previous=previous,
         next=following,
         profile=profile,
-        threads=threads,
-        comment_count=comment_count,
-        held_count=held_count,
         comments_closed=closed,
         vote=vote,
     )
 
 
-def _threads(writeup: Writeup, *, user, held_ids: set[int], moderator: bool):
+@dataclass
+class Threads:
+    threads: list[Thread]
+    count: int  # the comments the viewer sees, removed ones not counted
+    held_count: int
+    # Who sees more than a reader without an account: the held comments' ids and the ids of
+    # the signed-in users who wrote them.
+    held_ids: frozenset[int]
+    held_user_ids: frozenset[int]
+
+
+def comment_threads(writeup: Writeup, *, user, held_ids: set[int], moderator: bool) -> Threads:
     """Top-level comments oldest first (newest threads last, as on a blog), each with its
-    replies oldest first. Held comments show to moderators and to the browser that wrote them;
-    a removed comment with replies stays as a placeholder so the replies keep their context."""
+    replies oldest first. Held comments show to moderators and to the browser that wrote them,
+    and to nobody else, nor does any reply under one; a removed comment with replies stays as
+    a placeholder so the replies keep their context. The count is of what the viewer sees."""
     comments = list(
         Comment.objects.filter(writeup=writeup)
         .select_related("user__blogger_profile")
@@ -256,18 +285,24 @@ def _threads(writeup: Writeup, *, user, held_ids: set[int], moderator: bool):
         else:
             by_parent[c.parent_id].append(c)
     threads = []
-    count = held = 0
+    count = 0
     for top in tops:
+        if top.status == Comment.Status.HELD and not shown(top):
+            # Sealed: nothing of a held comment shows to anyone else, whatever sits under it.
+            continue
         replies = [r for r in by_parent.get(top.pk, []) if shown(r)]
-        if not shown(top) and not replies:
+        if top.status == Comment.Status.REMOVED and not replies:
             continue
         threads.append(Thread(comment=top, replies=replies))
-    for c in comments:
-        if c.status == Comment.Status.VISIBLE:
-            count += 1
-        elif c.status == Comment.Status.HELD:
-            held += 1
-    return threads, count, held
+        count += sum(c.status == Comment.Status.VISIBLE for c in [top, *replies])
+    held = [c for c in comments if c.status == Comment.Status.HELD]
+    return Threads(
+        threads=threads,
+        count=count,
+        held_count=len(held),
+        held_ids=frozenset(c.pk for c in held),
+        held_user_ids=frozenset(c.user_id for c in held if c.user_id is not None),
+    )
 
 
 # --- The recap and category pages --------------------------------------------------------
@@ -285,6 +320,10 @@ class Recap:
     @property
     def published_count(self) -> int:
         return sum(1 for w in self.writeups.values() if w.is_published)
+
+    @property
+    def votes_cast(self) -> bool:
+        return any(q.total for q in self.questions)
 
 
 def recap(draft: Draft, *, voter: str | None, viewer_can_see_drafts: bool = False) -> Recap:
@@ -309,7 +348,9 @@ def recap(draft: Draft, *, voter: str | None, viewer_can_see_drafts: bool = Fals
         picks = sorted((p for p in state.picks.values() if p.round == r), key=lambda p: p.slot)
         if len(picks) > 1:
             questions.append(
-                round_question(draft, r, picks, counts, mine, settings_row.voting_open)
+                round_question(
+                    draft, r, picks, counts, mine, settings_row.voting_open, seats=len(state.seats)
+                )
             )
     deadline = settings_row.writeup_deadline
     late = []
@@ -370,8 +411,42 @@ def _published_writeups():
     )
 
 
+# How much of a writeup's text the home page reads for its excerpt (32 words), instead of the
+# whole text of every writeup in the list.
+EXCERPT_CHARS = 600
+
+
 def latest_writeups(user, *, limit: int = 6) -> list[Writeup]:
-    return list(_published_writeups().filter(pick__draft__league__in=visible_leagues(user))[:limit])
+    """The home page's tiles, in one query narrowed to what a tile shows: eight tables (no
+    user or profile row: the tile names the member by their board name), only the columns the
+    tile prints, and the start of the writeup's text (`excerpt`), never the whole of it. Who may
+    read a league is asked of the league row the query joins anyway, not of a subquery."""
+    visible = Q(pick__draft__league__is_public=True)
+    if user.is_authenticated:
+        visible |= Exists(
+            Membership.objects.filter(league=OuterRef("pick__draft__league"), user=user)
+        )
+    return list(
+        Writeup.objects.filter(visible, status=PUBLISHED)
+        .select_related(
+            "pick__movie", "pick__category", "pick__draft__league", "pick__seat__membership"
+        )
+        .only(
+            "published_at",
+            "pick__round",
+            "pick__pick_in_round",
+            "pick__movie__title",
+            "pick__movie__year",
+            "pick__movie__poster_url",
+            "pick__category__name",
+            "pick__draft__name",
+            "pick__draft__slug",
+            "pick__draft__league__slug",
+            "pick__seat__membership__display_name",
+        )
+        .annotate(excerpt=Substr("public_text", 1, EXCERPT_CHARS))
+        .order_by("-published_at", "-id")[:limit]
+    )
 
 
 def live_drafts(user, *, limit: int = 6) -> list[Draft]:
@@ -431,6 +506,23 @@ def blogger_page(blogger, viewer) -> BloggerPage:
     return BloggerPage(blogger=blogger, profile=profile, picks=picks, leagues=leagues)
 
 
+def blogger_is_hidden(blogger, viewer, page: BloggerPage | None = None) -> bool:
+    """A user who never drafted in a league the viewer can see and has no profile has no page
+    and no feed: either would only confirm that the account exists. The blogger page passes
+    the page it built; the feed asks with one query. Either way the same rule, so the feed is
+    404 exactly where the page is."""
+    if viewer.is_authenticated and viewer.pk == blogger.pk:
+        return False
+    profile = page.profile if page is not None else getattr(blogger, "blogger_profile", None)
+    if profile is not None:
+        return False
+    if page is not None:
+        return not page.picks
+    return not Pick.objects.filter(
+        seat__membership__user=blogger, draft__league__in=visible_leagues(viewer)
+    ).exists()
+
+
 # --- Search -----------------------------------------------------------------------------
 
 
@@ -442,44 +534,65 @@ class SearchHit:
 
 
 def search(query: str, user, *, limit: int = 40) -> list[SearchHit]:
-    """Picks in leagues the reader may see, matched on the film's title, the picker's name, the
-    category and the words of the published writeup. PostgreSQL ranks with full-text search;
-    SQLite asks every word to appear in one of those fields."""
+    """Picks in leagues the reader may see, matched on the film's title and year, the picker's
+    name, the category and the words of the published writeup. Picks whose title (and year)
+    hold every word of the query come first.
+
+    PostgreSQL: titles, names and categories are searched with the `simple` configuration,
+    which keeps every word: the English one drops stop words, so "Her", "It", "Up" and "Once"
+    could not be found by title. Writeups are searched both ways, so "lonely" also finds
+    "loneliness". SQLite asks every word to appear in one of the fields."""
     query = " ".join(query.split())[:200]
     if not query:
         return []
     picks = Pick.objects.filter(draft__league__in=visible_leagues(user)).select_related(
         "movie", "category", "draft__league", "seat__membership", "writeup"
     )
+    words = query.split()
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
-        vector = (
-            SearchVector("movie__title", weight="A", config="english")
-            + SearchVector("seat__membership__display_name", weight="B", config="english")
+        title = SearchVector("movie__title", "movie__year", weight="A", config="simple")
+        card = (
+            title
+            + SearchVector("seat__membership__display_name", weight="B", config="simple")
             # "Horror/Thriller" would be one path-like token to the parser: split it.
             + SearchVector(
-                Replace(F("category__name"), Value("/"), Value(" ")), weight="B", config="english"
+                Replace(F("category__name"), Value("/"), Value(" ")), weight="B", config="simple"
             )
-            + SearchVector("writeup__public_text", weight="C", config="english")
+            + SearchVector("writeup__public_text", weight="C", config="simple")
         )
-        search_query = SearchQuery(query, search_type="websearch", config="english")
+        body = SearchVector("writeup__public_text", weight="C", config="english")
+        every_word = SearchQuery(query, search_type="websearch", config="simple")
+        stemmed = SearchQuery(query, search_type="websearch", config="english")
         picks = (
-            picks.annotate(rank=SearchRank(vector, search_query))
-            .filter(rank__gt=0)
-            .order_by("-rank", "-draft__created_at", "slot")
+            picks.annotate(title_doc=title, card_doc=card, body_doc=body)
+            .filter(Q(card_doc=every_word) | Q(body_doc=stemmed))
+            .annotate(
+                title_first=Case(When(title_doc=every_word, then=Value(0)), default=Value(1)),
+                rank=SearchRank(card, every_word) + SearchRank(body, stemmed),
+            )
+            .order_by("title_first", "-rank", "-draft__created_at", "slot")
         )
     else:
-        for word in query.split():
+        in_title = Q()
+        for word in words:
+            title_word = Q(movie__title__icontains=word)
+            year = parse_int(word, maximum=32767)  # the year column's range
+            if year is not None:
+                title_word |= Q(movie__year=year)
+            in_title &= title_word
             picks = picks.filter(
-                Q(movie__title__icontains=word)
+                title_word
                 | Q(seat__membership__display_name__icontains=word)
                 | Q(category__name__icontains=word)
                 | Q(writeup__public_text__icontains=word)
             )
-        picks = picks.order_by("-draft__created_at", "slot")
+        picks = picks.annotate(
+            title_first=Case(When(in_title, then=Value(0)), default=Value(1))
+        ).order_by("title_first", "-draft__created_at", "slot")
     hits = []
-    words = [w.lower() for w in query.split() if len(w) > 2]
+    words = [w.lower() for w in words if len(w) > 2]
     for p in picks[:limit]:
         w = published_writeup(p)
         hits.append(

@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import io
 import secrets
+import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,11 +13,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from draft.models import Draft, League, Membership, Pick
+from config.inputs import parse_int
+from draft.models import Draft, League, Membership, Pick, Seat
 from reviews import markdown
 from reviews.models import (
+    AddressTally,
     BloggerProfile,
     Comment,
     DraftReaderSettings,
@@ -137,6 +141,30 @@ def save_writeup(*, pick: Pick, actor, body: str, publish: bool = False) -> Writ
     return writeup
 
 
+def rerender_writeups(writeups=None, *, batch_size: int = 200) -> int:
+    """Render every writeup's stored HTML again with the current rules (renderer, allowed image
+    hosts); returns how many changed. `writeups` is a queryset, the historical model's in a
+    migration. Each row is written with update_fields, so a concurrent edit of its body is not
+    overwritten by an older body."""
+    writeups = Writeup.objects.all() if writeups is None else writeups
+    changed = []
+    count = 0
+    for writeup in writeups.only("id", "body", "body_html", "public_text", "status").iterator():
+        html = markdown.render_markdown(writeup.body)
+        public = markdown.plain_text(html) if writeup.status == Writeup.Status.PUBLISHED else ""
+        if html != writeup.body_html or public != writeup.public_text:
+            writeup.body_html, writeup.public_text = html, public
+            changed.append(writeup)
+        if len(changed) >= batch_size:
+            writeups.model.objects.bulk_update(changed, ["body_html", "public_text"])
+            count += len(changed)
+            changed = []
+    if changed:
+        writeups.model.objects.bulk_update(changed, ["body_html", "public_text"])
+        count += len(changed)
+    return count
+
+
 @transaction.atomic
 def unpublish_writeup(*, writeup: Writeup, actor) -> Writeup:
     """Back to a draft: readers no longer see it; its comments are kept for a republish."""
@@ -157,7 +185,15 @@ def set_comments_closed(*, writeup: Writeup, actor, closed: bool) -> Writeup:
         raise ValidationError("Only the writeup's author or a commissioner can do that.")
     writeup.comments_closed = closed
     writeup.save(update_fields=["comments_closed", "updated_at"])
+    comments_changed(writeup_ids=[writeup.pk])  # the thread's "Reply" links come and go
     return writeup
+
+
+def comments_changed(*, writeup_ids) -> None:
+    """What these writeups' comment threads show has changed: their comments version goes up,
+    so the next reader gets a thread rendered afresh, never the cached one (reviews/threads.py).
+    Every write that changes a thread calls it in its own transaction."""
+    Writeup.objects.filter(pk__in=writeup_ids).update(comments_version=F("comments_version") + 1)
 
 
 def comments_are_closed(writeup: Writeup, settings_row: LeagueReaderSettings, now=None) -> bool:
@@ -180,6 +216,16 @@ def ip_hash(ip: str) -> str:
     return hmac.new(key, (ip or "unknown").encode(), hashlib.sha256).hexdigest()
 
 
+def lock_tally(scope: str, address: str) -> AddressTally:
+    """The (scope, address) tally row, created if need be and locked until the transaction
+    ends: a second request from the same address waits here, then sees what the first wrote.
+    Call inside transaction.atomic."""
+    AddressTally.objects.bulk_create(
+        [AddressTally(scope=scope, address=address)], ignore_conflicts=True
+    )
+    return AddressTally.objects.select_for_update().get(scope=scope, address=address)
+
+
 @dataclass(frozen=True)
 class CommentInput:
     body: str
@@ -197,8 +243,9 @@ def post_comment(
 
     Replies go one level deep: a reply to a reply is attached to its top-level comment. A poster
     who has already posted the rate limit's number of comments in its window is refused. When
-    the league holds first-time commenters, a comment from someone with no approved comment in
-    the league waits for moderation; members of the league are never held."""
+    the league holds first-time commenters, a comment waits for moderation unless it comes from
+    a signed-in reader with an approved comment in the league (readers without an account are
+    always held); members of the league are never held. A reply to a held comment is held."""
     if not writeup.is_published:
         raise ValidationError("This writeup is not published.")
     if comments_are_closed(writeup, settings_row):
@@ -209,6 +256,10 @@ def post_comment(
     count, seconds = settings.COMMENT_RATE_LIMIT
     hashed = ip_hash(ip)
     since = timezone.now() - timedelta(seconds=seconds)
+    # Parallel posts from one address would each count the others' comments as not yet
+    # there (6 accepted instead of 5): they queue on the address's row instead, held until
+    # this comment is committed.
+    lock_tally("comments", hashed)
     if Comment.objects.filter(ip_hash=hashed, created_at__gte=since).count() >= count:
         minutes = max(1, seconds // 60)
         raise ValidationError(
@@ -238,9 +289,12 @@ def post_comment(
         if not name:
             raise ValidationError("Please give a name to sign your comment with.")
     status = Comment.Status.VISIBLE
-    if settings_row.moderate_first_comments and _is_first_timer(league, user, email):
+    if settings_row.moderate_first_comments and _is_first_timer(league, user):
         status = Comment.Status.HELD
-    return Comment.objects.create(
+    if parent is not None and parent.status == Comment.Status.HELD:
+        # A reply to a held comment waits with it: showing the reply would show the thread.
+        status = Comment.Status.HELD
+    comment = Comment.objects.create(
         writeup=writeup,
         parent=parent,
         user=user,
@@ -252,19 +306,19 @@ def post_comment(
         status=status,
         ip_hash=hashed,
     )
+    comments_changed(writeup_ids=[writeup.pk])
+    return comment
 
 
-def _is_first_timer(league: League, user, email: str) -> bool:
-    if user is not None:
-        if Membership.objects.filter(league=league, user=user).exists():
-            return False
-        known = Comment.objects.filter(user=user)
-    else:
-        if not email:
-            return True
-        known = Comment.objects.filter(user=None, author_email__iexact=email)
-    return not known.filter(
-        writeup__pick__draft__league=league, status=Comment.Status.VISIBLE
+def _is_first_timer(league: League, user) -> bool:
+    """Only a signed-in commenter can be known: an email address typed into the form is never
+    verified, so anyone could borrow a trusted reader's. Members are never held."""
+    if user is None:
+        return True
+    if Membership.objects.filter(league=league, user=user).exists():
+        return False
+    return not Comment.objects.filter(
+        user=user, writeup__pick__draft__league=league, status=Comment.Status.VISIBLE
     ).exists()
 
 
@@ -283,6 +337,7 @@ def approve_comment(*, comment: Comment, actor) -> Comment:
         raise ValidationError("That comment was deleted.")
     comment.status = Comment.Status.VISIBLE
     comment.save(update_fields=["status"])
+    comments_changed(writeup_ids=[comment.writeup_id])
     return comment
 
 
@@ -292,6 +347,7 @@ def delete_comment(*, comment: Comment, actor) -> Comment:
     _moderated_comment(comment, actor)
     comment.status = Comment.Status.REMOVED
     comment.save(update_fields=["status"])
+    comments_changed(writeup_ids=[comment.writeup_id])
     return comment
 
 
@@ -310,29 +366,57 @@ def voter_key(user, anonymous_token: str | None) -> str | None:
     return None
 
 
+def round_is_complete(draft: Draft, *, picks_in_round: int, seats: int) -> bool:
+    """Every seat has its pick of the round, or the draft is over (ended early, or a skipped
+    pick never made up): a round's vote opens then, when its best pick can be judged."""
+    return draft.status == Draft.Status.COMPLETE or (seats > 0 and picks_in_round >= seats)
+
+
 @transaction.atomic
-def cast_vote(*, draft: Draft, question: str, choice_id: int | None, voter: str, user=None) -> Vote:
+def cast_vote(
+    *, draft: Draft, question: str, choice_id: int | None, voter: str, user=None, ip: str = ""
+) -> Vote:
     """Record or change a reader's answer while the commissioners keep voting open.
 
     One vote per (question, voter) is a database constraint; two clicks at once leave one vote,
-    the last one written."""
+    the last one written. Without an account a voter is only a cookie, so each address may cast
+    at most settings.ANONYMOUS_VOTES_PER_ADDRESS new votes per question (changing a vote is
+    free), counted on a locked row."""
     if not draft_settings(draft).voting_open:
         raise ValidationError("Voting is closed.")
     defaults = {"user": user if user is not None and user.is_authenticated else None}
     if question == Vote.DRAFT_QUESTION:
-        from draft.models import Seat
-
         seat = Seat.objects.filter(draft=draft, pk=choice_id).first()
         if seat is None:
             raise ValidationError("Choose one of the drafters.")
         defaults.update({"seat": seat, "pick": None})
-    elif question.startswith("round-") and question[6:].isdigit():
-        pick = Pick.objects.filter(draft=draft, round=int(question[6:]), pk=choice_id).first()
+    elif question.startswith("round-") and parse_int(question[6:]) is not None:
+        round_number = parse_int(question[6:])
+        pick = Pick.objects.filter(draft=draft, round=round_number, pk=choice_id).first()
         if pick is None:
             raise ValidationError("Choose one of the round's picks.")
+        complete = round_is_complete(
+            draft,
+            picks_in_round=Pick.objects.filter(draft=draft, round=round_number).count(),
+            seats=Seat.objects.filter(draft=draft).count(),
+        )
+        if not complete:
+            raise ValidationError(
+                f"Voting on round {round_number} opens when the round is complete."
+            )
         defaults.update({"pick": pick, "seat": None})
     else:
         raise ValidationError("There is no such question.")
+    anonymous = defaults["user"] is None
+    if anonymous and not Vote.objects.filter(draft=draft, question=question, voter=voter).exists():
+        tally = lock_tally(f"vote:{draft.pk}:{question}", ip_hash(ip))
+        if tally.count >= settings.ANONYMOUS_VOTES_PER_ADDRESS:
+            raise ValidationError(
+                "Too many votes on this question have come from your network without an "
+                "account. Log in to vote with your account.",
+                code="rate_limited",
+            )
+        AddressTally.objects.filter(pk=tally.pk).update(count=F("count") + 1)
     try:
         with transaction.atomic():
             vote, _ = Vote.objects.update_or_create(
@@ -351,40 +435,61 @@ def cast_vote(*, draft: Draft, question: str, choice_id: int | None, voter: str,
 
 AVATAR_SIZE = 256
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
-AVATAR_MAX_PIXELS = 25_000_000
+# An avatar is shown at 256 pixels: 16.7 megapixels (4096 x 4096) covers any phone photo. A
+# 3 KB PNG can declare 25 megapixels and cost seconds to decode; the size is read from the
+# header and refused before any pixel is decoded.
+AVATAR_MAX_PIXELS = 4096 * 4096
 AVATAR_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
+UNREADABLE = "That file is not a picture we can read (PNG, JPEG, GIF or WebP)."
 
 
 def avatar_from_upload(upload) -> ContentFile:
-    """Check an uploaded picture (size, real image type) and re-encode it as a 256×256 PNG:
-    whatever else the file carried, the stored file is pixels only."""
-    from PIL import Image, UnidentifiedImageError
+    """Check an uploaded picture (size, real image type, pixel count) and re-encode it as a
+    256×256 PNG: whatever else the file carried, the stored file is pixels only. Any file
+    Pillow cannot decode (corrupt, truncated, a polyglot, a decompression bomb) is a
+    ValidationError a person can read, never a 500."""
+    from PIL import Image
 
     if upload.size > AVATAR_MAX_BYTES:
         raise ValidationError("The picture is too large: 2 MB at most.")
     try:
-        upload.seek(0)
-        with Image.open(upload) as probe:
-            kind = probe.format
-            width, height = probe.size
-            probe.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise ValidationError(
-            "That file is not a picture we can read (PNG, JPEG, GIF or WebP)."
-        ) from error
-    if kind not in AVATAR_FORMATS:
-        raise ValidationError("Use a PNG, JPEG, GIF or WebP picture.")
-    if width * height > AVATAR_MAX_PIXELS:
-        raise ValidationError("The picture has too many pixels.")
-    upload.seek(0)
-    with Image.open(upload) as image:
-        image = image.convert("RGBA")
-        side = min(image.size)
-        left, top = (image.width - side) // 2, (image.height - side) // 2
-        image = image.crop((left, top, left + side, top + side))
-        image = image.resize((AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS)
-        out = io.BytesIO()
-        image.save(out, format="PNG", optimize=True)
+        with warnings.catch_warnings():
+            # Pillow only warns between its own limit and twice that; here both refuse.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            upload.seek(0)
+            with Image.open(upload) as probe:
+                kind = probe.format
+                width, height = probe.size
+                if kind not in AVATAR_FORMATS:
+                    raise ValidationError("Use a PNG, JPEG, GIF or WebP picture.")
+                if width * height > AVATAR_MAX_PIXELS:
+                    raise ValidationError(
+                        "The picture has too many pixels: 4096 × 4096 at most "
+                        f"(this one is {width:,} × {height:,})."
+                    )
+                probe.verify()
+            upload.seek(0)
+            with Image.open(upload) as image:
+                # JPEG decodes straight at a fraction of its size; others shrink by whole
+                # factors first (reducing_gap), so even a limit-size picture stays cheap.
+                image.draft("RGB", (AVATAR_SIZE * 2, AVATAR_SIZE * 2))
+                side = min(image.size)
+                if side < 1:
+                    raise ValueError("an empty picture")
+                left, top = (image.width - side) // 2, (image.height - side) // 2
+                square = image.crop((left, top, left + side, top + side))
+                square.thumbnail(
+                    (AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS, reducing_gap=3.0
+                )
+                square = square.convert("RGBA").resize(
+                    (AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS
+                )
+                out = io.BytesIO()
+                square.save(out, format="PNG", optimize=True)
+    except ValidationError:
+        raise
+    except Exception as error:  # Pillow raises many kinds on hostile files; all mean "unreadable"
+        raise ValidationError(UNREADABLE) from error
     return ContentFile(out.getvalue())
 
 
@@ -412,7 +517,12 @@ def update_profile(
         profile.avatar = ""
     profile.full_clean()
     profile.save()
-    if old and old != (profile.avatar.name if profile.avatar else ""):
-        storage = profile.avatar.storage
-        transaction.on_commit(lambda: storage.delete(old))
+    if old != (profile.avatar.name if profile.avatar else ""):
+        # Their comments show the avatar: those threads are rendered again.
+        comments_changed(
+            writeup_ids=Comment.objects.filter(user=user).values("writeup_id").distinct()
+        )
+        if old:
+            storage = profile.avatar.storage
+            transaction.on_commit(lambda: storage.delete(old))
     return profile

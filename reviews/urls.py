@@ -1,5 +1,7 @@
 from django.urls import path
+from django.views.decorators.http import require_safe
 
+from config.pagecache import for_readers
 from reviews import feeds, views
 
 app_name = "reviews"
@@ -24,8 +26,19 @@ urlpatterns = [
     path(DRAFT + "votes/voting/", views.voting_toggle, name="voting_toggle"),
     path(DRAFT + "votes/<slug:question>/", views.vote, name="vote"),
     path("bloggers/<str:username>/", views.blogger, name="blogger"),
+    path("comments/forget-me/", views.forget_commenter, name="forget_commenter"),
     path("search/", views.search, name="search"),
-    path("feeds/writeups.atom", feeds.WriteupFeed(), name="feed"),
-    path("feeds/leagues/<slug:league>.atom", feeds.LeagueFeed(), name="league_feed"),
-    path("feeds/bloggers/<str:username>.atom", feeds.BloggerFeed(), name="blogger_feed"),
+    # Feed readers GET (or HEAD); Django's Feed view would answer any method. A feed is kept
+    # whole for readers like a page (config/pagecache.py).
+    path("feeds/writeups.atom", for_readers(require_safe(feeds.WriteupFeed())), name="feed"),
+    path(
+        "feeds/leagues/<slug:league>.atom",
+        for_readers(require_safe(feeds.LeagueFeed())),
+        name="league_feed",
+    ),
+    path(
+        "feeds/bloggers/<str:username>.atom",
+        for_readers(require_safe(feeds.BloggerFeed())),
+        name="blogger_feed",
+    ),
 ]

@@ -2,7 +2,8 @@
 blogger, search and home pages; and the writes behind them (writeups, comments, votes,
 moderation, reader settings, profiles). Every page works without JavaScript."""
 
-from django.conf import settings
+import json
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -10,18 +11,21 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config.inputs import client_ip, parse_int, safe_next
+from config.pagecache import for_readers
 from config.pages import page_meta
 from draft.models import Membership
 from draft.selectors import membership_for
-from reviews import markdown, selectors, services
+from reviews import markdown, selectors, services, threads
 from reviews.forms import CommentForm, ProfileForm, ReaderSettingsForm, WriteupForm
-from reviews.models import BloggerProfile, Comment, Writeup
+from reviews.models import BloggerProfile, Comment
 
 VOTER_COOKIE = "md_voter"
 HELD_COOKIE = "md_held"
+# An anonymous commenter's name and website, for their next comment ("Forget me" clears it).
+COMMENTER_COOKIE = "md_commenter"
 COOKIE_AGE = 365 * 24 * 3600
 
 # --- Scoped loading: outsiders of a private league get 404, the wrong role 403 ----------
@@ -44,15 +48,7 @@ def _is_commissioner(membership: Membership | None) -> bool:
 
 def _load_pick_page(request, league, draft, round_number, pick_in_round, membership_draft=None):
     draft_obj, membership = membership_draft or get_draft_for_reader(request, league, draft)
-    page = selectors.pick_page(
-        draft_obj,
-        round_number,
-        pick_in_round,
-        user=request.user,
-        voter=_voter(request),
-        held_ids=_held_ids(request),
-        can_moderate_league=_is_commissioner(membership),
-    )
+    page = selectors.pick_page(draft_obj, round_number, pick_in_round, voter=_voter(request))
     if page is None:
         raise Http404("No such pick.")
     return draft_obj, membership, page
@@ -65,26 +61,31 @@ def _voter(request) -> str | None:
 
 def _held_ids(request) -> set[int]:
     raw = request.get_signed_cookie(HELD_COOKIE, default="", salt="reviews.held")
-    return {int(x) for x in raw.split(",") if x.isdigit()}
+    return {n for n in map(parse_int, raw.split(",")) if n is not None}
 
 
-def client_ip(request) -> str:
-    """The commenter's address, for the rate limit. Behind a proxy, CLIENT_IP_HEADER names the
-    header the proxy sets (e.g. HTTP_X_FORWARDED_FOR: its last entry is the one the proxy saw);
-    without it every comment would seem to come from the proxy."""
-    header = getattr(settings, "CLIENT_IP_HEADER", "")
-    if header and request.META.get(header):
-        return request.META[header].split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
+def _remembered_commenter(request) -> dict:
+    """{"name": …, "website": …} from the commenter cookie, or {} when there is none."""
+    raw = request.get_signed_cookie(COMMENTER_COOKIE, default="", salt="reviews.commenter")
+    try:
+        data = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {key: str(data.get(key, ""))[:300] for key in ("name", "website") if data.get(key)}
 
 
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
+def _remember_commenter(request, response, *, name: str, website: str) -> None:
+    response.set_signed_cookie(
+        COMMENTER_COOKIE,
+        json.dumps({"name": name, "website": website}),
+        salt="reviews.commenter",
+        max_age=COOKIE_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
 
 
 def _error_text(error: ValidationError) -> str:
@@ -94,7 +95,8 @@ def _error_text(error: ValidationError) -> str:
 # --- Home -------------------------------------------------------------------------------
 
 
-@require_GET
+@for_readers
+@require_safe
 def home(request):
     """Live drafts and the latest writeups from leagues the visitor may read (2 queries)."""
     return render(
@@ -127,24 +129,34 @@ def _pick_context(request, draft, membership, page, *, comment_form=None, commen
     if published and writeup.public_text:
         description = markdown.excerpt(writeup.public_text, 200)
     signed_in = request.user.is_authenticated
-    reply_id = request.GET.get("reply", "")
-    if comment_form is not None and comment_form.is_bound:
-        reply_id = str(comment_form.data.get("parent", ""))
-    reply_to = next(
-        (t.comment for t in page.threads if str(t.comment.pk) == reply_id and reply_id),
-        None,
+    offers_form = published and not page.comments_closed
+    thread = threads.comment_thread(
+        request,
+        page,
+        moderator=can_moderate,
+        replies=offers_form,
+        held_ids=_held_ids(request),
+        number=parse_int(request.GET.get("comments")),
     )
-    if comment_form is None and published and not page.comments_closed:
+    reply_id = parse_int(request.GET.get("reply"))
+    if comment_form is not None and comment_form.is_bound:
+        reply_id = parse_int(comment_form.data.get("parent"))
+    reply_to = None
+    if reply_id in thread.reply_targets:
+        reply_to = {"pk": reply_id, "author_name": thread.reply_targets[reply_id]}
+    remembered = {} if signed_in else _remembered_commenter(request)
+    if comment_form is None and offers_form:
         comment_form = CommentForm(
             signed_in=signed_in,
             auto_id="comment-%s",
-            initial={"parent": reply_to.pk if reply_to else None},
+            initial={"parent": reply_to["pk"] if reply_to else None, **remembered},
         )
     return {
         "league": draft.league,
         "draft": draft,
         "membership": membership,
         "page": page,
+        "thread": thread,
         "pick": pick,
         "writeup": writeup,
         "profile": page.profile,
@@ -153,6 +165,7 @@ def _pick_context(request, draft, membership, page, *, comment_form=None, commen
         "is_commissioner": _is_commissioner(membership),
         "comment_form": comment_form,
         "comment_error": comment_error,
+        "remembered": remembered,
         "reply_to": reply_to,
         "reader_settings": services.draft_settings(draft),
         "vote": page.vote,
@@ -167,7 +180,8 @@ def _pick_context(request, draft, membership, page, *, comment_form=None, commen
     }
 
 
-@require_GET
+@for_readers
+@require_safe
 def pick_page(request, league, draft, round, pick):
     draft_obj, membership, page = _load_pick_page(request, league, draft, round, pick)
     return render(request, "reviews/pick.html", _pick_context(request, draft_obj, membership, page))
@@ -214,6 +228,13 @@ def comment_post(request, league, draft, round, pick):
                 status = 429
         else:
             response = _pick_redirect(page.pick, f"comment-{comment.pk}")
+            if not signed_in:
+                if d.get("remember"):
+                    _remember_commenter(
+                        request, response, name=d["name"], website=d.get("website", "")
+                    )
+                else:
+                    response.delete_cookie(COMMENTER_COOKIE, samesite="Lax")
             if comment.is_held:
                 messages.info(
                     request,
@@ -242,6 +263,16 @@ def comment_post(request, league, draft, round, pick):
 
 
 @require_POST
+def forget_commenter(request):
+    """Forget the name and website remembered for this browser's comments."""
+    fallback = reverse("home")
+    response = redirect(safe_next(request, fallback))
+    response.delete_cookie(COMMENTER_COOKIE, samesite="Lax")
+    messages.success(request, "Forgotten: this browser no longer remembers your name and website.")
+    return response
+
+
+@require_POST
 def comment_moderate(request, league, draft, round, pick, comment_id, action):
     draft_obj, membership, page = _load_pick_page(request, league, draft, round, pick)
     if page.writeup is None or not request.user.is_authenticated:
@@ -261,7 +292,7 @@ def comment_moderate(request, league, draft, round, pick, comment_id, action):
             raise Http404("No such action.")
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
-    return redirect(_safe_next(request, page.pick.get_absolute_url() + "#comments"))
+    return redirect(safe_next(request, page.pick.get_absolute_url() + "#comments"))
 
 
 @login_required
@@ -291,7 +322,7 @@ def _editable_pick(request, league, draft, round_number, pick_in_round):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def writeup_edit(request, league, draft, round, pick):
     draft_obj, membership, page = _editable_pick(request, league, draft, round, pick)
     writeup = page.writeup
@@ -350,12 +381,14 @@ def writeup_edit(request, league, draft, round, pick):
 def writeup_preview(request, league, draft, round, pick):
     """The editor's live preview (htmx): the Markdown rendered exactly as it will be saved."""
     _editable_pick(request, league, draft, round, pick)
-    body = request.POST.get("body", "")[: Writeup._meta.get_field("body").max_length]
-    return render(
-        request,
-        "reviews/writeup_edit.html#preview",
-        {"preview_html": markdown.render_markdown(body)},
-    )
+    form = WriteupForm(request.POST)
+    context = {}
+    if form.is_valid():
+        context["preview_html"] = markdown.render_markdown(form.cleaned_data["body"])
+    elif form.data.get("body", "").strip():
+        # Too long: say so in the preview, before anything is rendered.
+        context["preview_error"] = " ".join(form.errors.get("body", []))
+    return render(request, "reviews/writeup_edit.html#preview", context)
 
 
 @login_required
@@ -382,19 +415,21 @@ def vote(request, league, draft, question):
         token = new_token = services.new_voter_token()
     voter = services.voter_key(request.user, token)
     fallback = reverse("reviews:recap", args=[draft_obj.league.slug, draft_obj.slug])
-    try:
-        choice = int(request.POST.get("choice", ""))
-    except ValueError:
-        choice = None
+    choice = parse_int(request.POST.get("choice"))
     try:
         services.cast_vote(
-            draft=draft_obj, question=question, choice_id=choice, voter=voter, user=request.user
+            draft=draft_obj,
+            question=question,
+            choice_id=choice,
+            voter=voter,
+            user=request.user,
+            ip=client_ip(request),
         )
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     else:
         messages.success(request, "Thanks, your vote is counted.")
-    response = redirect(_safe_next(request, fallback))
+    response = redirect(safe_next(request, fallback))
     if new_token:
         response.set_signed_cookie(
             VOTER_COOKIE,
@@ -411,7 +446,8 @@ def vote(request, league, draft, question):
 # --- Recap, category, reader settings ---------------------------------------------------
 
 
-@require_GET
+@for_readers
+@require_safe
 def recap(request, league, draft):
     draft_obj, membership = get_draft_for_reader(request, league, draft)
     data = selectors.recap(draft_obj, voter=_voter(request))
@@ -437,7 +473,8 @@ def recap(request, league, draft):
     )
 
 
-@require_GET
+@for_readers
+@require_safe
 def category_page(request, league, draft, category):
     draft_obj, membership = get_draft_for_reader(request, league, draft)
     categories = list(draft_obj.categories.order_by("position"))
@@ -465,7 +502,7 @@ def category_page(request, league, draft, category):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def reader_settings(request, league, draft):
     draft_obj, membership = get_draft_for_reader(request, league, draft)
     if not _is_commissioner(membership):
@@ -511,23 +548,22 @@ def voting_toggle(request, league, draft):
     services.set_voting_open(draft=draft_obj, actor=request.user, value=value)
     messages.success(request, "Voting is open." if value else "Voting is closed.")
     return redirect(
-        _safe_next(request, reverse("reviews:recap", args=[draft_obj.league.slug, draft_obj.slug]))
+        safe_next(request, reverse("reviews:recap", args=[draft_obj.league.slug, draft_obj.slug]))
     )
 
 
 # --- Bloggers ---------------------------------------------------------------------------
 
 
-@require_GET
+@for_readers
+@require_safe
 def blogger(request, username):
-    user = get_object_or_404(
-        get_user_model().objects.select_related("blogger_profile"), username=username
+    user = (
+        get_user_model().objects.select_related("blogger_profile").filter(username=username).first()
     )
-    data = selectors.blogger_page(user, request.user)
-    if not data.picks and data.profile is None and user != request.user:
-        # A user who never drafted in a league the viewer can see and has no profile has no
-        # public page: it would only confirm that the account exists.
-        raise Http404("No such blogger.")
+    data = selectors.blogger_page(user, request.user) if user is not None else None
+    if user is None or selectors.blogger_is_hidden(user, request.user, data):
+        raise Http404("No such blogger.")  # the same for a hidden and a missing blogger
     # Without a saved profile the page still shows a name and initials.
     profile = data.profile or BloggerProfile(user=user, display_name=data.name)
     description = (profile.bio if profile and profile.bio else "") or (
@@ -554,7 +590,7 @@ def blogger(request, username):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def profile_edit(request):
     profile = BloggerProfile.objects.filter(user=request.user).first() or BloggerProfile(
         user=request.user,
@@ -584,7 +620,8 @@ def profile_edit(request):
 # --- Search -----------------------------------------------------------------------------
 
 
-@require_GET
+@for_readers
+@require_safe
 def search(request):
     query = request.GET.get("q", "").strip()[:200]
     hits = selectors.search(query, request.user) if query else []

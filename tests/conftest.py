@@ -5,9 +5,35 @@ from tests.personas import *  # noqa: F403
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Rendered board grids are cached per process; no test may see another's."""
+def _fresh_cache(settings):
+    """Rendered board grids are cached per process; no test may see another's.
+
+    Readers' whole pages are kept until the database's snapshot changes (config/pagecache.py),
+    which a test's own transaction never commits: in process, the page cache is on only in the
+    tests of it (tests/web/test_page_cache.py), which commit. The app servers of the browser
+    tests run with it, as production does."""
     from django.core.cache import cache
 
+    from draft import live
+
+    settings.PAGE_CACHE = False
     cache.clear()
+    live.forget()
     yield
+
+
+@pytest.fixture
+def asgi_connections(transactional_db):
+    """Under ASGI every request runs in a thread of its own: as in production (where they come
+    from a pool), its connection must not outlive the request. And the live stream's listener
+    lets go of the test database afterwards."""
+    from django.db import connections
+
+    from draft import stream
+
+    settings_dict = connections.settings["default"]
+    kept = settings_dict["CONN_MAX_AGE"]
+    settings_dict["CONN_MAX_AGE"] = 0
+    yield
+    settings_dict["CONN_MAX_AGE"] = kept
+    stream.hub.stop()

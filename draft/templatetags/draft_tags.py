@@ -1,6 +1,6 @@
 from django import template
 
-from draft import clock
+from draft import chat, clock
 
 register = template.Library()
 
@@ -20,3 +20,9 @@ def slash_breaks(value: str):
     from django.utils.safestring import mark_safe
 
     return mark_safe(escape(value).replace("/", "/<wbr>"))
+
+
+@register.filter
+def chat_links(text: str):
+    """A chat message as escaped text whose http(s) addresses are links (draft/chat.py)."""
+    return chat.linkify(text)

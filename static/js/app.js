@@ -7,8 +7,14 @@
 
   // Board polling: ask for changes every few seconds while the tab is visible; ask at once
   // when it becomes visible again. The server answers 204 (nothing swapped) when nothing changed.
+  // After a failed request the wait doubles (up to MAX_WAIT_MS), so a server that is down is
+  // not hammered; the first poll that gets an answer brings the normal pace back.
+  var MAX_WAIT_MS = 30000;
+  var failures = 0;
+
   function pollBoard() {
-    if (document.hidden || !window.htmx) return;
+    // While the live stream runs (static/js/live.js) it brings every change: no polling.
+    if (document.hidden || !window.htmx || document.documentElement.hasAttribute("data-streaming")) return;
     var board = document.querySelector("[data-poll-seconds]");
     if (board) window.htmx.trigger(board, "board:poll");
   }
@@ -19,22 +25,148 @@
     return seconds > 0 ? seconds : 2;
   }
 
+  function waitMs(baseMs) {
+    return Math.min(MAX_WAIT_MS, baseMs * Math.pow(2, Math.min(failures, 10)));
+  }
+
   var pollTimer = null;
   function startPolling() {
     if (pollTimer || !document.querySelector("[data-poll-seconds]")) return;
-    pollTimer = window.setInterval(function () {
-      if (!document.querySelector("[data-poll-seconds]")) {
-        window.clearInterval(pollTimer);
-        pollTimer = null;
-        return;
-      }
+    pollTimer = window.setTimeout(function () {
+      pollTimer = null;
+      if (!document.querySelector("[data-poll-seconds]")) return;
       pollBoard();
-    }, pollSeconds() * 1000);
+      startPolling();
+    }, waitMs(pollSeconds() * 1000));
   }
 
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) pollBoard();
   });
+
+  // --- When a request fails ----------------------------------------------------------------
+  // htmx swaps nothing for a 5xx, a network error or a timeout, so without this the person sees
+  // nothing at all. Say it in the live region under the header (#net-status, in base.html),
+  // keep retrying (the board's poll; elsewhere a quiet check of this page), and say when the
+  // connection is back.
+  var CONNECTION_LOST = "Connection lost, retrying…";
+  var clearTimer = null;
+  var probeTimer = null;
+
+  function say(message, kind) {
+    var region = document.getElementById("net-status");
+    if (!region) return;
+    window.clearTimeout(clearTimer);
+    if (region.textContent === message) return; // said already: do not announce it again
+    var line = document.createElement("p");
+    line.className = "net-status__line net-status--" + kind;
+    line.textContent = message;
+    region.replaceChildren(line);
+  }
+
+  function isPoll(elt) {
+    return !!(elt && elt.hasAttribute && elt.hasAttribute("data-poll-seconds"));
+  }
+
+  function failed(evt) {
+    var xhr = evt.detail.xhr;
+    var status = evt.type === "htmx:responseError" && xhr ? xhr.status : 0;
+    var poll = isPoll(evt.detail.elt);
+    var config = evt.detail.requestConfig;
+    // A failed search only needs saying; a failed pick or vote may not have happened.
+    var change = !poll && !!config && config.verb !== "get";
+    var message;
+    if (status >= 400 && status < 500) {
+      // Refusals come back as 200 with the message in the page; a 4xx here means the page
+      // itself is out of date (a draft renamed, a session that ended).
+      say("That did not work: this page is out of date. Reload the page.", "error");
+      return;
+    }
+    failures += 1;
+    if (change) unconfirmed = true;
+    message = status >= 500 && status !== 502 && status !== 503 && status !== 504
+      ? "Something went wrong on our side, retrying…"
+      : CONNECTION_LOST;
+    if (change) {
+      message += " What you just did was not confirmed: try it again when the connection is back.";
+    }
+    say(message, "error");
+    if (!document.querySelector("[data-poll-seconds]")) probeSoon();
+  }
+
+  // A click whose request failed may not have happened: keep saying so until the next one
+  // goes through, even when the board's polls already work again.
+  var unconfirmed = false;
+
+  function recovered(evt) {
+    var config = evt && evt.detail.requestConfig;
+    var action = !!config && !isPoll(evt.detail.elt) && config.verb !== "get";
+    if (!failures && !(unconfirmed && action)) return;
+    failures = 0;
+    window.clearTimeout(probeTimer);
+    probeTimer = null;
+    // The next poll was timed for a server that was away: back to the normal pace now.
+    window.clearTimeout(pollTimer);
+    pollTimer = null;
+    startPolling();
+    if (action) unconfirmed = false;
+    if (unconfirmed) {
+      say("Connection restored. What you did before was not confirmed: try it again.", "ok");
+    } else {
+      say("Connection restored.", "ok");
+      clearTimer = window.setTimeout(function () {
+        var region = document.getElementById("net-status");
+        if (region) region.replaceChildren();
+      }, 5000);
+    }
+  }
+
+  // Pages without a board poll check themselves with a plain GET until the server answers.
+  function probeSoon() {
+    if (probeTimer) return;
+    probeTimer = window.setTimeout(function () {
+      probeTimer = null;
+      fetch(window.location.href, { cache: "no-store", credentials: "same-origin" })
+        .then(function (response) {
+          if (response.status >= 500) throw new Error("still down");
+          recovered();
+        })
+        .catch(function () {
+          failures += 1;
+          probeSoon();
+        });
+    }, waitMs(2000));
+  }
+
+  document.addEventListener("htmx:responseError", failed);
+  document.addEventListener("htmx:sendError", failed);
+  document.addEventListener("htmx:timeout", failed);
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    if (evt.detail.successful) recovered(evt);
+  });
+
+  // The 503 page ("briefly unavailable") of a GET: check the same address every few seconds
+  // (waiting longer each time) and show the page as soon as the server answers.
+  function retryUnavailablePage() {
+    var marker = document.querySelector("[data-retry-page]");
+    if (!marker) return;
+    var firstMs = (parseFloat(marker.getAttribute("data-retry-seconds")) || 5) * 1000;
+    var tries = 0;
+    function attempt() {
+      fetch(window.location.href, { cache: "no-store", credentials: "same-origin" })
+        .then(function (response) {
+          if (response.status === 503 || response.status === 502 || response.status === 504) {
+            throw new Error("still down");
+          }
+          window.location.reload();
+        })
+        .catch(function () {
+          tries += 1;
+          window.setTimeout(attempt, Math.min(MAX_WAIT_MS, firstMs * Math.pow(2, Math.min(tries, 10))));
+        });
+    }
+    window.setTimeout(attempt, firstMs);
+  }
 
   // The countdown is computed from the stored deadline every second, so a tab that slept
   // shows the right time the moment it wakes. The server's "now" corrects a skewed clock.
@@ -84,19 +216,31 @@
 
   // A swap that replaces the focused element (a pick, a refused pick, a live update) would
   // drop keyboard focus to <body>, back at the top of the page. Put it on the same link if the
-  // new board has one, else on the pick panel's heading, which says what happens next.
+  // new board has one (or the same control, on the console), else on the pick panel's heading,
+  // which says what happens next.
+  // A button disabled while its request runs ("Draft this film") has already lost focus when
+  // the answer comes: remember, per request, what had focus when it left.
+  var ROOM = "#board-grid, #pick-panel, #console-room";
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var active = document.activeElement;
+    if (evt.detail.xhr && active && active !== document.body && active.closest(ROOM)) {
+      evt.detail.xhr.focusWas = active;
+    }
+  });
   var lostFocus = null;
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var active = document.activeElement;
+    if ((!active || active === document.body) && evt.detail.xhr) active = evt.detail.xhr.focusWas;
     lostFocus = null;
-    if (!evt.detail.shouldSwap || !active || !active.closest("#board, #pick-panel")) return;
-    lostFocus = { href: active.getAttribute("href") };
+    if (!evt.detail.shouldSwap || !active || !active.closest(ROOM)) return;
+    lostFocus = { href: active.getAttribute("href"), id: active.closest("#console-room") && active.id };
   });
   document.addEventListener("htmx:afterSettle", function () {
     var lost = lostFocus;
     lostFocus = null;
     if (!lost || (document.activeElement && document.activeElement !== document.body)) return;
-    var target = lost.href && document.querySelector('#board a[href="' + CSS.escape(lost.href) + '"]');
+    var target = (lost.id && document.getElementById(lost.id)) ||
+      (lost.href && document.querySelector('#board-grid a[href="' + CSS.escape(lost.href) + '"]'));
     if (!target) {
       target = document.querySelector("#pick-panel h2");
       if (target) target.setAttribute("tabindex", "-1");
@@ -105,6 +249,7 @@
   });
 
   document.addEventListener("DOMContentLoaded", refresh);
+  document.addEventListener("DOMContentLoaded", retryUnavailablePage);
   document.addEventListener("htmx:afterSettle", refresh);
   window.setInterval(tickCountdowns, 1000);
 })();

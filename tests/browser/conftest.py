@@ -6,10 +6,18 @@ navigates to a page it never checks fails at teardown.
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
 
 # live_server runs Django in a thread beside Playwright's event loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -63,6 +71,40 @@ class A11yLedger:
                 self.visited.add(path_of(frame.url))
 
         page.on("framenavigated", on_navigation)
+
+
+def start_live_draft(commissioner, members, categories, *, league_name="Film Bloggers", **options):
+    """A league of `commissioner` joined by `members`, and a started draft that seats the
+    members in that order, then the commissioner (the first member is on the clock at 1.01).
+    `options` go to services.create_draft (order, category_mode…)."""
+    from draft import services
+
+    league = services.create_league(user=commissioner, name=league_name)
+    for user in members:
+        services.join_league(user=user, league=league, token=league.invite_token)
+    memberships = {m.user_id: m for m in league.memberships.all()}
+    draft = services.create_draft(
+        league=league,
+        actor=commissioner,
+        name=options.pop("name", "2021 Movie Draft"),
+        categories=categories,
+        seat_memberships=[memberships[u.pk] for u in (*members, commissioner)],
+        **options,
+    )
+    services.start_draft(draft_id=draft.pk, actor=commissioner)
+    draft.refresh_from_db()
+    return draft
+
+
+def log_in(page, server, user):
+    """Give the browser a session for `user` on `server` (anything with a `url`: the live
+    server, an ASGI or app server). The login form has tests of its own."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": server.url}])
 
 
 def path_of(url: str) -> str:
@@ -130,3 +172,152 @@ def new_page(browser, a11y_pages):
     yield open_page
     for context in contexts:
         context.close()
+
+
+@dataclass
+class AsgiServer:
+    url: str
+    server: object
+    thread: threading.Thread
+
+    def stop(self):
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def start_asgi_server(port: int = 0) -> AsgiServer:
+    """The app served over ASGI by uvicorn, as production serves it (live event streams
+    included), in a thread of this process, on the test database."""
+    import uvicorn
+
+    from config.asgi import application
+
+    if not port:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        application,
+        host="127.0.0.1",
+        port=port,
+        lifespan="off",
+        log_level="warning",
+        loop="asyncio",
+        timeout_graceful_shutdown=1,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    return AsgiServer(f"http://127.0.0.1:{port}", server, thread)
+
+
+@pytest.fixture
+def asgi_server(asgi_connections):
+    server = start_asgi_server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory):
+    """The static files as production serves them (hashed, compressed), for app servers
+    started as separate processes."""
+    root = tmp_path_factory.mktemp("static")
+    env = {**os.environ, "STATIC_ROOT": str(root), "SECRET_KEY": "collectstatic-only"}
+    env.pop("DEBUG", None)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        check=True,
+    )
+    return root
+
+
+@dataclass
+class AppServer:
+    url: str
+    process: subprocess.Popen
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    def stop(self) -> float:
+        """SIGTERM, as a deploy sends it; the seconds until the server had exited."""
+        began = time.monotonic()
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        return time.monotonic() - began
+
+
+@pytest.fixture
+def app_servers(asgi_connections, collected_static):
+    """Starts app servers as production runs them (gunicorn with a uvicorn worker, DEBUG off),
+    each a process of its own on a port of its own, on the test database."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    else:
+        url = f"sqlite:///{db['NAME']}"
+    started = []
+
+    def start(port: int = 0, **extra_env) -> AppServer:
+        if not port:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "SECRET_KEY": settings.SECRET_KEY,  # the sessions the tests make stay valid
+            "HTTPS": "0",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "STATIC_ROOT": str(collected_static),
+            "BOARD_POLL_SECONDS": str(settings.BOARD_POLL_SECONDS),
+            "CLOCK_WORKER_STALE_SECONDS": "0",
+            "WEB_CONCURRENCY": "1",
+            "LOG_LEVEL": "WARNING",
+            **extra_env,
+        }
+        env.pop("DEBUG", None)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py"]
+            + ["--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"]
+            + ["config.asgi:application"],
+            cwd=settings.BASE_DIR,
+            env=env,
+        )
+        started.append(process)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, "the app server exited"
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as answer:
+                    if answer.status == 200:
+                        return AppServer(base, process)
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "the app server did not start"
+            time.sleep(0.1)
+
+    yield start
+    for process in started:
+        process.terminate()
+    for process in started:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

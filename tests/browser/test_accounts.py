@@ -1,6 +1,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from draft import services
 from tests.browser.conftest import PHONE, assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -43,3 +44,27 @@ def test_home_and_login_fit_a_phone(live_server, new_page):
         assert_accessible(page, context="phone")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"{path} scrolls sideways on a phone ({width}px)"
+
+
+def test_a_newcomer_signs_up_from_the_invite_link_and_is_in_the_league(
+    live_server, page, commissioner
+):
+    league = services.create_league(user=commissioner, name="Film Club", is_public=False)
+    page.goto(live_server.url + f"/leagues/{league.slug}/join/{league.invite_token}/")
+    expect(page.get_by_role("heading", name="Join Film Club")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Sign up and join").click()
+    assert_accessible(page)
+    page.get_by_label("Username").fill("nora")
+    page.get_by_label("Your name").fill("Nora Newbie")
+    page.get_by_label("Email").fill("nora@example.com")
+    page.get_by_label("Password", exact=True).fill("a-fine-long-passphrase")
+    page.get_by_label("Password confirmation").fill("a-fine-long-passphrase")
+    page.get_by_role("button", name="Sign up").click()
+
+    # On the league's page, a member, without pressing "Join" again.
+    expect(page.get_by_role("heading", level=1, name="Film Club")).to_be_visible()
+    expect(page.get_by_text("Welcome to Film Club!")).to_be_visible()
+    expect(page.get_by_text("Nora Newbie (you)")).to_be_visible()
+    assert_accessible(page)

@@ -4,14 +4,12 @@ and picking with the keyboard alone."""
 import re
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 from playwright.sync_api import expect
 
 from draft import services
 from draft.models import Movie
 from draft.services import CategorySpec
-from tests.browser.conftest import PHONE, assert_accessible
+from tests.browser.conftest import PHONE, assert_accessible, log_in, start_live_draft
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,31 +46,16 @@ def films():
 def live_draft(commissioner, member, other_member, films):
     """A live 3-round snake draft: Strange Dylan (member) is on the clock, then Maya Reel
     (other_member), then Carla Commish (commissioner)."""
-    league = services.create_league(user=commissioner, name="Film Bloggers")
-    for user in (member, other_member):
-        services.join_league(user=user, league=league, token=league.invite_token)
-    memberships = {m.user_id: m for m in league.memberships.all()}
-    draft = services.create_draft(
-        league=league,
-        actor=commissioner,
-        name="2021 Movie Draft",
-        categories=[
+    draft = start_live_draft(
+        commissioner,
+        (member, other_member),
+        [
             CategorySpec("Romance/Holiday/Animation"),
             CategorySpec("Horror", genres=("Horror",)),
             CategorySpec("Wildcard"),
         ],
-        seat_memberships=[memberships[u.pk] for u in (member, other_member, commissioner)],
     )
-    services.start_draft(draft_id=draft.pk, actor=commissioner)
     return draft
-
-
-def log_in(page, live_server, user):
-    """Give the browser a session for `user` (the login form has its own test)."""
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
 
 def open_board(page, live_server, draft, *, context=""):
@@ -324,3 +307,25 @@ def test_a_member_picks_with_the_keyboard_alone(live_server, new_page, live_draf
     # than dropping back to the top of the page.
     expect(page.get_by_role("status").filter(has_text="You picked")).to_have_count(1)
     expect(page.get_by_role("heading", name="Your seat")).to_be_focused()
+
+
+def test_a_pick_by_keyboard_on_the_button_keeps_focus_in_the_panel(
+    live_server, new_page, live_draft, member
+):
+    page = new_page()
+    log_in(page, live_server, member)
+    open_board(page, live_server, live_draft)
+    with page.expect_response(search_for("the")):
+        page.get_by_label("Search films").fill("the")
+    expect(page.get_by_role("radio", name="The Thing")).to_be_checked()
+
+    # The button is disabled while the pick is on its way, which takes focus off it: when the
+    # answer comes, focus goes to the panel that says what comes next, not to <body>.
+    button = page.get_by_role("button", name="Draft this film")
+    button.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("You picked The Thing (1982) at 1.01.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Your seat")).to_be_focused()
+    assert page.evaluate("document.activeElement !== document.body")
+    assert_not_reloaded(page)
+    assert_accessible(page)

@@ -9,10 +9,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from draft import services
-from draft.management.commands.draft_clock import tick_due_drafts
 from draft.models import Draft, Pick
 from tests.browser.conftest import assert_accessible
 from tests.draft.factories import four_by_three
+from worker.rounds import tick_due_drafts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -43,8 +43,9 @@ def catalog():
         Movie.objects.create(title=title, year=year, genres=genres, runtime=110)
 
 
-def sign_up(page, username):
+def sign_up(page, username, name=""):
     page.get_by_label("Username").fill(username)
+    page.get_by_label("Your name").fill(name)
     page.get_by_label("Email").fill(f"{username}@example.com")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password confirmation").fill(PASSWORD)
@@ -100,7 +101,8 @@ def test_a_league_drafts_from_sign_up_to_download(live_server, new_page, catalog
     invite_url = carla.evaluate("navigator.clipboard.readText()")
     assert invite_url.startswith(url + "/leagues/film-bloggers/join/")
 
-    # Two friends follow the invite link, sign up on the way, join and name themselves.
+    # Two friends follow the invite link and sign up on the way, with the name the board shows:
+    # the sign-up joins the league, no second step.
     friends = {}
     for username, board_name in [("dylan", "Strange Dylan"), ("maya", "Maya Reel")]:
         friend = new_page()
@@ -109,15 +111,10 @@ def test_a_league_drafts_from_sign_up_to_download(live_server, new_page, catalog
         assert_accessible(friend, context="signed out")
         friend.get_by_role("link", name="Sign up and join").click()
         assert_accessible(friend)
-        sign_up(friend, username)
-        expect(friend.get_by_role("button", name="Join the league")).to_be_visible()
-        assert_accessible(friend, context="signed in")
-        friend.get_by_role("button", name="Join the league").click()
+        sign_up(friend, username, board_name)
         expect(friend.get_by_text("Welcome to Film Bloggers!")).to_be_visible()
+        expect(friend.get_by_text(f"{board_name} (you)")).to_be_visible()
         assert_accessible(friend)
-        friend.get_by_label("Your name on the board").fill(board_name)
-        friend.get_by_role("button", name="Save name").click()
-        expect(friend.get_by_text(f"Board name changed to {board_name}.")).to_be_visible()
         friends[board_name] = friend
     dylan, maya = friends["Strange Dylan"], friends["Maya Reel"]
 

@@ -122,6 +122,14 @@ def test_a_member_writes_up_a_pick_and_a_reader_comments_and_votes(
     expect(reader.locator(".replies article.comment")).to_contain_text("And a reply to myself.")
     assert_accessible(reader, context="after replying")
 
+    # The browser remembered her name for the next comment (not her email); she clears it.
+    expect(reader.get_by_label("Name", exact=True)).to_have_value("Rita Reader")
+    expect(reader.get_by_label("Email", exact=True)).to_have_value("")
+    reader.get_by_role("button", name="Forget me").click()
+    expect(reader.get_by_text("this browser no longer remembers your name")).to_be_visible()
+    expect(reader.get_by_label("Name", exact=True)).to_have_value("")
+    assert_accessible(reader, context="forgotten")
+
     # Votes for the best pick of the round, then sees the bars.
     vote = reader.get_by_role("region", name="Best pick of round 1")
     vote.get_by_label(re.compile(f"^{film}")).check()

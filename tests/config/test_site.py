@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 from unittest import mock
 
@@ -8,6 +9,10 @@ import pytest
 from django.core import mail
 from django.db import DatabaseError
 from django.urls import reverse
+from django.utils import timezone
+
+from draft import services
+from worker.models import Heartbeat
 
 pytestmark = pytest.mark.django_db
 
@@ -31,14 +36,42 @@ def test_home_for_a_signed_in_user_costs_four_queries(member_client, django_asse
     assert b"Log out" in response.content
 
 
-def test_healthz_reports_the_database(client):
+def worker_seen(seconds_ago: float) -> None:
+    Heartbeat.objects.update_or_create(
+        name="clock", defaults={"last_seen": timezone.now() - timedelta(seconds=seconds_ago)}
+    )
+
+
+def test_healthz_reports_the_database_and_the_worker(client):
+    worker_seen(3)
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    body = response.json()
+    assert (body["status"], body["database"]) == ("ok", "ok")
+    assert body["clock_worker"] == "last seen 3 s ago"
+
+
+def test_healthz_is_503_when_the_worker_was_not_seen_lately(client, settings):
+    settings.CLOCK_WORKER_STALE_SECONDS = 60
+    worker_seen(61)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["clock_worker"] == "last seen 61 s ago"
+    Heartbeat.objects.all().delete()
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["clock_worker"] == "never seen"
+
+
+def test_healthz_can_leave_the_worker_out(client, settings):
+    settings.CLOCK_WORKER_STALE_SECONDS = 0
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["clock_worker"] == "never seen"
 
 
 def test_healthz_is_503_when_the_database_does_not_answer(client):
-    with mock.patch("config.views.connection.cursor", side_effect=DatabaseError("gone")):
+    with mock.patch("config.views.clock_age", side_effect=DatabaseError("gone")):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == "unavailable"
@@ -97,6 +130,45 @@ def test_sign_up_logs_the_new_member_in(client, django_user_model):
     assert b"Welcome to Moviedraft, newbie" in response.content
     assert django_user_model.objects.filter(username="newbie").exists()
     assert b"Log out" in response.content
+
+
+def test_sign_up_asks_for_a_name_that_leagues_show_on_the_board(
+    client, commissioner, django_user_model
+):
+    page = client.get(reverse("signup")).content.decode()
+    assert '<label for="id_name">Your name</label>' in page
+    client.post(
+        reverse("signup"),
+        {
+            "username": "sdylan",
+            "name": "Strange Dylan",
+            "email": "sd@example.com",
+            "password1": "a-fine-long-passphrase",
+            "password2": "a-fine-long-passphrase",
+        },
+    )
+    user = django_user_model.objects.get(username="sdylan")
+    assert user.get_full_name() == "Strange Dylan"
+    league = services.create_league(user=commissioner, name="Film Club")
+    membership, _ = services.join_league(user=user, league=league, token=league.invite_token)
+    assert membership.display_name == "Strange Dylan"
+
+
+def test_without_a_name_the_board_shows_the_username(client, commissioner, django_user_model):
+    response = client.post(
+        reverse("signup"),
+        {
+            "username": "quiet",
+            "email": "quiet@example.com",
+            "password1": "a-fine-long-passphrase",
+            "password2": "a-fine-long-passphrase",
+        },
+    )
+    assert response.status_code == 302
+    user = django_user_model.objects.get(username="quiet")
+    league = services.create_league(user=commissioner, name="Film Club")
+    membership, _ = services.join_league(user=user, league=league, token=league.invite_token)
+    assert membership.display_name == "quiet"
 
 
 def test_sign_up_refuses_a_taken_email_and_keeps_nothing(client, member, django_user_model):

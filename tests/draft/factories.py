@@ -22,8 +22,8 @@ from django.contrib.auth import get_user_model
 
 from draft import rules, services
 from draft.models import Category, Draft, League, Membership, Movie, Pick, Seat
-from draft.selectors import load_state
 from draft.services import CategorySpec
+from draft.state import DraftState
 
 PER_ROUND = Draft.CategoryMode.PER_ROUND
 OPEN_SLOTS = Draft.CategoryMode.OPEN_SLOTS
@@ -121,7 +121,7 @@ class DraftSetup:
         return Membership.objects.get(league=self.league, user=user)
 
     def state(self):
-        return load_state(self.refresh())
+        return DraftState.load(self.refresh())
 
     def slot_on_clock(self) -> int | None:
         return self.state().on_clock

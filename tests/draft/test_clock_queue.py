@@ -1,19 +1,18 @@
-"""The pick clock on expiry, queues and autopick, and the draft_clock worker."""
+"""The pick clock on expiry, queues and autopick, and the worker's clock round."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 
 from draft import services
-from draft.management.commands.draft_clock import tick_due_drafts
 from draft.models import Draft, DraftEvent, Pick, QueueEntry, SkippedSlot
 from tests.draft.factories import four_by_three
+from tests.threads import race
+from worker.rounds import tick_due_drafts
 
 pytestmark = pytest.mark.django_db
 
@@ -169,34 +168,12 @@ def test_a_member_with_autopick_picks_the_moment_their_turn_comes(
     assert setup.slot_on_clock() == 3
 
 
-def test_draft_clock_command_once(commissioner, member):
+def test_worker_command_once(commissioner, member):
     setup = four_by_three(commissioner, [member])
     clocked(setup, seconds=30, action=Draft.Expiry.SKIP)
     with time_machine.travel(timezone.now() + timedelta(seconds=31), tick=False):
-        call_command("draft_clock", "--once")
+        call_command("worker", "--once")
     assert setup.slot_on_clock() == 2
-
-
-def _run_at_once(*jobs):
-    """Run the callables in threads released together; return what each returned or raised."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def runner(index, job):
-        try:
-            barrier.wait()
-            results[index] = job()
-        except Exception as error:  # noqa: BLE001 - collected for the assertions
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
@@ -206,11 +183,13 @@ def test_expiry_applies_once_when_requests_and_the_worker_notice_it_together(com
     draft_id = setup.draft.pk
     later = timezone.now() + timedelta(seconds=31)
     with time_machine.travel(later, tick=False):
-        results = _run_at_once(
-            tick_due_drafts,
-            tick_due_drafts,
-            lambda: services.tick_clock(draft_id=draft_id),
-            lambda: services.tick_clock(draft_id=draft_id),
+        results = race(
+            [
+                tick_due_drafts,
+                tick_due_drafts,
+                lambda: services.tick_clock(draft_id=draft_id),
+                lambda: services.tick_clock(draft_id=draft_id),
+            ]
         )
     assert not [r for r in results if isinstance(r, Exception)], results
     assert SkippedSlot.objects.filter(draft_id=draft_id).count() == 1
@@ -226,11 +205,13 @@ def test_a_manual_pick_racing_the_expiry_yields_one_pick(commissioner, member):
     movie = setup.free_movie(setup.categories[0])
     later = timezone.now() + timedelta(seconds=31)
     with time_machine.travel(later, tick=False):
-        results = _run_at_once(
-            lambda: services.make_pick(
-                draft_id=draft_id, user=member, movie_id=movie.pk, expected_slot=1
-            ),
-            tick_due_drafts,
+        results = race(
+            [
+                lambda: services.make_pick(
+                    draft_id=draft_id, user=member, movie_id=movie.pk, expected_slot=1
+                ),
+                tick_due_drafts,
+            ]
         )
     errors = [r for r in results if isinstance(r, Exception)]
     assert all(isinstance(e, ValidationError) for e in errors), errors

@@ -1,22 +1,35 @@
-"""The draft's invariants under any sequence of actions, with Hypothesis.
+"""The draft's invariants under any sequence of actions, through the real services, with
+Hypothesis.
 
-A state machine drives a small draft (3 seats × 3 rounds, snake or linear) through start, pick,
-double submission, undo, skip, pause and resume, by the right people and the wrong ones: the
-seat with a pick to make, a commissioner picking for them, a member out of turn, a member
-without a seat, an outsider. After every step the board must still make sense: each slot filled
-at most once and by the seat that owns it, every pick entered by its seat's member or a
-commissioner, no film twice, no category twice per seat, the version going up with every change
-and only then, and the slot on the clock being the first one neither filled nor skipped. A
-refused action must raise a ValidationError and change nothing.
+A state machine drives a small draft (3 seats × 3 rounds, snake or linear, a one-hour clock
+that skips or autopicks when it runs out, under a frozen clock) through start, picks in turn
+and out of turn, double submissions, make-up picks, commissioner picks and rulings, skips,
+undo, pause and resume, the clock running out, queue edits and autopick switched on and off,
+by the right people and the wrong ones. After every step:
+
+- each slot is filled at most once, by the seat that owns it, entered by its member, a
+  commissioner or the clock; no film twice; no category twice per seat (open-slot quotas);
+- the acts (picks and skips) stand in slot order: each one is for a slot after the previous
+  act's, or makes up an earlier skip;
+- the slot on the clock is the first one neither filled nor skipped, and the clock fields agree
+  with the status;
+- every change of version was logged, and replaying the log through a fresh DraftState
+  rebuilds the picks, skips, status and clock exactly, with every logged pick made for the
+  slot that was on the clock at that moment (or a make-up of an owed slot);
+- an undo puts the board back as it stood before the act it takes back;
+- a refused action raises a ValidationError with a message and changes nothing.
 
 The league, its people and its films are made once per test; each example makes its own draft
 inside a transaction that is rolled back at the end (opened in __init__, closed in teardown).
 """
 
+import os
 from collections import Counter
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from hypothesis import HealthCheck, settings
@@ -29,19 +42,31 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from draft import rules, services
-from draft.models import Category, Draft, DraftEvent, Membership, Movie, Pick, Seat, SkippedSlot
-from draft.selectors import DraftState
+from draft import clock, rules, services
+from draft.models import (
+    Category,
+    Draft,
+    DraftEvent,
+    Membership,
+    Movie,
+    Pick,
+    QueueEntry,
+    Seat,
+    SkippedSlot,
+)
 from draft.services import CategorySpec
+from draft.state import DraftState
 from tests.draft.factories import LINEAR, OPEN_SLOTS, PER_ROUND, SNAKE, make_league, make_user
 
 SEATS, ROUNDS = 3, 3
+PICK_SECONDS = 3600
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 CATEGORIES = [
     CategorySpec("Horror", genres=("Horror",)),
     CategorySpec("Before 1980", year_max=1979),
     CategorySpec("Wildcard"),
 ]
-# Ten films for nine slots: some fit one category, some two, two fit only the Wildcard.
+# Twelve films for nine slots: some fit one category, some two, some only the Wildcard.
 FILMS = [
     ("Halloween", 1978, ["Horror"]),
     ("The Thing", 1982, ["Horror", "Sci-Fi"]),
@@ -53,11 +78,17 @@ FILMS = [
     ("12 Angry Men", 1957, ["Drama"]),
     ("Shaun of the Dead", 2004, ["Comedy", "Horror"]),
     ("Some Like It Hot", 1959, ["Comedy"]),
+    ("Alien", 1979, ["Horror", "Sci-Fi"]),
+    ("Her", 2013, ["Romance", "Drama"]),
 ]
 
 # What happens in a step, weighted: mostly the draft moving on.
-ACTIONS = ["pick in turn", "skip", "pick anything", "pick in turn", "undo", "pick in turn",
-           "pause and resume", "pick anything", "pick in turn"]  # fmt: skip
+ACTIONS = [
+    "pick in turn", "pick in turn", "pick in turn", "pick in turn", "pick anything", "skip",
+    "undo", "undo", "pause and resume", "time runs out", "queue", "autopick",
+]  # fmt: skip
+# "Pick on to the end": enough tries in turn to fill the board even when some are refused.
+TO_THE_END = 4 * SEATS * ROUNDS
 # Who tries a pick out of the blue. Most of these must be refused.
 ACTORS = ["owner", "on_behalf", "seated", "seated", "outsider", "unseated"]
 
@@ -93,8 +124,9 @@ class Seen:
 
     draft: Draft
     picks: list[Pick]
-    skipped: frozenset[int]
-    last_event: DraftEvent
+    skips: list[SkippedSlot]
+    events: list[DraftEvent]
+    queue: tuple
 
     @property
     def key(self) -> tuple:
@@ -102,8 +134,13 @@ class Seen:
         d = self.draft
         picks = [(p.pk, p.slot, p.movie_id, p.seat_id, p.category_id, p.entered_by_id)
                  for p in self.picks]  # fmt: skip
+        skips = [(s.pk, s.slot) for s in self.skips]
         return (d.version, d.status, d.clock_slot, d.clock_deadline, d.clock_remaining,
-                picks, self.skipped, self.last_event.pk)  # fmt: skip
+                picks, skips, self.events[-1].pk, self.queue)  # fmt: skip
+
+    @property
+    def acts(self) -> list:
+        return sorted([*self.picks, *self.skips], key=lambda a: (a.version, isinstance(a, Pick)))
 
 
 @dataclass(frozen=True)
@@ -128,6 +165,8 @@ class DraftMachine(RuleBasedStateMachine):
         super().__init__()
         self._atomic = transaction.atomic()
         self._atomic.__enter__()
+        self.traveller = time_machine.travel(T0, tick=False)
+        self.clock = self.traveller.start()
         try:
             self._build()
         except BaseException:
@@ -136,6 +175,7 @@ class DraftMachine(RuleBasedStateMachine):
 
     def teardown(self):
         if self._atomic is not None:
+            self.traveller.stop()
             transaction.set_rollback(True)
             self._atomic.__exit__(None, None, None)
             self._atomic = None
@@ -153,10 +193,6 @@ class DraftMachine(RuleBasedStateMachine):
             categories=CATEGORIES,
             seat_memberships=[members[u.pk] for u in (w.ann, w.commissioner, w.bob)],
         )
-        # A running clock (it never runs out during a run) so pause and resume keep its time.
-        services.update_clock_settings(
-            draft_id=self.draft.pk, actor=w.commissioner, pick_seconds=3600
-        )
         self.seats = list(
             Seat.objects.filter(draft=self.draft)
             .select_related("membership__user")
@@ -164,32 +200,62 @@ class DraftMachine(RuleBasedStateMachine):
         )
         self.categories = list(Category.objects.filter(draft=self.draft).order_by("position"))
         self.last_form: Form | None = None
+        # One entry per act still on the board: the board as it stood before that act, or None
+        # when the act came in a chain (an autopick after a pick) whose middle was not seen.
+        self.before_acts: list = []
         self.seen = self._observe()
 
     # --- helpers ---------------------------------------------------------------------------
 
+    def _now(self):
+        from django.utils import timezone
+
+        return timezone.now()
+
     def _observe(self) -> Seen:
         draft = Draft.objects.select_related("league").get(pk=self.draft.pk)
         picks = list(Pick.objects.filter(draft=draft).order_by("slot"))
-        skipped = frozenset(SkippedSlot.objects.filter(draft=draft).values_list("slot", flat=True))
-        last_event = DraftEvent.objects.filter(draft=draft).order_by("-id").first()
-        return Seen(draft, picks, skipped, last_event)
+        skips = list(SkippedSlot.objects.filter(draft=draft).order_by("slot"))
+        events = list(DraftEvent.objects.filter(draft=draft).order_by("id"))
+        queue = tuple(
+            QueueEntry.objects.filter(seat__draft=draft)
+            .order_by("seat", "rank")
+            .values_list("seat_id", "movie_id", "rank")
+        )
+        autopick = dict(Seat.objects.filter(draft=draft).values_list("pk", "autopick"))
+        for seat in self.seats:
+            seat.autopick = autopick[seat.pk]
+        return Seen(draft, picks, skips, events, queue)
 
     def _state(self) -> DraftState:
-        """The selectors' view of what was last seen (seats and categories never change once
-        the draft is made)."""
+        """The state of what was last seen (seats and categories never change once the draft
+        is made; `_observe` reads the seats' autopick switches)."""
         return DraftState(
-            draft=self.seen.draft,
-            seats=self.seats,
-            categories=self.categories,
-            picks={p.slot: p for p in self.seen.picks},
-            skipped=set(self.seen.skipped),
+            self.seen.draft, self.seats, self.categories, self.seen.picks, self.seen.skips
         )
 
-    def _attempt(self, name, action):
-        """Run a service. Refused: nothing may change. Done: the version must have gone up.
-        Returns the service's result, or None if it was refused."""
+    def _board(self) -> dict:
+        """The board as an undo must restore it."""
+        state = self._state()
+        picks = sorted(
+            (p.slot, p.movie_id, p.seat_id, p.category_id, p.entered_by_id, p.is_autopick)
+            for p in state.picks.values()
+        )
+        return {
+            "picks": picks,
+            "skipped": sorted(state.skipped),
+            "on_clock": state.on_clock,
+            "owed": state.owed,
+            "clock_slot": state.draft.clock_slot,
+            "left": state.time_left(self._now()),
+            "complete": state.draft.status == Draft.Status.COMPLETE,
+        }
+
+    def _attempt(self, name, action, *, board_change=True):
+        """Run a service. Refused: nothing may change. Done: the version must have gone up
+        (for a board change). Returns the service's result, or None if it was refused."""
         before = self.seen
+        board_before = self._board()
         try:
             result, refusal = action(), None
         except ValidationError as error:
@@ -199,24 +265,37 @@ class DraftMachine(RuleBasedStateMachine):
             assert refusal.messages and all(refusal.messages), "a refusal must say why"
             assert after.key == before.key, f"refused {name} changed the draft: {refusal}"
             self.stats[f"{name} refused"] += 1
-        elif getattr(result, "replayed", False):
+            return None
+        if getattr(result, "replayed", False):
             assert after.key == before.key, "a replayed form changed the draft"
             self.stats["pick replayed"] += 1
-        else:
+            return result
+        if board_change:
             assert after.draft.version > before.draft.version, f"{name} kept the old version"
-            self.stats[name] += 1
-            if after.draft.status == Draft.Status.COMPLETE:
-                self.stats["completed"] += 1
+        self.stats[name] += 1
+        if after.draft.status == Draft.Status.COMPLETE:
+            self.stats["completed"] += 1
+        # Remember the board before each new act, for the undo that may take it back.
+        new_acts = [a for a in after.acts if a.version > before.draft.version]
+        if name != "undo" and new_acts:
+            self.before_acts += [board_before] + [None] * (len(new_acts) - 1)
         return result
 
     @staticmethod
     def _film(movie) -> rules.Film:
         return rules.Film(movie.title, movie.year, tuple(movie.genres), movie.runtime)
 
+    def _user_of(self, seat):
+        return seat.membership.user
+
     # --- rules -----------------------------------------------------------------------------
 
-    @initialize(order=st.sampled_from([SNAKE, LINEAR]), member_tries_first=st.booleans())
-    def start(self, order, member_tries_first):
+    @initialize(
+        order=st.sampled_from([SNAKE, LINEAR]),
+        expiry=st.sampled_from([Draft.Expiry.SKIP, Draft.Expiry.AUTOPICK]),
+        member_tries_first=st.booleans(),
+    )
+    def start(self, order, expiry, member_tries_first):
         w = self.world
         if order != SNAKE:
             self._attempt(
@@ -230,6 +309,15 @@ class DraftMachine(RuleBasedStateMachine):
                 ),
             )
             assert self.seen.draft.order == order
+        self._attempt(
+            "clock settings",
+            lambda: services.update_clock_settings(
+                draft_id=self.draft.pk,
+                actor=w.commissioner,
+                pick_seconds=PICK_SECONDS,
+                expiry_action=expiry,
+            ),
+        )
         if member_tries_first:
             started = self._attempt(
                 "start", lambda: services.start_draft(draft_id=self.draft.pk, actor=w.ann)
@@ -246,11 +334,20 @@ class DraftMachine(RuleBasedStateMachine):
         than a rule per action: Hypothesis switches whole rules off for some runs ("swarm
         testing"), and a run without picks, or with a draft paused for good, tests little."""
         if action == "pick in turn":
-            self.pick_in_turn(data, data.draw(st.integers(1, 3), label="picks"))
+            # Now and then the room picks on until the board is full, so that every run
+            # finishes drafts (and takes their last picks back) rather than only by luck.
+            picks = data.draw(st.sampled_from([1, 2, 3, 1, 2, 3, TO_THE_END]), label="picks")
+            self.pick_in_turn(data, picks)
         elif action == "pick anything":
             self.pick_anything(
                 data, data.draw(st.sampled_from([False, False, True]), label="again")
             )
+        elif action == "time runs out":
+            self._time_runs_out(data)
+        elif action == "queue":
+            self._queue(data)
+        elif action == "autopick":
+            self._autopick(data)
         else:
             by_commissioner = data.draw(
                 st.sampled_from([True, True, True, False]), label="by commissioner"
@@ -267,9 +364,12 @@ class DraftMachine(RuleBasedStateMachine):
     def pick_in_turn(self, data, picks):
         """The next few picks are made by seats with a pick to make, or by a commissioner for
         them (who may rule a film in), mostly with films that fit."""
+        to_the_end = picks == TO_THE_END
         for _ in range(picks):
+            if to_the_end and self.seen.draft.status == Draft.Status.COMPLETE:
+                break
             if self.seen.draft.status == Draft.Status.COMPLETE:
-                # Nothing left to pick: the commissioner takes the last pick back, which
+                # Nothing left to pick: the commissioner takes the last act back, which
                 # reopens the draft, rather than the run idling on a finished board.
                 self._undo(True)
             else:
@@ -287,7 +387,7 @@ class DraftMachine(RuleBasedStateMachine):
             category_id = data.draw(st.sampled_from(state.categories_left(seat))).pk
         fitting_film = data.draw(st.sampled_from([True, True, True, False]), label="fits")
         form = Form(
-            user=self.world.commissioner if on_behalf else seat.membership.user,
+            user=self.world.commissioner if on_behalf else self._user_of(seat),
             seat=seat,
             movie=self._draw_movie(data, state, slot, category_id, fitting_film),
             expected_slot=slot if data.draw(st.booleans(), label="expected slot") else None,
@@ -323,7 +423,7 @@ class DraftMachine(RuleBasedStateMachine):
         for_seat_id = None
         if actor in ("owner", "on_behalf", "seated"):
             seat = data.draw(st.sampled_from(self.seats), label="seat")
-            user = seat.membership.user
+            user = self._user_of(seat)
             if actor == "on_behalf":
                 user, for_seat_id = w.commissioner, seat.pk
             elif actor == "seated":  # someone else's seat, through the commissioner form
@@ -352,16 +452,17 @@ class DraftMachine(RuleBasedStateMachine):
         """A free film that fits the category the pick would go in, if asked and if any;
         otherwise any film."""
         movies = self.world.movies
-        if fitting and slot is not None:
+        if slot is not None:
             if state.draft.is_open_slots:
                 category = next((c for c in self.categories if c.pk == category_id), None)
             else:
                 category = state.category_for_round(rules.round_of(slot, SEATS))
             free = [m for m in movies if m.pk not in state.picked_movie_ids]
+            # A free film that fits; or, now and then, a free one that does not (a ruling).
             movies = [
                 m
                 for m in free
-                if category is None or rules.is_eligible(self._film(m), category.rule)
+                if category is None or rules.is_eligible(self._film(m), category.rule) == fitting
             ] or movies
         return data.draw(st.sampled_from(movies), label="movie")
 
@@ -400,6 +501,10 @@ class DraftMachine(RuleBasedStateMachine):
             assert (made.movie_id, made.entered_by_id) == (form.movie.pk, form.user.pk)
             category = next(c for c in self.categories if c.pk == made.category_id)
             assert made.is_ruling == (not self._fits(form.movie, category))
+            if slot in state.owed:
+                self.stats["make-up pick"] += 1
+            if made.is_ruling:
+                self.stats["ruling"] += 1
             self.last_form = form
 
     def _is_member(self, user) -> bool:
@@ -435,14 +540,42 @@ class DraftMachine(RuleBasedStateMachine):
     def _undo(self, by_commissioner):
         w, before = self.world, self.seen
         actor = w.commissioner if by_commissioner else w.bob
-        last = max(before.picks, key=lambda p: (p.created_at, p.pk), default=None)
+        state = self._state()
+        last = state.last_act
+        can = by_commissioner and last is not None and not state.ended_early()
+        restores = self.before_acts[-1] if self.before_acts else None
+        left_now = self._board()["left"]
         undone = self._attempt(
-            "undo", lambda: services.undo_last_pick(draft_id=self.draft.pk, actor=actor)
+            "undo", lambda: services.undo_last(draft_id=self.draft.pk, actor=actor)
         )
-        assert (undone is not None) == (by_commissioner and last is not None)
-        if undone is not None:
-            assert (undone.slot, undone.movie_id) == (last.slot, last.movie_id)
-            assert [p.pk for p in self.seen.picks] == [p.pk for p in before.picks if p != last]
+        assert (undone is not None) == can
+        if undone is None:
+            return
+        assert (type(undone), undone.pk) == (type(last), last.pk)
+        assert self.seen.acts == [
+            a for a in before.acts if (type(a), a.pk) != (type(last), last.pk)
+        ]
+        self.before_acts.pop()
+        if restores is not None:
+            self._assert_restored(
+                restores,
+                made_up=isinstance(last, Pick) and last.slot in state.skipped,
+                left_now=left_now,
+            )
+
+    def _assert_restored(self, expected: dict, *, made_up: bool, left_now):
+        """undo(E(S)) shows the board S showed. The slot back on the clock gets the time it had
+        left, at least UNDO_MIN_SECONDS; a make-up pick's undo leaves the clock as it is (which
+        is not always S's: an undo since may have given the slot on the clock the floor)."""
+        board = self._board()
+        expected = dict(expected)
+        if made_up:
+            expected["left"] = left_now
+        elif expected["left"] is not None:
+            floor = timedelta(seconds=min(clock.UNDO_MIN_SECONDS, PICK_SECONDS))
+            assert board.pop("left") == max(expected.pop("left"), floor)
+        assert board == expected
+        self.stats["undo restored"] += 1
 
     def _skip(self, by_commissioner, stale):
         w, state = self.world, self._state()
@@ -458,7 +591,85 @@ class DraftMachine(RuleBasedStateMachine):
         live = state.draft.status == Draft.Status.LIVE
         assert (skipped is not None) == (by_commissioner and live and bool(on_clock) and not stale)
         if skipped is not None:
-            assert skipped == on_clock and on_clock in self.seen.skipped
+            assert skipped.slot == on_clock and on_clock in {s.slot for s in self.seen.skips}
+
+    def _time_runs_out(self, data):
+        """The clock runs past the deadline and the worker applies the draft's expiry action:
+        a skip, or an autopick from the queue (a skip if nothing in it fits). Often the member
+        on the clock queued a film that fits before they stepped away."""
+        deadline = self.seen.draft.clock_deadline
+        if deadline is None:
+            return
+        state = self._state()
+        if data.draw(st.booleans(), label="queued a fitting film"):
+            seat = state.seat_on_clock
+            fitting = [
+                m
+                for m in self.world.movies
+                if m.pk not in state.picked_movie_ids
+                and any(
+                    rules.is_eligible(self._film(m), c.rule)
+                    for c in state.categories_for(seat, state.on_clock)
+                )
+            ]
+            if fitting:
+                movie = data.draw(st.sampled_from(fitting), label="queued film")
+                self._attempt(
+                    "queue add",
+                    lambda: services.queue_add(
+                        draft_id=self.draft.pk, user=self._user_of(seat), movie_id=movie.pk
+                    ),
+                    board_change=False,
+                )
+        self.clock.move_to(deadline + timedelta(seconds=1))
+        slot = self._state().on_clock
+        done = self._attempt("expiry", lambda: services.tick_clock(draft_id=self.draft.pk))
+        assert done is True
+        acts = [a for a in self.seen.acts if a.version > 0 and a.slot == slot]
+        assert acts, "the clock ran out and nothing happened"
+        self.stats["expiry autopick" if isinstance(acts[-1], Pick) else "expiry skip"] += 1
+
+    def _queue(self, data):
+        """A seated member edits their queue: adds a film (maybe a taken one), then moves or
+        removes an entry. Nothing on the board changes. Which of the two follows the add is
+        decided by the board (the parity of its version), not drawn: a drawn choice among a few
+        is skewed by Hypothesis from run to run, and some runs then hardly moved or removed."""
+        seat = data.draw(st.sampled_from(self.seats), label="queue seat")
+        user = self._user_of(seat)
+        self._queue_add(data, user)
+        entries = list(QueueEntry.objects.filter(seat=seat).order_by("rank"))
+        if entries:
+            entry = data.draw(st.sampled_from(entries), label="entry")
+            if self.seen.draft.version % 2:
+                what, service, more = "move", services.queue_move, {"offset": -1}
+            else:
+                what, service, more = "remove", services.queue_remove, {}
+            self._attempt(
+                f"queue {what}",
+                lambda: service(draft_id=self.draft.pk, user=user, entry_id=entry.pk, **more),
+                board_change=False,
+            )
+        ranks = [r for s, _, r in self.seen.queue if s == seat.pk]
+        assert ranks == list(range(1, len(ranks) + 1)), "queue ranks have a gap or a clash"
+
+    def _queue_add(self, data, user):
+        movie = data.draw(st.sampled_from(self.world.movies), label="queued film")
+        self._attempt(
+            "queue add",
+            lambda: services.queue_add(draft_id=self.draft.pk, user=user, movie_id=movie.pk),
+            board_change=False,
+        )
+
+    def _autopick(self, data):
+        seat = data.draw(st.sampled_from(self.seats), label="autopick seat")
+        enabled = data.draw(st.booleans(), label="autopick on")
+        self._attempt(
+            "autopick " + ("on" if enabled else "off"),
+            lambda: services.set_autopick(
+                draft_id=self.draft.pk, user=self._user_of(seat), enabled=enabled
+            ),
+            board_change=False,
+        )
 
     def _pause_and_resume(self, data, by_commissioner):
         """The draft is paused, something may happen meanwhile, and it is resumed: all in one
@@ -503,7 +714,8 @@ class DraftMachine(RuleBasedStateMachine):
     @invariant()
     def board_makes_sense(self):
         seen = self.seen
-        draft, picks, skipped = seen.draft, seen.picks, seen.skipped
+        draft, picks = seen.draft, seen.picks
+        skipped = {s.slot for s in seen.skips}
         seat_of = {s.pk: s for s in self.seats}
         round_of_category = {c.pk: c.position for c in self.categories}
         total = SEATS * ROUNDS
@@ -521,25 +733,97 @@ class DraftMachine(RuleBasedStateMachine):
             assert (
                 p.entered_by_id == seat.membership.user_id
                 or p.entered_by_id in self.commissioner_ids
+                or (p.entered_by_id is None and p.is_autopick)
             ), f"{p.label} was entered by someone who may not"
             if not draft.is_open_slots:
                 assert round_of_category[p.category_id] == position.round
         filled = [(p.seat_id, p.category_id) for p in picks]
         assert len(filled) == len(set(filled)), "a seat filled a category twice"
 
+        # Acts in the order they happened: each for a slot after the last, or a make-up.
+        furthest = 0
+        for act in seen.acts:
+            if isinstance(act, Pick) and act.slot in skipped:
+                skip = next(s for s in seen.skips if s.slot == act.slot)
+                assert act.version > skip.version, "a make-up came before its skip"
+            else:
+                assert act.slot > furthest, "acts out of slot order"
+                furthest = act.slot
+
         settled = set(slots) | skipped
         on_clock = next((s for s in range(1, total + 1) if s not in settled), None)
-        assert self._state().on_clock == on_clock
+        state = self._state()
+        assert state.on_clock == on_clock
+        assert all(s < (on_clock or total + 1) for s in state.owed)
         if draft.status == Draft.Status.LIVE:
             assert draft.clock_slot == on_clock
             assert (draft.clock_deadline is not None) == (on_clock is not None)
-            assert len(picks) < total
+            assert draft.clock_remaining is None
+            assert not state.is_settled
         if draft.status == Draft.Status.PAUSED:
-            assert draft.clock_deadline is None
+            assert draft.clock_deadline is None and draft.clock_slot == on_clock
         if draft.status == Draft.Status.COMPLETE:
-            assert len(picks) == total and draft.clock_slot is None
+            assert state.is_settled and draft.clock_slot is None
 
-        assert seen.last_event.version == draft.version, "a change was not logged"
+        assert seen.events[-1].version == draft.version, "a change was not logged"
+        assert len(self.before_acts) == len(seen.acts)
+        self._log_replays(state)
+
+    def _log_replays(self, state: DraftState):
+        """Replaying the draft log through a fresh state rebuilds the board and clock exactly,
+        and every logged pick was for the slot on the clock then, or an owed make-up."""
+        draft = self.seen.draft
+        blank = Draft(
+            pk=draft.pk,
+            league=draft.league,
+            order=draft.order,
+            category_mode=draft.category_mode,
+            pick_seconds=draft.pick_seconds,
+            first_round_pick_seconds=draft.first_round_pick_seconds,
+            quiet_start=draft.quiet_start,
+            quiet_end=draft.quiet_end,
+            expiry_action=draft.expiry_action,
+        )
+        replay = DraftState(blank, self.seats, self.categories)
+        movies = {m.pk: m for m in self.world.movies}
+        Kind = DraftEvent.Kind
+        for event in self.seen.events:
+            now = event.created_at
+            if event.kind == Kind.START:
+                replay.start(now)
+            elif event.kind in DraftEvent.PICK_KINDS:
+                assert event.slot == replay.on_clock or event.slot in replay.owed, (
+                    f"{event.summary}: not the slot on the clock"
+                )
+                seat = replay.seat_for_slot(event.slot)
+                replay.apply_pick(
+                    Pick(
+                        slot=event.slot,
+                        seat=seat,
+                        movie=movies[event.movie_id],
+                        category_id=event.category_id,
+                        version=event.version,
+                    ),
+                    now,
+                )
+            elif event.kind == Kind.SKIP:
+                replay.apply_skip(SkippedSlot(slot=event.slot, version=event.version), now)
+            elif event.kind == Kind.UNDO:
+                assert replay.undo(now).slot == event.slot
+            elif event.kind == Kind.PAUSE:
+                replay.pause(now)
+            elif event.kind == Kind.RESUME:
+                replay.resume(now)
+            elif event.kind == Kind.COMPLETE:
+                replay.complete(now)
+            elif event.kind == Kind.SETUP:
+                replay.restart_clock(now)
+        assert {s: (p.movie_id, p.category_id, p.seat_id) for s, p in replay.picks.items()} == {
+            s: (p.movie_id, p.category_id, p.seat_id) for s, p in state.picks.items()
+        }
+        assert replay.skipped == state.skipped
+        got = (blank.status, blank.clock_slot, blank.clock_deadline, blank.clock_remaining)
+        assert got == (draft.status, draft.clock_slot, draft.clock_deadline, draft.clock_remaining)
 
 
 class PerRound(DraftMachine):
@@ -550,9 +834,10 @@ class OpenSlots(DraftMachine):
     category_mode, stats = OPEN_SLOTS, Counter()
 
 
+# 250 drafts of each kind per run: 500 examples in every CI run, on each database.
 RUN = settings(
-    max_examples=20,
-    stateful_step_count=15,
+    max_examples=int(os.environ.get("MACHINE_EXAMPLES", "250")),
+    stateful_step_count=8,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -564,11 +849,14 @@ def test_draft_invariants_hold_whatever_happens(machine):
     machine.world = build_world()
     machine.stats.clear()
     run_state_machine_as_test(machine, settings=RUN)
-    # The runs must have drafted for real, not just collected refusals.
+    # The runs must have drafted for real, not just collected refusals. Each floor sits well
+    # under the lowest count seen over many seeds: Hypothesis skews its draws from run to run,
+    # and the rarest acts (a ruling, an autopick at expiry) need several draws to line up.
     stats = machine.stats
-    assert stats["pick"] >= 60, stats
-    assert stats["pick refused"] >= 20, stats
-    assert stats["pick replayed"] >= 3, stats
-    assert stats["undo"] >= 3 and stats["skip"] >= 2, stats
-    assert stats["pause"] >= 2 and stats["resume"] >= 2, stats
-    assert stats["completed"] >= 3, stats
+    for done, at_least in {
+        "pick": 300, "pick refused": 100, "pick replayed": 10, "make-up pick": 10,
+        "ruling": 2, "undo": 30, "undo restored": 20, "skip": 10, "expiry skip": 10,
+        "expiry autopick": 1, "pause": 20, "resume": 20, "completed": 20, "queue add": 20,
+        "queue move": 10, "queue remove": 10, "autopick on": 10, "autopick off": 10,
+    }.items():  # fmt: skip
+        assert stats[done] >= at_least, (done, stats)

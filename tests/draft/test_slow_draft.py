@@ -4,13 +4,13 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core import mail
 from django.utils import timezone
 
 from draft import services
-from draft.management.commands.draft_clock import tick_due_drafts
 from draft.models import Draft, DraftEvent, Pick, SkippedSlot
 from tests.draft.factories import make_draft
+from tests.mail import delivered
+from worker.rounds import tick_due_drafts
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +95,7 @@ def test_three_members_thirty_second_clock_one_on_autopick_run_to_the_end(
     assert {"start", "pick", "autopick", "skip", "complete"} <= kinds
     # One "on the clock" mail per turn a person had to take (never for the autopicked ones
     # that happened instantly, never twice).
-    on_clock = [m for m in mail.outbox if m.subject.startswith("You're on the clock")]
+    on_clock = [m for m in delivered() if m.subject.startswith("You're on the clock")]
     recipients = [m.to[0] for m in on_clock]
     assert absent.email not in recipients
     assert len(on_clock) == len({(m.to[0], m.body) for m in on_clock})

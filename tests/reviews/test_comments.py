@@ -94,7 +94,11 @@ def test_a_signed_in_reader_comments_under_their_name(outsider_client, published
 
 
 def test_length_limits(client, published, dylans_pick):
-    assert post(client, dylans_pick, anon(body="x" * 3001)).status_code == 400
+    response = post(client, dylans_pick, anon(body="x" * 3001))
+    assert response.status_code == 400
+    assert "The comment is too long: 3,000 characters at most (this one has 3001)." in (
+        response.content.decode()
+    )
     assert post(client, dylans_pick, anon(name="n" * 61)).status_code == 400
     assert not Comment.objects.exists()
 
@@ -250,9 +254,51 @@ def test_the_author_approves_and_then_the_commenter_is_trusted(
     held.refresh_from_db()
     assert held.status == Comment.Status.VISIBLE
     assert "Hold me" in Client().get(dylans_pick.get_absolute_url()).content.decode()
-    # Rita's next comment in this league appears at once.
-    post(Client(), dylans_pick, anon(body="Trusted now"), ip="10.0.0.9")
+
+
+def test_a_signed_in_reader_is_trusted_after_one_approved_comment(
+    moderated, member_client, outsider_client, published, dylans_pick
+):
+    post(outsider_client, dylans_pick, {"body": "First words"})
+    first = Comment.objects.get()
+    assert first.status == Comment.Status.HELD
+    member_client.post(moderate_url(dylans_pick, first, "approve"))
+    post(outsider_client, dylans_pick, {"body": "Trusted now"}, ip="10.0.0.9")
     assert Comment.objects.get(body="Trusted now").status == Comment.Status.VISIBLE
+
+
+def test_a_readers_email_never_skips_moderation(moderated, member_client, published, dylans_pick):
+    """Issue 9, finding 2: anyone could type the email of a reader with an approved comment."""
+    post(Client(), dylans_pick, anon(body="Hold me"))
+    member_client.post(moderate_url(dylans_pick, Comment.objects.get(), "approve"))
+    post(
+        Client(), dylans_pick, anon(body="Borrowed email", email="rita@example.com"), ip="10.0.0.9"
+    )
+    assert Comment.objects.get(body="Borrowed email").status == Comment.Status.HELD
+    assert "Borrowed email" not in Client().get(dylans_pick.get_absolute_url()).content.decode()
+
+
+def test_a_held_comment_stays_sealed_whatever_replies_sit_under_it(
+    moderated, member_client, published, dylans_pick
+):
+    """Issue 9, finding 2: once a visible reply sat under a held comment, strangers read the
+    held comment under "only you can see this comment until it is approved"."""
+    rita = Client()
+    post(rita, dylans_pick, anon(body="Held words"))
+    held = Comment.objects.get()
+    # A league member replies (members are never held on their own): the reply waits too.
+    post(member_client, dylans_pick, {"body": "A reply to it", "parent": held.pk})
+    reply = Comment.objects.get(body="A reply to it")
+    assert reply.status == Comment.Status.HELD
+    # Even a reply made visible by other means shows nothing of the thread to strangers.
+    Comment.objects.filter(pk=reply.pk).update(status=Comment.Status.VISIBLE)
+    stranger = Client().get(dylans_pick.get_absolute_url()).content.decode()
+    assert "Held words" not in stranger and "A reply to it" not in stranger
+    assert "only you can see" not in stranger and "No comments yet" in stranger
+    # Its author's browser and the moderators still see it.
+    assert "Held words" in rita.get(dylans_pick.get_absolute_url()).content.decode()
+    moderator = member_client.get(dylans_pick.get_absolute_url()).content.decode()
+    assert "Held words" in moderator and "A reply to it" in moderator
 
 
 def test_league_members_are_never_held(moderated, other_member_client, published, dylans_pick):

@@ -38,13 +38,18 @@ def test_demo_has_an_original_her_writeup_with_threaded_comments_and_is_idempote
     assert replies.exists() and Comment.objects.filter(writeup=writeup, parent=None).count() >= 3
     assert BloggerProfile.objects.get(user__username="dylan").blog_url.startswith("https://")
     assert Writeup.objects.filter(status="published").count() >= 4
-    assert Vote.objects.filter(question="round-2").exists()
+    assert Vote.objects.filter(question="round-1").exists()
+    assert not Vote.objects.filter(question="round-2").exists()  # round 2 is being drafted
 
     page = Client().get(her.get_absolute_url()).content.decode().replace("<wbr>", "")
     assert "2021 Movie Draft — Round 2, Pick 1" in page
     assert "Strange Dylan selects <cite>Her</cite> (2013) in Romance/Holiday/Animation" in page
     assert "Strange Frames" in page and 'class="replies"' in page
-    assert "Best pick of round 2" in page and 'name="choice"' in page
+    assert "Best pick of round 2" in page and 'name="choice"' not in page
+    assert "Voting on round 2 opens when the round is complete." in page
+    first = Pick.objects.get(draft=her.draft, round=1, pick_in_round=1)
+    page = Client().get(first.get_absolute_url()).content.decode()
+    assert "Best pick of round 1" in page and 'name="choice"' in page
 
 
 def test_the_demo_writeup_does_not_copy_the_seed_text():

@@ -1,6 +1,7 @@
 """The public reader pages: what they show, who may see them, their metadata, and a query count
 that does not grow with what they show."""
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
@@ -133,6 +134,18 @@ def test_blog_addresses_must_be_http_or_https(member_client, member, url):
     )
     assert response.status_code == 200
     assert "Enter a valid URL." in response.content.decode()
+    assert not BloggerProfile.objects.exists()
+
+
+def test_a_bio_over_600_characters_is_refused_with_a_message(member_client, member):
+    response = member_client.post(
+        reverse("profile_edit"),
+        {"display_name": "D", "blog_name": "", "blog_url": "", "bio": "word " * 121},
+    )
+    assert response.status_code == 200
+    assert "The bio is too long: 600 characters at most (this one has 604)." in (
+        response.content.decode()
+    )
     assert not BloggerProfile.objects.exists()
 
 
@@ -384,6 +397,8 @@ def add_comments(writeup, count):
             for top in tops[: count - len(tops)]
         ]
     )
+    # Written past the services, so bump the comments version as they do.
+    services.comments_changed(writeup_ids=[writeup.pk])
 
 
 def test_pick_page_queries_do_not_grow_with_comments(
@@ -393,15 +408,30 @@ def test_pick_page_queries_do_not_grow_with_comments(
     pick = league_setup.picks[0]
     add_comments(published, 1)
     # 1 draft with league and reader settings, 2 the pick's rounds with films, categories,
-    # seats, members, users and profiles, 3 the writeup, 4 its comments with their users'
-    # profiles, 5 the round's vote tally. (An anonymous reader with no cookie has no session.)
+    # seats, members, users and profiles, 3 the writeup, 4 the round's vote tally, and on a
+    # miss of the rendered thread 5 its comments with their users' profiles. (An anonymous
+    # reader with no cookie has no session.)
     with django_assert_num_queries(5):
         response = client.get(pick.get_absolute_url())
     assert response.content.decode().count('class="comment"') == 1
-    add_comments(published, 199)
+    add_comments(published, 199)  # 101 threads: pages of 50, 50 and 1
     with django_assert_num_queries(5):
         response = client.get(pick.get_absolute_url())
-    assert response.content.decode().count('class="comment"') == 200
+    html = response.content.decode()
+    assert "200 comments" in html and "Older comments" in html
+    with django_assert_num_queries(5):
+        response = client.get(pick.get_absolute_url(), {"comments": 1})
+    # The first comment, then 49 of the later threads with a reply each.
+    assert response.content.decode().count('class="comment"') == 99
+    # A hit: that page of this comments version is rendered already; no comment is read.
+    with django_assert_num_queries(4):
+        again = client.get(pick.get_absolute_url(), {"comments": 1})
+
+    def thread_of(page):
+        html = page.content.decode()
+        return html[html.index('<ol class="comment-list">') : html.index('id="comment-form"')]
+
+    assert thread_of(again) == thread_of(response)
 
 
 def test_pick_page_queries_for_a_signed_in_voter(
@@ -503,8 +533,9 @@ def test_feed_queries_are_constant(client, small, request, django_assert_num_que
         # 1 the league, 2 its writeups.
         with django_assert_num_queries(2):
             client.get(reverse("reviews:league_feed", args=[small.league.slug]))
-        # 1 the blogger with profile, 2 their writeups.
-        with django_assert_num_queries(2):
+        # 1 the blogger with profile, 2 (they have no profile) whether they drafted in a public
+        # league: without either the feed is 404, like their page; 3 their writeups.
+        with django_assert_num_queries(3):
             client.get(reverse("reviews:blogger_feed", args=["dylan"]))
 
     measure()
@@ -513,6 +544,29 @@ def test_feed_queries_are_constant(client, small, request, django_assert_num_que
     with django_assert_num_queries(2):
         response = client.get(reverse("reviews:league_feed", args=[big.league.slug]))
     assert response.content.decode().count("<entry>") == 30
+
+
+def test_the_home_pages_latest_writeups_read_only_what_a_tile_shows(
+    client, small, member_client, django_assert_num_queries
+):
+    """Issue 10: the query was a ten-table join, every writeup's whole text in the list, and
+    PostgreSQL spent longer planning it than running it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for viewer in (client, member_client):
+        with CaptureQueriesContext(connection) as queries:
+            response = viewer.get("/")
+        latest = next(q["sql"] for q in queries if 'FROM "reviews_writeup"' in q["sql"])
+        assert latest.count(" JOIN ") == 7  # pick, film, category, draft, league, seat, member
+        assert "blogger_profile" not in latest and '"accounts_user"' not in latest
+        assert '"body' not in latest  # neither the Markdown nor its HTML
+        # The text only through the excerpt's SUBSTR (SQLite) or SUBSTRING (PostgreSQL).
+        assert latest.count('"reviews_writeup"."public_text"') == 1
+        assert re.search(r'SUBSTR\w*\("reviews_writeup"\."public_text"', latest, re.I)
+        html = response.content.decode()
+        assert html.count('class="entry card"') == 6
+        assert "Strange Dylan selects" in html or "Maya Reel selects" in html
 
 
 def test_home_blogger_and_search_queries_are_constant(
@@ -563,3 +617,46 @@ def test_reader_settings_queries_do_not_grow_with_held_comments(
     with django_assert_num_queries(5):
         response = commissioner_client.get(url)
     assert response.content.decode().count("<li><strong>New</strong>") == 61
+
+
+def test_a_long_thread_shows_a_page_at_a_time_newest_page_last(
+    client, league_setup, published, django_assert_num_queries
+):
+    """Issue 10: a 1,000-comment pick page cost a hundred times the 10-comment one. Threads
+    come 50 to a page, oldest first; the page shows the newest page, as blogs do."""
+    from reviews.threads import THREADS_PER_PAGE
+
+    Comment.objects.bulk_create(
+        [
+            Comment(
+                writeup=published, author_name=f"Reader {n}", body="x", body_html=f"<p>#{n}#</p>"
+            )
+            for n in range(1, 2 * THREADS_PER_PAGE + 21)  # 120 threads: pages of 50, 50, 20
+        ]
+    )
+    services.comments_changed(writeup_ids=[published.pk])
+    url = league_setup.picks[0].get_absolute_url()
+
+    def shown(params=None):
+        html = client.get(url, params or {}).content.decode()
+        return [int(n) for n in re.findall(r"<p>#(\d+)#</p>", html)], html
+
+    numbers, html = shown()
+    assert numbers == list(range(101, 121))
+    assert "120 comments" in html
+    assert '<a href="?comments=2#comments" rel="prev">' in html and "Newer comments" not in html
+    assert "?comments=3&amp;reply=" in html  # a reply stays on its page
+    numbers, html = shown({"comments": 1})
+    assert numbers == list(range(1, 51))
+    assert 'href="?comments=2#comments" rel="next"' in html and "Older comments" not in html
+    assert shown({"comments": 2})[0] == list(range(51, 101))
+    assert shown({"comments": 99})[0] == list(range(101, 121))  # past the end: the newest
+    assert shown({"comments": "x"})[0] == list(range(101, 121))
+    # The reply form names a comment of an older page.
+    reply = client.get(
+        url, {"comments": 1, "reply": published.comments.get(author_name="Reader 7").pk}
+    )
+    assert "Reply to Reader 7" in reply.content.decode()
+    # A page read again is a cache hit: draft, rounds, writeup, tally; no comment.
+    with django_assert_num_queries(4):
+        client.get(url, {"comments": 2})

@@ -1,6 +1,7 @@
 """Writing a pick up: who may, what readers see before and after publishing, and that the HTML
 is rendered once on save, never per request."""
 
+import io
 from unittest import mock
 
 import pytest
@@ -94,8 +95,25 @@ def test_an_oversized_writeup_is_refused(member_client, dylans_pick):
     response = member_client.post(
         editor_url(dylans_pick), {"body": "x" * 30001, "action": "publish"}
     )
-    assert "at most 30000 characters" in response.content.decode()
+    assert "The writeup is too long: 30,000 characters at most (this one has 30001)." in (
+        response.content.decode()
+    )
     assert not Writeup.objects.exists()
+
+
+def test_an_oversized_preview_says_so_and_renders_nothing(member_client, dylans_pick):
+    response = member_client.post(
+        editor_url(dylans_pick, "preview/"), {"body": "**x** " * 6000}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The writeup is too long: 30,000 characters at most (this one has 35999)." in html
+    assert "<strong>" not in html
+    # An emptied editor shows the placeholder again, not an error.
+    response = member_client.post(
+        editor_url(dylans_pick, "preview/"), {"body": "  "}, HTTP_HX_REQUEST="true"
+    )
+    assert "appears here while you type" in response.content.decode()
 
 
 def test_only_the_picker_or_a_commissioner_may_write_a_pick_up(
@@ -144,7 +162,8 @@ def test_commissioner_unpublishes_but_other_members_cannot(
 def test_pages_never_render_markdown_per_request(client, published, dylans_pick):
     with (
         mock.patch("reviews.markdown.render_markdown", side_effect=AssertionError("rendered")),
-        mock.patch("markdown.markdown", side_effect=AssertionError("rendered")),
+        mock.patch("cmarkgfm.github_flavored_markdown_to_html", side_effect=AssertionError),
+        mock.patch("cmarkgfm.markdown_to_html", side_effect=AssertionError("rendered")),
     ):
         for url in [
             dylans_pick.get_absolute_url(),
@@ -179,3 +198,18 @@ def test_a_writeup_deadline_marks_late_pickers_on_the_recap(
     assert "Strange Dylan" not in late
     for name in ["Maya Reel", "Carla Commish", "Player 1"]:
         assert name in late
+
+
+def test_render_writeups_applies_the_image_rules_to_stored_writeups(published, settings):
+    from django.core.management import call_command
+
+    settings.WRITEUP_IMAGE_HOSTS = []
+    Writeup.objects.filter(pk=published.pk).update(
+        body="![pixel](https://pixel.example/p.png)",
+        body_html='<p><img src="https://pixel.example/p.png" alt="pixel"></p>',
+    )
+    call_command("render_writeups", stdout=io.StringIO())
+    published.refresh_from_db()
+    assert "<img" not in published.body_html
+    assert 'href="https://pixel.example/p.png"' in published.body_html
+    assert published.public_text == "pixel"

@@ -21,6 +21,23 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
+def world(commissioner, member, other_member, outsider):
+    """tests/web/site_map.py's world: a public league, a live 4 × 3 draft, a written-up pick
+    with a comment, a queue entry, a chat message."""
+    from tests.web.site_map import build_world
+
+    return build_world(commissioner, member, other_member, outsider)
+
+
+@pytest.fixture
+def readers_pages_kept(settings):
+    """Readers' whole pages kept, as in production (config/pagecache.py; on PostgreSQL). Only
+    for tests whose writes commit (transaction=True): a test's own transaction never changes the
+    database's snapshot, so a kept page would outlive the test's changes."""
+    settings.PAGE_CACHE = True
+
+
+@pytest.fixture
 def films():
     return {
         "halloween": make_movie("Halloween", 1978, ["Horror"], 91),
@@ -87,6 +104,12 @@ def element(html, element_id: str) -> str:
         if depth == 0:
             return html[match.start() : match.start() + tag_match.end()]
     return html[match.start() :]
+
+
+def board_of(html) -> str:
+    """The board every viewer shares: the banner, the grid and the recent picks (the pieces a
+    page, a poll and the live stream carry), joined. `html` may be a response."""
+    return "\n".join(element(html, part) for part in ("board-banner", "board-grid", "board-recent"))
 
 
 def text(html) -> str:

@@ -18,7 +18,8 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from draft.models import Draft, League, Membership, Movie, Pick, QueueEntry
+from draft import services
+from draft.models import ChatMessage, Draft, League, Membership, Movie, Pick, QueueEntry
 from draft.urls import urlpatterns
 from draft.views import ACTIONS
 from tests.draft.factories import four_by_three, make_league, pick_on_clock
@@ -48,14 +49,20 @@ join             POST    200        302       302      302       302
 draft_new        GET     login      403|404   403      403       200
 draft_new        POST    login      403|404   403      403       302
 board            GET     200|404    200|404   200      200       200
+board_panel      GET     200|404    200|404   200      200       200
+events           GET     200|404    200|404   200      200       200
 pick_submit      POST    login      403|404   200      302       200
 search           GET     403|404    403|404   200      200       200
 manage           GET     login      403|404   403      403       200
+manage_live      GET     login      403|404   403      403       200
 manage_action    GET     login      403|404   403      403       200
 manage_action    POST    login      403|404   403      403       302
 export_csv       GET     200|404    200|404   200      200       200
 export_json      GET     200|404    200|404   200      200       200
 log              GET     200|404    200|404   200      200       200
+chat             GET     200|404    200|404   200      200       200
+chat             POST    login      403|404   302      302       302
+chat_delete      POST    login      403|404   403      403       302
 queue            GET     login      403|404   200      200       200
 queue_action     POST    login      403|404   302      302       302
 notifications    GET     login      200       200      200       200
@@ -111,6 +118,7 @@ def world_for(commissioner, member, other_member, outsider, films):
         setup = four_by_three(commissioner, [member, other_member], league=league, movies=0)
         setup.movies = list(films.values())
         pick_on_clock(setup, films["psycho"])  # Strange Dylan at 1.01; Maya is on the clock
+        services.post_chat_message(draft=setup.draft, user=member, text="Good luck!")
         users = {
             "anonymous": None,
             "outsider": outsider,
@@ -160,14 +168,25 @@ def request_for(world: World, name: str, method: str) -> tuple[str, dict]:
             },
         ),
         "board": (board_url(world.setup), {}),
+        "board_panel": (reverse("draft:board_panel", args=[league, draft]), {}),
+        "events": (reverse("draft:events", args=[league, draft]), {}),
         "pick_submit": (pick_url(world.setup), {"slot": 2, "movie": film.pk}),
         "search": (search_url(world.setup), {"q": "night"}),
         "manage": (reverse("draft:manage", args=[league, draft]), {}),
+        "manage_live": (reverse("draft:manage_live", args=[league, draft]), {}),
         # GET: the confirmation page of a destructive action; POST: pause the draft.
         "manage_action": (action_url(world.setup, "end" if method == "GET" else "pause"), {}),
         "export_csv": (reverse("draft:export_csv", args=[league, draft]), {}),
         "export_json": (reverse("draft:export_json", args=[league, draft]), {}),
         "log": (reverse("draft:log", args=[league, draft]), {}),
+        "chat": (reverse("draft:chat", args=[league, draft]), {"text": "Hello"}),
+        "chat_delete": (
+            reverse(
+                "draft:chat_delete",
+                args=[league, draft, ChatMessage.objects.get(draft=world.draft).pk],
+            ),
+            {},
+        ),
         "queue": (reverse("draft:queue", args=[league, draft]), {}),
         "queue_action": (
             reverse("draft:queue_action", args=[league, draft, "add"]),
@@ -195,6 +214,7 @@ def snapshot():
         list(Pick.objects.order_by("pk").values_list("slot", "movie_id")),
         Movie.objects.count(),
         QueueEntry.objects.count(),
+        list(ChatMessage.objects.order_by("pk").values_list("text", "deleted_at")),
     )
 
 
@@ -261,6 +281,8 @@ POSTS = [
     ("queue_action", "member"),
     ("notifications", "member"),
     ("movie_new", "member"),
+    ("chat", "member"),
+    ("chat_delete", "commissioner"),
     *(("manage_action", action) for action in ACTIONS),
     *(("queue_action", action) for action in ("remove", "up", "down", "autopick")),
 ]
@@ -284,7 +306,7 @@ def test_a_post_without_a_csrf_token_is_refused_and_changes_nothing(world_for):
 
         response = strict[persona].post(url, data)
 
-        if response.status_code != 403 or b"CSRF verification failed" not in response.content:
+        if response.status_code != 403 or b"This form has expired" not in response.content:
             wrong.append(f"{url} as {persona}: {response.status_code}")
     assert not wrong, "\n".join(wrong)
     assert snapshot() == before

@@ -14,11 +14,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from draft import services
+from draft import live, services
 from draft.models import Draft, Pick
 from tests.draft.factories import LINEAR, four_by_three, make_league, play_picks
 from tests.web.conftest import (
     HTMX,
+    board_of,
     board_url,
     element,
     html_of,
@@ -63,7 +64,7 @@ def test_a_reader_sees_the_grid_and_who_is_on_the_clock_but_no_pick_form(
     response = reader_client.get(board_url(setup))
 
     assert response.status_code == 200
-    board = text(element(response, "board"))
+    board = text(board_of(response))
     assert "On the clock SD Strange Dylan Round 2, Pick 1 2.01 · Before 1980" in board
     for pick in picks:  # every cell of round 1 shows its film, year and pick number
         assert f"{pick.movie.title} {pick.movie.year} · {pick.label}" in board
@@ -80,7 +81,7 @@ def test_a_member_not_on_the_clock_sees_their_next_pick_but_no_form(live, other_
     assert "Your next pick is 1.02 — 1 pick away" in text(panel)
     assert pick_url(live) not in panel
     assert "Draft this film" not in html_of(response)
-    assert "On the clock SD Strange Dylan Round 1, Pick 1" in text(element(response, "board"))
+    assert "On the clock SD Strange Dylan Round 1, Pick 1" in text(board_of(response))
 
 
 def test_the_member_on_the_clock_gets_the_pick_form(live, member_client):
@@ -91,7 +92,36 @@ def test_the_member_on_the_clock_gets_the_pick_form(live, member_client):
     assert f'action="{pick_url(live)}' in panel
     assert '<input type="hidden" name="slot" value="1">' in panel
     assert "Draft this film" in panel
-    assert "Strange Dylan (you)" in text(element(response, "board"))
+    # The banner is the same for everyone; the page marks "(you)" from these two.
+    assert "data-on-clock" in panel
+    membership = live.membership_of(live.users[0])
+    assert f'data-on-clock-member="{membership.pk}"' in element(response, "board-banner")
+
+
+def test_open_slots_show_one_on_the_clock_mark_for_the_member_on_the_clock(
+    commissioner, member, other_member, reader_client
+):
+    setup = four_by_three(
+        commissioner, [member, other_member], category_mode=Draft.CategoryMode.OPEN_SLOTS
+    )
+    grid = element(reader_client.get(board_url(setup)), "board-grid")
+
+    # Strange Dylan may fill any of his three categories: his column says so once, in its
+    # head; his empty cells are open (tinted), not three more "On the clock" cells.
+    assert text(grid).count("On the clock") == 1
+    head = re.search(r'<th scope="col" id="[^"]*" class="grid__seat grid__seat--clock">.*?</th>',
+                     grid, re.S)[0]  # fmt: skip
+    assert "Strange Dylan" in text(head) and "On the clock" in text(head)
+    assert "cell--clock" not in grid
+    assert grid.count("cell--open") == 3
+
+
+def test_the_paused_panel_says_the_draft_is_paused(live, commissioner, member_client):
+    services.pause_draft(draft_id=live.draft.pk, actor=commissioner)
+    panel = element(member_client.get(board_url(live)), "pick-panel")
+    assert "The draft is paused. Your next pick is 1.01" in text(panel)
+    assert "picks open again when a commissioner resumes the draft" in text(panel)
+    assert "The pick form appears here when you are on the clock" not in text(panel)
 
 
 def result_items(html: str) -> dict[str, str]:
@@ -147,8 +177,8 @@ def test_a_pick_without_javascript_redirects_to_the_board_with_a_message(
     assert response["Location"] == board_url(live)
     page = member_client.get(response["Location"])
     assert "You picked Halloween (1978) at 1.01." in text(page)
-    assert "Halloween 1978 · 1.01" in text(element(page, "board"))
-    assert "Maya Reel Round 1, Pick 2" in text(element(page, "board"))
+    assert "Halloween 1978 · 1.01" in text(board_of(page))
+    assert "Maya Reel Round 1, Pick 2" in text(board_of(page))
     pick = Pick.objects.get(draft=live.draft)
     assert (pick.slot, pick.movie, pick.seat) == (1, films["halloween"], live.seat_of(member))
 
@@ -163,8 +193,8 @@ def test_a_pick_with_htmx_returns_the_board_and_the_pick_panel_out_of_band(
     assert response.status_code == 200
     html = html_of(response)
     assert "<html" not in html  # a fragment, not a page
-    assert html.lstrip().startswith('<section id="board"')  # what hx-target="#board" swaps
-    board = text(element(html, "board"))
+    assert html.lstrip().startswith('<section id="board-grid"')  # what hx-target swaps
+    board = text(board_of(html))
     assert "Halloween 1978 · 1.01" in board
     assert "Maya Reel Round 1, Pick 2" in board
     panel = element(html, "pick-panel")
@@ -221,10 +251,9 @@ def refuse_stale_slot(live, films):
     return (
         player,
         {"slot": 4, "movie": films["psycho"].pk},
-        (
-            "The board has moved on since this page was loaded: Player 1's pick is now 2.01. "
-            "Check the board and pick again."
-        ),
+        # The stale tab is told what happened, not merely that it is not their turn.
+        "The commissioner picked The Night of the Hunter (1955) for you at 1.04. "
+        "Your next pick is 2.01.",
     )
 
 
@@ -269,13 +298,14 @@ def test_a_refused_pick_explains_why_and_changes_nothing(
     assert message in text(panel)
     assert 'role="alert"' in panel
     if with_htmx:
-        # The form targets #board; the refusal is retargeted at the panel, the board stays.
-        assert response["HX-Retarget"] == "#pick-panel"
-        assert html.lstrip().startswith('<section id="pick-panel"')
+        # The form targets #board: the whole board comes back as it now is, with the refusal
+        # in the panel (swapped out of band), so a stale banner never sits beside it.
+        assert html.lstrip().startswith('<section id="board-grid"')
+        assert 'id="pick-panel" class="panel card" hx-swap-oob="true"' in html
         assert "<html" not in html
     else:
         assert "<html" in html
-        assert element(html, "board")
+        assert board_of(html)
     assert board_state(live) == before
 
 
@@ -342,9 +372,8 @@ def test_a_poll_from_an_older_version_gets_the_new_board(live, films, member, re
     assert response.status_code == 200
     html = html_of(response)
     assert "<html" not in html
-    board = element(html, "board")
-    assert f'data-version="{new}"' in board
-    assert f"?v={new}&amp;" in board  # the next poll asks from the new version
+    board = board_of(html)
+    assert f'data-version="{new}"' in board  # the next poll asks from the new version
     assert "Halloween 1978 · 1.01" in text(board)
 
 
@@ -363,18 +392,23 @@ def test_a_poll_on_a_private_league_is_404_for_an_outsider(
 # --- Query counts: the same for 4 seats × 3 rounds and 16 seats × 20 rounds -----------------
 
 # Half the slots picked; the member has a queue with one sniped film. The queries:
-#   poll:    [session] · version + league is public + is member (one query)
-#   full:    draft + league · [session · user · membership] · seats + members + users ·
-#            categories · picks + films · skipped slots · [queue + films · picks of queued films]
-#   partial: the poll's version query, then everything the full page runs
-# (bracketed: only for a signed-in member)
+#   poll:    [session] · version + league is public + is member + clock due (one query)
+#   full:    draft + league · [session · user · membership] · {seats + members + users ·
+#            categories · picks + films · skipped slots} · [queue + films · picks of queued films]
+#            · the chat's newest messages · the chat's newest log lines
+#   partial: the poll's query, then what the full page runs but the chat, and the log since
+#            the version the page showed (for its live region)
+# [bracketed]: only for a signed-in member. {braced}: the draft's state and the board's shared
+# parts, loaded and rendered once per version: a second viewer of the same version (a cache
+# hit) runs none of them.
 BOARD_QUERIES = {
-    ("poll", "anonymous"): 1,
-    ("poll", "member"): 2,
-    ("full", "anonymous"): 5,
-    ("full", "member"): 10,
-    ("partial", "anonymous"): 6,
-    ("partial", "member"): 11,
+    # (view, persona): (cache miss, cache hit)
+    ("poll", "anonymous"): (1, 1),
+    ("poll", "member"): (2, 2),
+    ("full", "anonymous"): (7, 3),
+    ("full", "member"): (12, 8),
+    ("partial", "anonymous"): (7, 3),
+    ("partial", "member"): (12, 8),
 }
 
 
@@ -391,21 +425,22 @@ def test_the_board_costs_the_same_queries_whatever_its_size(
         "full": ({}, {}),
         "partial": ({"v": version - 1}, HTMX),
     }
-    for (view, persona), count in BOARD_QUERIES.items():
+    for (view, persona), counts in BOARD_QUERIES.items():
         query, headers = requests[view]
+        live.forget()
+        for cache, count in zip(("miss", "hit"), counts, strict=True):
+            with django_assert_num_queries(count, info=f"{view} board for {persona}, {cache}"):
+                response = clients[persona].get(board_url(setup), query, **headers)
 
-        with django_assert_num_queries(count, info=f"{view} board for {persona}"):
-            response = clients[persona].get(board_url(setup), query, **headers)
-
-        if view == "poll":
-            assert response.status_code == 204
-            continue
-        assert response.status_code == 200
-        # The board really shows what the queries loaded.
-        board = text(element(response, "board"))
-        assert f"{first.movie.title} {first.movie.year} · 1.01" in board
-        if persona == "member":
-            assert "Sniped by" in text(element(response, "pick-panel"))
+            if view == "poll":
+                assert response.status_code == 204
+                continue
+            assert response.status_code == 200
+            # The board really shows what the queries loaded.
+            board = text(board_of(response))
+            assert f"{first.movie.title} {first.movie.year} · 1.01" in board
+            if persona == "member":
+                assert "Sniped by" in text(element(response, "pick-panel"))
 
 
 # The pick page belongs to reviews (writeup, comments, votes) and is still growing, so its exact
@@ -437,3 +472,45 @@ def test_the_pick_page_costs_the_same_queries_whatever_the_size(
         member_name = pick.seat.membership.display_name
         assert f"Round 1, Pick 2 {member_name} selects {pick.movie.title}" in page
         assert before.movie.title in page and after.movie.title in page  # previous and next
+
+
+# A member's own parts, asked for on their own: the pick panel (after an event that concerns
+# them), the queue page and its live part (after every change). [session · user · membership]
+# · draft + league · {the draft's state: seats + members + users · categories · picks + films ·
+# skipped slots, once per version} · the queue page's own seat (with its autopick switch, read
+# fresh) · queue + films · picks of queued films; the panel also the league's reader settings.
+# The queue's live part starts with the poll's one query (204 when the board has not moved).
+OWN_PART_QUERIES = {
+    # part: (cache miss, cache hit)
+    "panel": (10, 6),
+    "queue": (11, 7),
+    "queue-live": (12, 8),
+}
+
+
+@pytest.mark.parametrize("size", ["4x3", "16x20"])
+def test_a_members_own_parts_cost_the_same_queries_whatever_the_size(
+    size, commissioner, member, other_member, django_assert_num_queries
+):
+    setup, drafter = sized_draft(size, commissioner, member, other_member)
+    client = logged_in(drafter)
+    args = [setup.league.slug, setup.draft.slug]
+    requests = {
+        "panel": (reverse("draft:board_panel", args=args), {}),
+        "queue": (reverse("draft:queue", args=args), {}),
+        "queue-live": (reverse("draft:queue", args=args), {"part": "live"}),
+    }
+    for part, counts in OWN_PART_QUERIES.items():
+        url, query = requests[part]
+        live.forget()
+        for cache, count in zip(("miss", "hit"), counts, strict=True):
+            with django_assert_num_queries(count, info=f"{part}, {cache}"):
+                response = client.get(url, query, **HTMX)
+            assert response.status_code == 200
+            # What the queries loaded is on the page: the member's queue, a film in it taken.
+            assert "Sniped by" in text(response), part
+
+    # The live part asked for at the version the board is at: nothing changed, one query.
+    with django_assert_num_queries(3):  # session, user (the page needs a login), the poll
+        unchanged = client.get(url, {"part": "live", "v": setup.draft.version}, **HTMX)
+    assert unchanged.status_code == 204 and unchanged.content == b""

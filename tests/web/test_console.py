@@ -5,17 +5,28 @@ The draft is the 4 × 3 snake board of tests/web/conftest.py (Strange Dylan, May
 Commish, Player 1; rounds Horror/Thriller, Before 1980, Wildcard). Carla is the commissioner.
 """
 
+import random
 import re
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from draft import services
 from draft.models import Category, Draft, DraftEvent, Membership, Pick, Seat, SkippedSlot
-from tests.draft.factories import four_by_three
-from tests.web.conftest import action_url, element, html_of, manage_url, sized_draft, text
+from tests.draft.factories import four_by_three, make_draft, pick_on_clock
+from tests.web.conftest import (
+    HTMX,
+    action_url,
+    board_of,
+    element,
+    html_of,
+    manage_url,
+    sized_draft,
+    text,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +45,24 @@ def do(client, setup, action, data=None):
     assert response.redirect_chain == [(manage_url(setup), 302)]
     assert response.status_code == 200
     return response
+
+
+def refused(client, setup, action, data=None):
+    """Post a console action that is refused: the console comes back at once (200, no
+    redirect), with what was typed still in its forms."""
+    response = client.post(action_url(setup, action), data or {})
+    assert response.status_code == 200
+    assert response.templates[0].name == "draft/manage.html"
+    assert not messages_of(response)
+    return response
+
+
+def errors_of(response) -> list[str]:
+    """The refusals the console shows, beside the form or block they belong to."""
+    html = html_of(response)
+    alerts = re.findall(r'<p class="form-error" role="alert">(.*?)</p>', html, re.S)
+    lists = re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', html, re.S)
+    return [" ".join(text(a).split()) for a in alerts + lists]
 
 
 def messages_of(response) -> list[str]:
@@ -127,8 +156,8 @@ def test_skip_carries_the_slot_from_its_confirmation_page(live, commissioner_cli
 
     # The same confirmation page sent again (a second tab, a double click) skips nobody else.
     before = state_of(live)
-    console = do(commissioner_client, live, "skip", {"slot": slot})
-    assert messages_of(console) == ["The board has moved on: that pick is no longer on the clock."]
+    console = refused(commissioner_client, live, "skip", {"slot": slot})
+    assert errors_of(console) == ["The board has moved on: that pick is no longer on the clock."]
     assert state_of(live) == before
 
 
@@ -136,13 +165,28 @@ def test_undo_carries_the_pick_from_its_confirmation_page(live, films, member, c
     pick = make_pick(live, member, films["halloween"], 1)
     confirm = commissioner_client.get(action_url(live, "undo"))
     assert "1.01: Strange Dylan — Halloween (1978) in Horror/Thriller" in text(confirm)
-    assert hidden(confirm, "pick") == str(pick.pk)
+    assert hidden(confirm, "act") == str(pick.version)
 
-    console = do(commissioner_client, live, "undo", {"pick": hidden(confirm, "pick")})
+    console = do(commissioner_client, live, "undo", {"act": hidden(confirm, "act")})
 
     assert messages_of(console) == ["Undone: 1.01 Halloween (1978)."]
     assert "Waiting for Strange Dylan — Round 1, Pick 1." in text(console)
     assert not Pick.objects.filter(draft=live.draft).exists()
+
+
+def test_undo_of_a_skip_from_the_console(live, commissioner_client):
+    services.skip_on_clock(draft_id=live.draft.pk, actor=live.commissioner, expected_slot=1)
+    console = commissioner_client.get(manage_url(live))
+    assert "Undo the skip of Strange Dylan (1.01)…" in text(console)
+    confirm = commissioner_client.get(action_url(live, "undo"))
+    assert "Undo the last skip?" in text(confirm)
+    assert "1.01: Strange Dylan was skipped and owes the pick" in text(confirm)
+
+    console = do(commissioner_client, live, "undo", {"act": hidden(confirm, "act")})
+
+    assert messages_of(console) == ["Undone: the skip. That pick is on the clock again."]
+    assert "Waiting for Strange Dylan — Round 1, Pick 1." in text(console)
+    assert not SkippedSlot.objects.filter(draft=live.draft).exists()
 
 
 def test_undo_from_a_stale_confirmation_page_undoes_nothing(
@@ -153,10 +197,10 @@ def test_undo_from_a_stale_confirmation_page_undoes_nothing(
     make_pick(live, other_member, films["psycho"], 2)  # the board moves on meanwhile
     before = state_of(live)
 
-    console = do(commissioner_client, live, "undo", {"pick": hidden(confirm, "pick")})
+    console = refused(commissioner_client, live, "undo", {"act": hidden(confirm, "act")})
 
-    assert messages_of(console) == [
-        "The last pick has changed since you asked to undo it. Nothing was undone: "
+    assert errors_of(console) == [
+        "The board has changed since you asked to undo. Nothing was undone: "
         "check the board and try again."
     ]
     assert state_of(live) == before
@@ -234,10 +278,10 @@ def test_a_pick_that_breaks_the_rules_needs_the_override_and_becomes_a_ruling(
 ):
     data = {"seat": live.seat_of(member).pk, "slot": 1, "movie": films["her"].pk}
     console = commissioner_client.get(manage_url(live), {"q": "her"})
-    assert "Breaks the rules: it is not Horror or Thriller" in text(console)
+    assert "Does not fit: it is not Horror or Thriller" in text(console)
 
-    console = do(commissioner_client, live, "pick", data)
-    assert messages_of(console) == [
+    console = refused(commissioner_client, live, "pick", {**data, "q": "her"})
+    assert errors_of(console) == [
         "Her (2013) does not fit Horror/Thriller: it is not Horror or Thriller (it is Romance, "
         "Drama, Sci-Fi). A commissioner can approve it as a ruling."
     ]
@@ -251,7 +295,7 @@ def test_a_pick_that_breaks_the_rules_needs_the_override_and_becomes_a_ruling(
     ruling = DraftEvent.objects.get(draft=live.draft, kind=DraftEvent.Kind.RULING)
     assert "ruling: allowed although it is not Horror or Thriller" in ruling.summary
     board = commissioner_client.get(live.draft.get_absolute_url())
-    assert "Her 2013 · 1.01 · ruling" in text(element(board, "board"))
+    assert "Her 2013 · 1.01 · ruling" in text(board_of(board))
 
 
 # --- Order and categories before the start ---------------------------------------------------
@@ -332,13 +376,16 @@ def test_edit_a_category(in_setup, commissioner_client):
 
 def test_a_category_with_a_backwards_year_range_is_refused(in_setup, commissioner_client):
     before = state_of(in_setup)
-    console = do(
+    console = refused(
         commissioner_client,
         in_setup,
         "category-add",
         {"new-name": "Odd", "new-year_min": "2000", "new-year_max": "1990"},
     )
-    assert messages_of(console) == ["The earliest year must not be after the latest."]
+    assert errors_of(console) == ["The earliest year must not be after the latest."]
+    # The form comes back open, as it was filled in.
+    assert 'name="new-name" value="Odd"' in html_of(console)
+    assert 'name="new-year_min" value="2000"' in html_of(console)
     assert state_of(in_setup) == before
 
 
@@ -405,7 +452,7 @@ def test_clock_settings(live, commissioner_client):
     assert draft.clock_deadline is not None  # the pick on the clock now has a deadline
 
     before = state_of(live)
-    console = do(
+    console = refused(
         commissioner_client,
         live,
         "clock",
@@ -416,7 +463,8 @@ def test_clock_settings(live, commissioner_client):
             "expiry_action": "skip",
         },
     )
-    assert messages_of(console) == ["Pick time: A pick time runs from 30 seconds to 14 days."]
+    assert errors_of(console) == ["A pick time runs from 30 seconds to 14 days."]
+    assert 'name="pick_time" value="10"' in html_of(console)
     assert state_of(live) == before
 
 
@@ -445,9 +493,9 @@ def test_setup_only_actions_are_refused_once_the_draft_has_started(
     live.extra_membership = Membership.objects.get(league=live.league, user=outsider)
     before = state_of(live)
 
-    console = do(commissioner_client, live, action, SETUP_ONLY[action](live))
+    console = refused(commissioner_client, live, action, SETUP_ONLY[action](live))
 
-    assert messages_of(console) == [
+    assert errors_of(console) == [
         "The draft has started: its order, categories and settings are frozen."
     ]
     assert state_of(live) == before
@@ -483,6 +531,7 @@ def test_the_console_search_adds_a_fixed_number_of_queries(
     setup, _ = sized_draft("16x20", commissioner, member, other_member)
     client = Client()
     client.force_login(commissioner)
+    client.get(manage_url(setup))  # the draft's state for this version is loaded once
     with CaptureQueriesContext(connection) as plain:
         client.get(manage_url(setup))
 
@@ -491,3 +540,217 @@ def test_the_console_search_adds_a_fixed_number_of_queries(
         response = client.get(manage_url(setup), {"q": "big film"})
 
     assert "Taken by" in text(response)
+
+
+# --- Refusals keep what was typed ------------------------------------------------------------
+
+
+def test_a_refused_pick_keeps_the_search_the_film_and_the_override(
+    live, films, member, commissioner_client
+):
+    seat = live.seat_of(member)
+    make_pick(live, member, films["halloween"], 1)  # the board moves on: 1.01 is filled
+
+    console = refused(
+        commissioner_client,
+        live,
+        "pick",
+        {"seat": seat.pk, "slot": 1, "movie": films["psycho"].pk, "q": "psycho", "override": "1"},
+    )
+
+    assert len(errors_of(console)) == 1
+    behalf = element(console, "console-behalf")
+    assert 'name="q" value="psycho"' in behalf
+    assert f'value="{films["psycho"].pk}" id="behalf-movie-{films["psycho"].pk}" checked' in behalf
+    assert 'id="behalf-override" name="override" value="1" checked' in behalf
+    assert not Pick.objects.filter(draft=live.draft, movie=films["psycho"]).exists()
+
+
+# --- Open slots: the member's own categories -------------------------------------------------
+
+
+@pytest.fixture
+def open_slots(commissioner, member, other_member, films):
+    """The same four members, linear, open slots. Everybody has made one pick; Strange Dylan,
+    on the clock at 2.01, filled Horror/Thriller with Halloween."""
+    setup = four_by_three(
+        commissioner,
+        [member, other_member],
+        category_mode=Draft.CategoryMode.OPEN_SLOTS,
+        order=Draft.Order.LINEAR,
+        movies=12,
+    )
+    setup.movies = [*films.values(), *setup.movies]
+    services.make_pick(
+        draft_id=setup.draft.pk,
+        user=member,
+        movie_id=films["halloween"].pk,
+        expected_slot=1,
+        category_id=setup.categories[0].pk,
+    )
+    for film in setup.movies[6:9]:  # generated films, not the named ones
+        pick_on_clock(setup, film, category=setup.categories[2])
+    return setup
+
+
+def options_of(html: str, select_id: str) -> list[tuple[str, bool]]:
+    select = re.search(rf'<select id="{select_id}".*?</select>', html, re.S)[0]
+    return [
+        (" ".join(text(label).split()), " selected" in attrs)
+        for attrs, label in re.findall(r"<option([^>]*)>(.*?)</option>", select, re.S)
+    ]
+
+
+def test_a_pick_on_behalf_in_open_slots_offers_only_the_categories_left(
+    open_slots, films, member, commissioner_client
+):
+    console = commissioner_client.get(manage_url(open_slots), {"q": "her"})
+
+    assert "Pick for Strange Dylan (2.01)" in text(console)
+    assert options_of(html_of(console), "behalf-category") == [
+        ("Before 1980 — released 1979 or earlier", True),
+        ("Wildcard — Any film", False),
+    ]
+    # The flag the member's own board shows, for the chosen category.
+    assert "Her (2013) Does not fit: it was released in 2013, after 1979" in text(console)
+    before_1980 = open_slots.categories[1]
+    assert hidden(console, "category") == str(before_1980.pk)
+    assert "Pick for Strange Dylan in Before 1980" in text(console)
+
+    wildcard = open_slots.categories[2]
+    console = commissioner_client.get(manage_url(open_slots), {"q": "her", "category": wildcard.pk})
+    assert options_of(html_of(console), "behalf-category")[1] == ("Wildcard — Any film", True)
+    assert "Does not fit" not in text(console)
+
+    console = do(
+        commissioner_client,
+        open_slots,
+        "pick",
+        {"seat": open_slots.seat_of(member).pk, "slot": 5, "movie": films["her"].pk,
+         "category": wildcard.pk},
+    )  # fmt: skip
+    assert messages_of(console) == ["Picked Her (2013) at 2.01 for Strange Dylan."]
+
+
+# --- Seats ----------------------------------------------------------------------------------
+
+
+def test_removing_a_seat_asks_first(in_setup, commissioner_client):
+    player = in_setup.seats[3]
+    console = commissioner_client.get(manage_url(in_setup))
+    ask = f"{action_url(in_setup, 'seat-remove')}?seat={player.pk}"
+    assert f'href="{ask}"' in html_of(console)
+    before = state_of(in_setup)
+
+    confirm = commissioner_client.get(ask)
+
+    assert confirm.status_code == 200
+    assert "Remove Player 1 from the draft?" in text(confirm)
+    assert hidden(confirm, "seat") == str(player.pk)
+    assert state_of(in_setup) == before
+    console = do(commissioner_client, in_setup, "seat-remove", {"seat": hidden(confirm, "seat")})
+    assert messages_of(console) == ["Seat removed."]
+
+
+def test_randomising_two_seats_says_when_the_order_came_out_the_same(
+    commissioner, member, commissioner_client, monkeypatch
+):
+    setup = make_draft(commissioner, [member], start=False)
+
+    class Unlucky:
+        def shuffle(self, x):
+            pass
+
+    monkeypatch.setattr(services.random, "SystemRandom", Unlucky)
+    console = do(commissioner_client, setup, "randomize")
+    assert messages_of(console) == [
+        "Randomised, and the order came out the same: Strange Dylan then Carla Commish. "
+        "Press again to redraw."
+    ]
+
+
+def test_randomising_three_or_more_seats_always_changes_the_order(
+    in_setup, commissioner_client, monkeypatch
+):
+    before = order_on_console(commissioner_client.get(manage_url(in_setup)))
+
+    class FirstTimeUnlucky(random.Random):
+        calls = 0
+
+        def shuffle(self, x):
+            self.calls += 1
+            if self.calls > 1:
+                super().shuffle(x)
+
+    monkeypatch.setattr(services.random, "SystemRandom", lambda: FirstTimeUnlucky(7))
+    console = do(commissioner_client, in_setup, "randomize")
+    assert messages_of(console) == ["Order randomised."]
+    assert order_on_console(console) != before
+
+
+# --- Live blocks ----------------------------------------------------------------------------
+
+
+def live_url(setup) -> str:
+    return reverse("draft:manage_live", args=[setup.league.slug, setup.draft.slug])
+
+
+LIVE_BLOCKS = ["console-status", "console-state", "console-behalf", "console-order"]
+
+
+def test_the_console_carries_the_live_room_and_one_address_for_its_live_blocks(
+    live, films, member, commissioner_client
+):
+    version = live.refresh().version
+    console = commissioner_client.get(manage_url(live), {"q": "night"})
+
+    room = element(console, "console-room")
+    assert 'data-events-url="' in room and 'data-live="' in room
+    assert f'data-version="{version}"' in room
+    refresh = re.search(r'<span id="console-live" hidden data-live-refresh="([^"]+)"', room)[1]
+    # The version shown and the search travel with it.
+    assert refresh.replace("&amp;", "&") == f"{live_url(live)}?v={version}&q=night&category=" + str(
+        live.categories[0].pk
+    )
+    for block in LIVE_BLOCKS:
+        assert f'id="{block}"' in html_of(console)
+
+
+def test_the_live_blocks_answer_204_until_the_board_changes(
+    live, films, member, commissioner_client
+):
+    version = live.refresh().version
+    poll = commissioner_client.get(live_url(live), {"v": version}, **HTMX)
+    assert poll.status_code == 204
+    assert poll.content == b""
+
+    make_pick(live, member, films["halloween"], 1)
+    poll = commissioner_client.get(live_url(live), {"v": version, "q": "night"}, **HTMX)
+
+    assert poll.status_code == 200
+    html = html_of(poll)
+    assert f"?v={version + 1}&amp;q=night" in element(html, "console-live")
+    for block in LIVE_BLOCKS:
+        assert 'hx-swap-oob="true"' in element(html, block).split(">", 1)[0]
+    assert "Waiting for Maya Reel — Round 1, Pick 2." in text(element(html, "console-state"))
+    assert "Undo 1.01 Halloween…" in text(element(html, "console-state"))
+    assert "Pick for Maya Reel (1.02)" in text(element(html, "console-behalf"))
+    assert 'value="night"' in element(html, "console-behalf")  # the search stays
+    assert "1 of 12 picks" in text(element(html, "console-status"))
+
+
+def test_a_console_poll_when_nothing_changed_costs_one_query_past_the_login(
+    live, commissioner, django_assert_num_queries
+):
+    client = Client()
+    client.force_login(commissioner)
+    version = live.refresh().version
+    # session · user · the draft's version (with the viewer's membership and the clock's due)
+    with django_assert_num_queries(3):
+        poll = client.get(live_url(live), {"v": version}, **HTMX)
+    assert poll.status_code == 204
+
+
+def test_live_blocks_are_for_commissioners_only(live, member_client, client):
+    assert member_client.get(live_url(live)).status_code == 403
+    assert client.get(live_url(live)).status_code == 302  # to the login page

@@ -20,6 +20,9 @@ HEADER = [
     "movie_title",
     "movie_year",
     "picked_at",
+    "entered_by",
+    "autopick",
+    "ruling",
 ]
 
 
@@ -54,9 +57,18 @@ def expected_rows(picks):
             "movie_title": pick.movie.title,
             "movie_year": pick.movie.year,
             "picked_at": pick.created_at.isoformat(),
+            "entered_by": pick.seat.membership.display_name,  # each picked for themselves
+            "autopick": False,
+            "ruling": False,
         }
         for pick in picks
     ]
+
+
+def csv_cells(row: dict) -> list[str]:
+    """A row as the CSV writes it: yes/no for booleans, nothing for None."""
+    names = {True: "yes", False: "no", None: ""}
+    return [names[v] if v is None or isinstance(v, bool) else str(v) for v in row.values()]
 
 
 def test_the_csv_has_one_row_per_pick_in_slot_order(drafted, client):
@@ -70,7 +82,7 @@ def test_the_csv_has_one_row_per_pick_in_slot_order(drafted, client):
     body = response.content.decode("utf-8")
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[0] == HEADER
-    assert rows[1:] == [[str(value) for value in row.values()] for row in expected_rows(picks)]
+    assert rows[1:] == [csv_cells(row) for row in expected_rows(picks)]
     assert rows[1][:7] == [
         "1", "1", "1", "Strange Dylan", "Horror/Thriller", "Hush, Hush, Sweet Charlotte", "1964"
     ]  # fmt: skip
@@ -85,6 +97,8 @@ def test_the_json_has_the_same_data(drafted, client):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
+    # A download with a file name, like the CSV beside it, not a page that opens in the tab.
+    assert response["Content-Disposition"] == 'attachment; filename="test-draft.json"'
     assert response.json() == {
         "league": "Test League",
         "draft": "Test Draft",
@@ -127,3 +141,61 @@ def test_csv_cells_that_look_like_formulas_are_defused(commissioner, member, cli
     services.make_pick(draft_id=setup.draft.pk, user=member, movie_id=movie.pk, expected_slot=1)
     body = client.get(setup.draft.get_absolute_url() + "export.csv").content.decode()
     assert "'=HYPERLINK" in body
+
+
+@pytest.fixture
+def marked(live, films, member, other_member, commissioner):
+    """1.01: Carla picks Halloween on Strange Dylan's behalf. 1.02: Maya is away and Carla
+    rules her Her into Horror/Thriller. 1.03: Carla's own pick. 1.04 (Player 1) autopicks
+    from the queue."""
+    draft_id, carla = live.draft.pk, commissioner
+    services.make_pick(
+        draft_id=draft_id,
+        user=carla,
+        movie_id=films["halloween"].pk,
+        expected_slot=1,
+        for_seat_id=live.seat_of(member).pk,
+    )
+    services.make_pick(
+        draft_id=draft_id,
+        user=carla,
+        movie_id=films["her"].pk,
+        expected_slot=2,
+        for_seat_id=live.seat_of(other_member).pk,
+        override_rules=True,
+    )
+    services.make_pick(draft_id=draft_id, user=carla, movie_id=films["psycho"].pk, expected_slot=3)
+    player = live.users[3]
+    services.queue_add(draft_id=draft_id, user=player, movie_id=films["living_dead"].pk)
+    services.set_autopick(draft_id=draft_id, user=player, enabled=True)
+    return live
+
+
+def test_both_exports_mark_who_entered_each_pick_rulings_and_autopicks(marked, client):
+    picks = client.get(export_url(marked, "json")).json()["picks"]
+    marks = [
+        (p["member"], p["movie_title"], p["entered_by"], p["ruling"], p["autopick"]) for p in picks
+    ]
+    assert marks == [
+        ("Strange Dylan", "Halloween", "Carla Commish", False, False),
+        ("Maya Reel", "Her", "Carla Commish", True, False),
+        ("Carla Commish", "Psycho", "Carla Commish", False, False),
+        ("Player 1", "Night of the Living Dead", None, False, True),
+    ]
+
+    response = client.get(export_url(marked, "csv"))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    csv_marks = [(r["member"], r["entered_by"], r["ruling"], r["autopick"]) for r in rows]
+    assert csv_marks == [
+        ("Strange Dylan", "Carla Commish", "no", "no"),
+        ("Maya Reel", "Carla Commish", "yes", "no"),
+        ("Carla Commish", "Carla Commish", "no", "no"),
+        ("Player 1", "", "no", "yes"),
+    ]
+
+
+def test_each_export_takes_three_queries(marked, client, django_assert_num_queries):
+    # 1 the draft with its league, 2 the league's names, 3 the picks with what they show.
+    for kind in ("csv", "json"):
+        with django_assert_num_queries(3):
+            client.get(export_url(marked, kind))

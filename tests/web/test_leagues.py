@@ -10,7 +10,17 @@ from django.urls import reverse
 
 from draft.models import Draft, League, Membership
 from tests.draft.factories import four_by_three, make_league
-from tests.web.conftest import HTMX, board_url, element, html_of, manage_url, sized_draft, text
+from tests.personas import PASSWORD
+from tests.web.conftest import (
+    HTMX,
+    board_of,
+    board_url,
+    element,
+    html_of,
+    manage_url,
+    sized_draft,
+    text,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +104,7 @@ def test_private_leagues_are_listed_to_their_members_only(
 # --- Joining by invite link ------------------------------------------------------------------
 
 
-def test_a_reader_signs_up_from_the_invite_link_and_comes_back_to_join(
+def test_a_reader_signs_up_from_the_invite_link_and_is_a_member_in_one_step(
     hush, client, django_user_model
 ):
     invite = client.get(join_url(hush))
@@ -103,29 +113,78 @@ def test_a_reader_signs_up_from_the_invite_link_and_comes_back_to_join(
     signup = re.search(r'href="([^"]+)">Sign up and join', html_of(invite))[1]
     signup = unescape(signup)
     assert signup.startswith(reverse("signup") + "?next=")
+    assert f'value="{join_url(hush)}"' in html_of(client.get(signup))  # carried by the form
 
-    response = client.post(
+    joined = client.post(
         signup,
         {
             "username": "newbie",
+            "name": "Nora  Newbie ",
             "email": "newbie@example.com",
             "password1": "a-fine-long-passphrase",
             "password2": "a-fine-long-passphrase",
             "next": join_url(hush),  # the hidden field the sign-up form carries
         },
+        follow=True,
     )
-    assert response.status_code == 302
-    assert response["Location"] == join_url(hush)
 
-    page = client.get(join_url(hush))
-    assert "Join the league" in text(page)
-    joined = client.post(join_url(hush), {"token": hush.invite_token}, follow=True)
+    # No second "Join the league" press: the sign-up joined.
+    assert joined.redirect_chain == [(league_url(hush), 302)]
+    assert messages_of(joined) == ["Welcome to Moviedraft, Nora Newbie.", "Welcome to Hush!"]
+    newbie = django_user_model.objects.get(username="newbie")
+    assert Membership.objects.get(league=hush, user=newbie).display_name == "Nora Newbie"
+    assert "Nora Newbie (you)" in text(joined)
+
+
+def test_a_member_logs_in_from_the_invite_link_and_is_a_member_in_one_step(hush, client, outsider):
+    login = re.search(r'href="([^"]+)">Log in and join', html_of(client.get(join_url(hush))))[1]
+
+    joined = client.post(
+        unescape(login),
+        {"username": "olaf", "password": PASSWORD, "next": join_url(hush)},
+        follow=True,
+    )
 
     assert joined.redirect_chain == [(league_url(hush), 302)]
     assert messages_of(joined) == ["Welcome to Hush!"]
-    newbie = django_user_model.objects.get(username="newbie")
-    assert is_member(hush, newbie)
-    assert "newbie (you)" in text(joined)
+    assert Membership.objects.get(league=hush, user=outsider).display_name == "Olaf Outside"
+
+
+def test_logging_in_from_an_old_invite_link_joins_nothing(hush, client, outsider):
+    # A private league's old link looks exactly like a league that does not exist: it must
+    # not tell an outsider that the league is there.
+    old = join_url(hush, token="an-old-token")
+
+    response = client.post(
+        reverse("login"), {"username": "olaf", "password": PASSWORD, "next": old}, follow=True
+    )
+
+    assert response.redirect_chain == [(old, 302)]
+    assert response.status_code == 404
+    assert "Not found" in text(response)
+    assert "Hush" not in text(response)
+    assert not is_member(hush, outsider)
+
+
+def test_an_old_invite_link_of_a_public_league_says_why(commissioner, client, outsider):
+    public = make_league(commissioner, name="Open Doors")
+    old = join_url(public, token="an-old-token")
+
+    response = client.post(
+        reverse("login"), {"username": "olaf", "password": PASSWORD, "next": old}, follow=True
+    )
+
+    assert response.status_code == 404
+    assert "This invite link does not work" in text(response)
+    assert not is_member(public, outsider)
+
+
+def test_logging_in_elsewhere_joins_nothing(hush, client, outsider):
+    response = client.post(
+        reverse("login"), {"username": "olaf", "password": PASSWORD, "next": "/leagues/"}
+    )
+    assert response["Location"] == "/leagues/"
+    assert not is_member(hush, outsider)
 
 
 def test_a_signed_in_visitor_joins_with_one_click(hush, outsider, outsider_client):
@@ -158,9 +217,12 @@ def test_a_rotated_invite_link_stops_working(hush, outsider, outsider_client, co
     assert join_url(hush) != old
     assert join_url(hush) in html_of(response)
 
+    # Hush is private: to an outsider, an old link looks like a league that does not exist
+    # (issue 9: a different page would confirm the private league's address).
+    missing = outsider_client.get(reverse("draft:join", args=["no-such-league", "x"]))
     for attempt in (outsider_client.get(old), outsider_client.post(old, {"token": "whatever"})):
         assert attempt.status_code == 404
-        assert "This invite link does not work" in text(attempt)
+        assert "Hush" not in text(attempt) and text(attempt) == text(missing)
     assert not is_member(hush, outsider)
     assert outsider_client.get(join_url(hush)).status_code == 200
 
@@ -210,7 +272,7 @@ def test_a_new_board_name_shows_on_the_board_at_the_next_poll(
     assert messages_of(response) == ["Board name changed to Dylan the Strange."]
     poll = client.get(board_url(setup), {"v": old_version}, **HTMX)
     assert poll.status_code == 200
-    board = text(element(poll, "board"))
+    board = text(board_of(poll))
     assert "Dylan the Strange" in board
     assert "Strange Dylan" not in board
 
@@ -258,6 +320,12 @@ def test_a_league_made_private_disappears_for_readers(commissioner, commissioner
 
 
 def test_a_new_draft_seats_every_member_and_opens_the_console(hush, commissioner_client):
+    form = commissioner_client.get(reverse("draft:draft_new", args=[hush.slug]))
+    members = list(Membership.objects.filter(league=hush).order_by("joined_at", "pk"))
+    html = html_of(form)
+    for m in members:  # everybody is ticked until the commissioner says otherwise
+        assert re.search(rf'<input type="checkbox" name="seats" value="{m.pk}"[^>]* checked', html)
+
     response = commissioner_client.post(
         reverse("draft:draft_new", args=[hush.slug]),
         {
@@ -265,17 +333,76 @@ def test_a_new_draft_seats_every_member_and_opens_the_console(hush, commissioner
             "order": "snake",
             "category_mode": "per_round",
             "categories": "Romance/Holiday/Animation\n\nWildcard\n",
+            "seats": [m.pk for m in members],
         },
         follow=True,
     )
 
     draft = Draft.objects.get(league=hush)
     assert response.redirect_chain == [(manage_url_for(draft), 302)]
-    assert messages_of(response)[0].startswith("2021 Movie Draft created with every league member")
+    assert messages_of(response)[0].startswith("2021 Movie Draft created with 3 members seated.")
     page = text(response)
     assert "Round 1: Romance/Holiday/Animation" in page and "Round 2: Wildcard" in page
     assert draft.seats.count() == 3
     assert draft.status == Draft.Status.SETUP
+
+
+def test_a_new_draft_seats_only_the_members_ticked(hush, commissioner_client):
+    members = list(Membership.objects.filter(league=hush).order_by("joined_at", "pk"))
+    left_out = members[1]
+    commissioner_client.post(
+        reverse("draft:draft_new", args=[hush.slug]),
+        {
+            "name": "Small Draft",
+            "order": "snake",
+            "category_mode": "per_round",
+            "categories": "Wildcard",
+            "seats": [m.pk for m in members if m != left_out],
+        },
+    )
+    draft = Draft.objects.get(league=hush)
+    seated = list(draft.seats.order_by("position").values_list("membership_id", flat=True))
+    assert seated == [m.pk for m in members if m != left_out]
+
+
+def test_rounds_in_per_round_mode_take_one_category_each_repeats_allowed(hush, commissioner_client):
+    url = reverse("draft:draft_new", args=[hush.slug])
+    data = {"name": "Long Draft", "order": "snake", "category_mode": "per_round", "rounds": "4"}
+
+    response = commissioner_client.post(url, {**data, "categories": "Horror\nWildcard"})
+    assert response.status_code == 200
+    assert (
+        "4 rounds need 4 categories, one a line; you listed 2 categories. A category can be "
+        "listed again for another round." in text(response)
+    )
+    assert 'name="rounds" value="4"' in html_of(response)
+    assert not Draft.objects.filter(league=hush).exists()
+
+    commissioner_client.post(url, {**data, "categories": "Horror\nWildcard\nWildcard\nWildcard"})
+    draft = Draft.objects.get(league=hush)
+    assert list(draft.categories.order_by("position").values_list("name", flat=True)) == [
+        "Horror",
+        "Wildcard",
+        "Wildcard",
+        "Wildcard",
+    ]
+
+
+def test_rounds_in_open_slot_mode_are_the_categories_said_plainly(hush, commissioner_client):
+    url = reverse("draft:draft_new", args=[hush.slug])
+    form = commissioner_client.get(url)
+    assert "Open slots: every member fills each category once, so there are as many rounds as " \
+        "categories." in text(form)  # fmt: skip
+    data = {"name": "Open Draft", "order": "snake", "category_mode": "open_slots"}
+
+    response = commissioner_client.post(url, {**data, "rounds": "5", "categories": "A\nB\nC"})
+    assert response.status_code == 200
+    assert (
+        "In open-slot mode there is one round per category: 3 categories make 3 rounds. Change "
+        "the rounds to 3 or leave them empty." in text(response)
+    )
+    response = commissioner_client.post(url, {**data, "rounds": "3", "categories": "A\nB\nC"})
+    assert response.status_code == 302
 
 
 def manage_url_for(draft) -> str:

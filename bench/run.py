@@ -1,0 +1,757 @@
+"""`make bench`: each page's throughput as a share of a one-query Django floor, measured in one run.
+
+    make bench                      # 3 rounds of 5 s per path (about 8 minutes)
+    BENCH_SECONDS=2 BENCH_ROUNDS=1 make bench     # or: make bench BENCH_ARGS=--quick
+    BENCH_ONLY=poll-204,board-reader make bench   # some paths only (keys as in the table)
+    BENCH_DATABASE_URL=postgres://user@host:5432/x make bench   # another PostgreSQL server
+
+What it does, in order:
+1. A throwaway database: `moviedraft_bench_<pid>` on the PostgreSQL server of
+   BENCH_DATABASE_URL or DATABASE_URL (only the server is used: the database they name is never
+   touched), else on 127.0.0.1:5432 if PostgreSQL answers there, else a temporary SQLite file
+   (with a note: the targets are set for PostgreSQL).
+2. migrate, collectstatic, seed_demo, then bench/data.py: a 16 × 20 board half drafted, 200
+   comments on the demo's *Her* pick, pick pages with 10 and 1,000 comments.
+3. Two gunicorn servers with production settings (DEBUG off, a random SECRET_KEY, HTTPS=0,
+   2 workers each, of the class production runs: uvicorn's, serving the ASGI application;
+   BENCH_WORKER=sync serves both through WSGI instead): the app, and the floor
+   (bench/floor.py: the same settings and middleware, one view that runs SELECT 1).
+4. Every path is requested once and must answer with its status and text (a 404 or a 500
+   would make its numbers meaningless); its queries are counted in process, cold and warm.
+5. wrk (16 connections) drives the floor and each path in turn, floor before and after every
+   path, for 3 rounds; each path's share is its req/s over the mean of the two floor runs
+   beside it. Medians of the rounds are printed as a Markdown table and written to
+   bench/results.md.
+6. Both servers are stopped and the database dropped, also on Ctrl-C or a failure.
+
+Exit status: 0 when every path was measured (SHORT rows included; BENCH_STRICT=1 makes a SHORT
+fail the run), 1 when the bench could not measure (a path answered wrongly, a server died).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import http.client
+import json
+import os
+import platform
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+REPORT_LUA = BENCH / "report.lua"
+DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
+POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql", "postgis")
+WORKERS = 2
+# The worker class of both servers: production's (config/gunicorn.py), or gunicorn's sync
+# workers with BENCH_WORKER=sync, to see what ASGI costs or saves.
+WORKER = os.environ.get("BENCH_WORKER", "asgi")
+WORKER_CLASS = "sync" if WORKER == "sync" else "config.workers.StreamingUvicornWorker"
+WORKER_LABEL = "sync (WSGI)" if WORKER == "sync" else "uvicorn (ASGI)"
+# Browsers ask for compressed pages; once the app compresses, the bench pays for it as they do.
+CLIENT_HEADERS = {"Accept-Encoding": "gzip"}
+
+
+class BenchError(Exception):
+    """The bench cannot measure: it says why, and cleans up."""
+
+
+def say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+# --- Options ------------------------------------------------------------------------------
+
+
+def options(argv=None) -> argparse.Namespace:
+    env = os.environ.get
+    parser = argparse.ArgumentParser(
+        prog="make bench", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=float(env("BENCH_SECONDS", "5")))
+    parser.add_argument("--rounds", type=int, default=int(env("BENCH_ROUNDS", "3")))
+    parser.add_argument("--connections", type=int, default=int(env("BENCH_CONNECTIONS", "16")))
+    parser.add_argument(
+        "--quick", action="store_true", default=bool(env("BENCH_QUICK")), help="2 s, 1 round"
+    )
+    parser.add_argument("--only", default=env("BENCH_ONLY", ""), help="comma-separated keys")
+    parser.add_argument(
+        "--strict", action="store_true", default=bool(env("BENCH_STRICT")), help="SHORT fails"
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        default=bool(env("BENCH_KEEP")),
+        help="keep the database afterwards (its URL is printed) to look into it",
+    )
+    parser.add_argument(
+        "--profile",
+        default=env("BENCH_PROFILE", ""),
+        help="comma-separated keys: profile these paths in process (pyinstrument) instead",
+    )
+    parser.add_argument("--output", default=env("BENCH_OUTPUT", str(BENCH / "results.md")))
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.seconds, args.rounds = 2.0, 1
+    return args
+
+
+# --- The database -------------------------------------------------------------------------
+
+
+@dataclass
+class BenchDatabase:
+    url: str
+    vendor: str  # "postgresql" or "sqlite"
+    description: str
+    note: str = ""
+    admin_url: str = ""  # PostgreSQL: where CREATE and DROP DATABASE run
+    name: str = ""
+    folder: str = ""  # SQLite: the temporary folder of the file
+
+    def create(self) -> None:
+        if self.vendor == "postgresql":
+            with _admin(self.admin_url) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{self.name}"')
+                admin.execute(f'CREATE DATABASE "{self.name}"')
+                version = admin.execute("SHOW server_version").fetchone()[0]
+            self.description = f"PostgreSQL {version.split()[0]}"
+
+    def drop(self) -> None:
+        if self.vendor == "postgresql":
+            with _admin(self.admin_url) as admin:
+                # FORCE: a connection some worker left open must not keep the database alive.
+                admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        elif self.folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _admin(url: str):
+    import psycopg
+
+    return psycopg.connect(url, autocommit=True, connect_timeout=3)
+
+
+def _postgres(server_url: str, source: str) -> BenchDatabase:
+    """A throwaway database on the server of `server_url`; raises OSError-like errors from
+    psycopg when the server does not answer."""
+    import psycopg
+
+    parts = urlsplit(server_url)
+    name = f"moviedraft_bench_{os.getpid()}"
+    admin_url = server_url
+    try:
+        _admin(admin_url).close()
+    except psycopg.OperationalError:
+        # The URL's own database may not exist yet; the server's maintenance database does.
+        admin_url = urlunsplit(parts._replace(path="/postgres"))
+        _admin(admin_url).close()
+    host = parts.hostname or "localhost"
+    return BenchDatabase(
+        url=urlunsplit(parts._replace(path=f"/{name}")),
+        vendor="postgresql",
+        description="PostgreSQL",
+        note=f"database {name} on {host}:{parts.port or 5432} ({source}), dropped afterwards",
+        admin_url=admin_url,
+        name=name,
+    )
+
+
+def choose_database() -> BenchDatabase:
+    import psycopg
+
+    for source in ("BENCH_DATABASE_URL", "DATABASE_URL"):
+        url = os.environ.get(source, "")
+        if urlsplit(url).scheme in POSTGRES_SCHEMES:
+            try:
+                return _postgres(url, source)
+            except psycopg.OperationalError as error:
+                raise BenchError(f"PostgreSQL of {source} does not answer: {error}") from error
+    explicit_sqlite = os.environ.get("BENCH_DATABASE_URL", "").startswith("sqlite")
+    if not explicit_sqlite:
+        try:
+            return _postgres(DEFAULT_SERVER, "default server")
+        except psycopg.OperationalError:
+            pass
+    folder = tempfile.mkdtemp(prefix="moviedraft-bench-")
+    why = (
+        "BENCH_DATABASE_URL asks for SQLite"
+        if explicit_sqlite
+        else "no PostgreSQL answers at 127.0.0.1:5432 and neither BENCH_DATABASE_URL nor "
+        "DATABASE_URL names one"
+    )
+    return BenchDatabase(
+        url=f"sqlite:///{folder}/bench.sqlite3",
+        vendor="sqlite",
+        description="SQLite",
+        note=f"SQLite in {folder}: {why}. The targets are set for PostgreSQL; these ratios "
+        "are not comparable with them.",
+        folder=folder,
+    )
+
+
+# --- Data ---------------------------------------------------------------------------------
+
+
+def bench_environment(database: BenchDatabase) -> dict[str, str]:
+    """Production settings, as config/settings.py reads them, for the bench's processes."""
+    env = dict(os.environ)
+    for name in ("DEBUG", "BEHIND_TLS_PROXY", "DJANGO_SETTINGS_MODULE"):
+        env.pop(name, None)
+    env.update(
+        DATABASE_URL=database.url,
+        SECRET_KEY=secrets.token_urlsafe(50),
+        HTTPS="0",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        LOG_LEVEL="WARNING",
+        # Nothing the bench does may try to reach a mail server.
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        # No worker runs beside the bench (its drafts have no clock): /healthz, which the bench
+        # waits on, must not answer 503 for want of one.
+        CLOCK_WORKER_STALE_SECONDS="0",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    return env
+
+
+@dataclass
+class Prepared:
+    paths: list  # of bench.data.BenchPath
+    queries: dict[str, str] = field(default_factory=dict)  # key -> "cold/warm"
+
+
+def prepare_data(only: set[str]) -> Prepared:
+    """migrate, collectstatic, seed_demo and bench.data.prepare(), in this process (its
+    environment already says which database). Returns the paths to time."""
+    import io
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from bench import data
+
+    say("Preparing the data: migrate, collectstatic, seed_demo, a 16 × 20 board, comments…")
+    started = time.monotonic()
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("collectstatic", verbosity=0, interactive=False)
+    call_command("seed_demo", stdout=io.StringIO())
+    prepared = data.prepare()
+    paths = data.bench_paths(prepared)
+    unknown = only - {p.key for p in paths}
+    if unknown:
+        raise BenchError(
+            f"no path has the key {', '.join(sorted(unknown))}; the keys are "
+            f"{', '.join(p.key for p in paths)}"
+        )
+    if only:
+        # A thread's target compares it with its baseline, so the baseline comes along.
+        wanted = only | {p.baseline for p in paths if p.key in only and p.baseline}
+        paths = [p for p in paths if p.key in wanted]
+    queries = count_queries(paths)
+    say(f"  ready in {time.monotonic() - started:.0f} s")
+    return Prepared(paths=paths, queries=queries)
+
+
+def count_queries(paths) -> dict[str, str]:
+    """Queries each path runs in this process: on a cold cache, then again (warm), each time
+    for a new client, as wrk keeps no cookies."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.data import check_answer
+
+    counts = {}
+    for path in paths:
+        runs = []
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as queries:
+                response = Client(SERVER_NAME="localhost").get(path.url, headers=path.headers)
+            runs.append(len(queries))
+        problem = check_answer(path, response.status_code, response.content.decode())
+        if problem:
+            raise BenchError(f"{path.label} ({path.url}) in process: {problem}")
+        counts[path.key] = f"{runs[0]}/{runs[1]}"
+    return counts
+
+
+def profile_paths(paths, repeat: int = 20) -> None:
+    """Where a path's time goes: pyinstrument over `repeat` requests in this process (the full
+    middleware stack, no network), after two requests that warm the caches and `repeat` timed
+    without the profiler."""
+    try:
+        from pyinstrument import Profiler
+    except ImportError as error:
+        raise BenchError("pyinstrument is missing: make .venv/.installed-dev") from error
+    from django.test import Client
+
+    client = Client(SERVER_NAME="localhost")
+    for path in paths:
+        for _ in range(2):
+            client.get(path.url, headers=path.headers)
+        started = time.perf_counter()
+        for _ in range(repeat):
+            client.get(path.url, headers=path.headers)
+        plain = (time.perf_counter() - started) / repeat * 1000
+        profiler = Profiler(interval=0.001)
+        with profiler:
+            for _ in range(repeat):
+                client.get(path.url, headers=path.headers)
+        say(f"\n=== {path.label} ({path.url}): {plain:.1f} ms a request in process ({repeat} runs)")
+        say(profiler.output_text(unicode=True, color=False))
+        flat = profiler.output_text(unicode=True, flat=True).splitlines()
+        say(f"Functions by their own time, seconds in {repeat} requests (top 25):")
+        say("\n".join([line for line in flat if line[:1].isdigit()][:25]))
+
+
+# --- Servers ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """A gunicorn with 2 workers (WORKER_CLASS), in its own session so that Ctrl-C reaches the
+    bench, which stops it in order."""
+
+    def __init__(self, name: str, app: str, env: dict[str, str], folder: str):
+        self.name, self.app, self.env = name, app, env
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = Path(folder) / f"{name}.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.log = self.log_path.open("w")
+        command = [sys.executable, "-m", "gunicorn", self.app, "--workers", str(WORKERS)]
+        command += ["--worker-class", WORKER_CLASS, "--bind", f"127.0.0.1:{self.port}"]
+        command += ["--log-level", "warning", "--chdir", str(ROOT)]
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def log_tail(self, lines: int = 30) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log_path.read_text().splitlines()[-lines:])
+        return ""
+
+    def alive(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            raise BenchError(f"the {self.name} server stopped. Its log:\n{self.log_tail()}")
+
+    def wait_ready(self, path: str, expect: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        last = ""
+        while time.monotonic() < deadline:
+            self.alive()
+            try:
+                status, body, _ = fetch(self.base, path, {})
+            except OSError as error:
+                last = str(error)
+            else:
+                if status == 200 and expect in body:
+                    return
+                last = f"status {status}"
+            time.sleep(0.2)
+        raise BenchError(f"the {self.name} server did not answer in {timeout:.0f} s ({last})")
+
+    def drain(self, path: str) -> None:
+        """Wait until the requests wrk left queued have been served. wrk stops sending when its
+        time is up, but a slow page leaves up to 16 requests in the listen queue, and the next
+        run must not pay for them. One request per worker, at once: each is served only after
+        the queue ahead of it."""
+        with ThreadPoolExecutor(WORKERS) as pool:
+            list(pool.map(lambda _: fetch(self.base, path, {}), range(WORKERS)))
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            self.process.send_signal(signal.SIGTERM)  # gunicorn: graceful shutdown
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=5)
+        self.log.close()
+
+
+def fetch(base: str, url: str, headers: dict[str, str]) -> tuple[int, str, int]:
+    """GET without following redirects: (status, decoded body, bytes on the wire)."""
+    parts = urlsplit(base)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    try:
+        connection.request("GET", url, headers={**CLIENT_HEADERS, **headers})
+        response = connection.getresponse()
+        raw = response.read()
+    finally:
+        connection.close()
+    body = gzip.decompress(raw) if response.getheader("Content-Encoding") == "gzip" else raw
+    return response.status, body.decode("utf-8", "replace"), len(raw)
+
+
+def check_paths(app: Server, paths) -> dict[str, int]:
+    """Every path answers as it must over HTTP, through gunicorn; returns bytes per answer."""
+    from bench.data import check_answer
+
+    sizes = {}
+    for path in paths:
+        status, body, size = fetch(app.base, path.url, path.headers)
+        problem = check_answer(path, status, body)
+        if problem:
+            raise BenchError(f"{path.label} ({path.url}): {problem}")
+        sizes[path.key] = size
+    return sizes
+
+
+# --- wrk ----------------------------------------------------------------------------------
+
+
+def ensure_wrk() -> str:
+    wrk = shutil.which("wrk")
+    if wrk:
+        return wrk
+    if shutil.which("apt-get") and os.geteuid() == 0:
+        say("wrk is missing; installing it with apt-get.")
+        quiet = {
+            "stdout": subprocess.DEVNULL,
+            "env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        }
+        if subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], **quiet).returncode:
+            subprocess.run(["apt-get", "update", "-q"], **quiet)
+            subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], **quiet)
+        wrk = shutil.which("wrk")
+        if wrk:
+            return wrk
+    raise BenchError(
+        "wrk is not installed. Install it with your package manager "
+        "(Debian/Ubuntu: sudo apt-get install wrk; macOS: brew install wrk) and run again."
+    )
+
+
+@dataclass(frozen=True)
+class Run:
+    rps: float
+    p99_ms: float
+    requests: int
+    errors: int
+
+
+def run_wrk(
+    wrk: str, url: str, headers: dict[str, str], seconds: float, connections: int, warmup=False
+) -> Run:
+    # One wrk thread: it holds 16 connections easily and leaves the second core to the server.
+    command = [wrk, "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "30s"]
+    command += ["-s", str(REPORT_LUA)]
+    for name, value in {**CLIENT_HEADERS, **headers}.items():
+        command += ["-H", f"{name}: {value}"]
+    result = subprocess.run(
+        [*command, url], capture_output=True, text=True, timeout=seconds + 60, check=False
+    )
+    line = next((x for x in result.stdout.splitlines() if x.startswith("BENCH-RESULT ")), None)
+    if result.returncode or line is None:
+        raise BenchError(f"wrk failed on {url}:\n{result.stdout}{result.stderr}")
+    report = json.loads(line.removeprefix("BENCH-RESULT "))
+    if not report["requests"] and not warmup:
+        raise BenchError(f"no request to {url} was answered in {seconds:g} s")
+    errors = sum(report[k] for k in report if k.endswith("_errors")) + report["timeouts"]
+    return Run(
+        rps=report["requests"] / (report["duration_us"] / 1e6),
+        p99_ms=report["p99_us"] / 1000,
+        requests=report["requests"],
+        errors=errors,
+    )
+
+
+@dataclass
+class Measured:
+    """One path in one round: its run and the floor's req/s around it."""
+
+    app: Run
+    floor_rps: float
+
+
+def measure(wrk, app: Server, floor: Server, paths, args) -> list[dict[str, Measured]]:
+    """Rounds of floor, path, floor, path, …, floor; the path order turns each round so that
+    no path always runs first or last."""
+
+    def time_floor(seconds: float, warmup=False) -> Run:
+        run = run_wrk(wrk, f"{floor.base}/", {}, seconds, args.connections, warmup)
+        floor.drain("/")
+        return run
+
+    def time_app(path, seconds: float, warmup=False) -> Run:
+        app.alive()
+        run = run_wrk(wrk, app.base + path.url, path.headers, seconds, args.connections, warmup)
+        app.drain("/healthz")
+        return run
+
+    say(f"Warming up: 1 s on the floor and on each of {len(paths)} paths")
+    time_floor(1, warmup=True)
+    for path in paths:
+        time_app(path, 1, warmup=True)
+    rounds = []
+    for number in range(args.rounds):
+        shift = number * len(paths) // max(args.rounds, 1)
+        order = paths[shift:] + paths[:shift]
+        say(f"Round {number + 1} of {args.rounds}: {len(order)} paths, {args.seconds:g} s each")
+        results = {}
+        before = time_floor(args.seconds)
+        for path in order:
+            run = time_app(path, args.seconds)
+            after = time_floor(args.seconds)
+            if run.errors or before.errors or after.errors:
+                raise BenchError(
+                    f"{path.label}: {run.errors} failed requests (timeouts, errors or non-2xx/3xx "
+                    f"answers) under load; floor: {before.errors + after.errors}"
+                )
+            floor_rps = (before.rps + after.rps) / 2
+            results[path.key] = Measured(run, floor_rps)
+            say(
+                f"  {path.label:<42} {run.rps:8.1f} req/s  {run.rps / floor_rps:6.1%} of "
+                f"{floor_rps:7.1f}  p99 {run.p99_ms:7.1f} ms"
+            )
+            before = after
+        rounds.append(results)
+    return rounds
+
+
+# --- The table ----------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    rps: float
+    floor_rps: float
+    share: float
+    p99_ms: float
+    target: str
+    result: str
+    size: str = ""
+    queries: str = ""
+
+
+def percent(value: float) -> str:
+    return f"{value * 100:.1f} %" if value < 0.1 else f"{value * 100:.0f} %"
+
+
+def summarise(paths, rounds: list[dict[str, Measured]], targets: dict[str, float]) -> list[Row]:
+    """Medians over the rounds; PASS or SHORT against the targets. A "thread" path is compared
+    with its baseline path's req/s in the same round, every other one with the floor's."""
+    rows = []
+    labels = {p.key: p.label for p in paths}
+    for path in paths:
+        runs = [r[path.key] for r in rounds if path.key in r]
+        share = statistics.median(m.app.rps / m.floor_rps for m in runs)
+        row = Row(
+            key=path.key,
+            label=path.label,
+            rps=statistics.median(m.app.rps for m in runs),
+            floor_rps=statistics.median(m.floor_rps for m in runs),
+            share=share,
+            p99_ms=statistics.median(m.app.p99_ms for m in runs),
+            target="",
+            result="—",
+        )
+        goal = targets.get(path.target)
+        if path.target == "thread" and goal is not None:
+            versus = statistics.median(
+                r[path.key].app.rps / r[path.baseline].app.rps
+                for r in rounds
+                if path.key in r and path.baseline in r
+            )
+            row.target = f"≥ {percent(goal)} of {labels[path.baseline]}"
+            row.result = f"{'PASS' if versus >= goal else 'SHORT'} ({percent(versus)})"
+        elif goal is not None:
+            row.target = f"≥ {percent(goal)}"
+            row.result = "PASS" if share >= goal else "SHORT"
+        elif path.target == "":
+            row.result = "(baseline)"
+        rows.append(row)
+    return rows
+
+
+def markdown_table(rows: list[Row]) -> str:
+    lines = [
+        "| path | req/s | floor req/s | share of floor | target | result | p99 ms | KB | queries |",
+        "| --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row.label} | {row.rps:,.0f} | {row.floor_rps:,.0f} | {percent(row.share)} | "
+            f"{row.target or '—'} | {row.result} | {row.p99_ms:,.0f} | {row.size} | "
+            f"{row.queries} |"
+        )
+    return "\n".join(lines)
+
+
+def describe_run(database: BenchDatabase, args) -> str:
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    # Text files (this table, the README) do not change what is measured.
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)*.md"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"{when}, commit {commit or '?'}{' with uncommitted changes' if dirty else ''}, "
+        f"{database.description}, {os.cpu_count()} CPUs ({platform.machine()}, load "
+        f"{load:.1f} at the start). App and floor: gunicorn, {WORKERS} {WORKER_LABEL} workers each, "
+        f"production settings. wrk: {args.connections} connections, {args.seconds:g} s per run, "
+        f"{args.rounds} round{'s' if args.rounds != 1 else ''} of floor and path in turn; "
+        "medians. KB: the answer's size on the wire; queries: cold cache/warm, in process."
+    )
+
+
+def write_results(output: str, header: str, table: str, note: str) -> None:
+    text = (
+        "# make bench: latest results\n\n"
+        "Written by `make bench` (bench/run.py); the README carries a copy.\n\n"
+        f"{header}\n\n{table}\n"
+    )
+    if note:
+        text += f"\n{note}\n"
+    Path(output).write_text(text)
+
+
+# --- Main ---------------------------------------------------------------------------------
+
+
+def main(argv=None) -> int:
+    args = options(argv)
+    only = {key.strip() for key in args.only.split(",") if key.strip()}
+    profile = {key.strip() for key in args.profile.split(",") if key.strip()}
+    # Ctrl-C raises KeyboardInterrupt even when started where SIGINT was ignored (a background
+    # job of a script); SIGTERM and SIGHUP end the bench the same way: through the cleanup below.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, lambda *_: sys.exit(130))
+
+    servers: list[Server] = []
+    database = None
+    folder = tempfile.mkdtemp(prefix="moviedraft-bench-logs-")
+    try:
+        wrk = ensure_wrk()
+        database = choose_database()
+        database.create()
+        say(f"Database: {database.note}")
+        env = bench_environment(database)
+        os.environ.clear()
+        os.environ.update(env, DJANGO_SETTINGS_MODULE="config.settings")
+        sys.path.insert(0, str(ROOT))
+        prepared = prepare_data(profile or only)
+        from django.db import connections
+
+        connections.close_all()
+        if profile:
+            profile_paths([p for p in prepared.paths if p.key in profile])
+            return 0
+
+        asgi = WORKER != "sync"
+        app = Server(
+            "app", "config.asgi:application" if asgi else "config.wsgi:application", env, folder
+        )
+        floor = Server(
+            "floor",
+            "bench.floor:asgi_application" if asgi else "bench.floor:application",
+            {**env, "DJANGO_SETTINGS_MODULE": "bench.floor"},
+            folder,
+        )
+        servers += [app, floor]
+        for server in servers:
+            server.start()
+        app.wait_ready("/healthz", '"ok"')
+        floor.wait_ready("/", "floor 1")
+        say(f"Servers: app on {app.base}, floor on {floor.base}")
+        sizes = check_paths(app, prepared.paths)
+
+        rounds = measure(wrk, app, floor, prepared.paths, args)
+        # Nothing may have changed under the bench (a 204 turned 200 would flatter nothing).
+        check_paths(app, prepared.paths)
+
+        from bench.data import TARGETS
+
+        rows = summarise(prepared.paths, rounds, TARGETS)
+        for row in rows:
+            row.size = f"{sizes[row.key] / 1024:.1f}"
+            row.queries = prepared.queries.get(row.key, "")
+        header = describe_run(database, args)
+        table = markdown_table(rows)
+        note = database.note if database.vendor == "sqlite" else ""
+        say(f"\n{header}\n\n{table}\n")
+        if note:
+            say(f"Note: {note}\n")
+        if only:
+            say(f"Not written to {args.output}: BENCH_ONLY measured some paths only.")
+        else:
+            write_results(args.output, header, table, note)
+            say(f"Written to {os.path.relpath(args.output, ROOT)}.")
+        short = [r for r in rows if "SHORT" in r.result]
+        if short:
+            say(f"{len(short)} of {len(rows)} paths short of their target.")
+        return 1 if (args.strict and short) else 0
+    except BenchError as error:
+        say(f"\nmake bench: {error}")
+        return 1
+    except KeyboardInterrupt:
+        say("\nmake bench: interrupted; cleaning up.")
+        return 130
+    finally:
+        clean_up(servers, database, folder, keep=args.keep, command="make bench")
+
+
+def clean_up(servers, database, folder, *, keep: bool = False, command: str) -> None:
+    """Stop the servers, drop the throwaway database (or say where it was kept), remove the
+    run's folder: after a run, a failure or Ctrl-C alike."""
+    for server in servers:
+        server.stop()
+    if database is not None:
+        with contextlib.suppress(Exception):
+            from django.db import connections
+
+            connections.close_all()
+        if keep:
+            say(f"Kept the database: DATABASE_URL={database.url}")
+        else:
+            try:
+                database.drop()
+            except Exception as error:  # the run's own outcome matters more; say it
+                say(f"{command}: could not drop {database.name or database.url}: {error}")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""Telling every app process that a board changed: PostgreSQL NOTIFY, sent inside the
+transaction of the change, so it goes out when (and only if) the change commits.
+
+Each app process listens (draft/stream.py) and fans the change out to the viewers connected to
+it, so any number of app servers on one database keep every open board in step without a
+broker. On SQLite there is no NOTIFY: boards there poll (a 204 when nothing changed).
+"""
+
+import json
+
+from django.db import connection
+
+CHANNEL = "moviedraft"
+
+
+def board_changed(draft_id: int, version: int) -> None:
+    _notify({"d": draft_id, "v": version})
+
+
+def chat_changed(draft_id: int, message_id: int, *, deleted: bool = False) -> None:
+    _notify({"d": draft_id, "m": message_id, "x": deleted})
+
+
+def _notify(payload: dict) -> None:
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, json.dumps(payload)])

@@ -1,0 +1,288 @@
+"""The live draft room in real browsers, served over ASGI as production serves it.
+
+On PostgreSQL every open board follows a pick through the event stream within a second; on
+SQLite (no LISTEN/NOTIFY) the same journey goes through polling. Either way the watchers hear
+what happened, and the member who comes on the clock is told so.
+"""
+
+import time
+
+import pytest
+from django.db import connection
+from playwright.sync_api import expect
+
+from draft import services
+from draft.models import Movie
+from draft.services import CategorySpec
+from tests.browser.conftest import assert_accessible, log_in, start_asgi_server, start_live_draft
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+STREAMS = connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def polling(settings):
+    # Where the board polls (SQLite), it polls fast enough for a test.
+    settings.BOARD_POLL_SECONDS = 0.5
+
+
+@pytest.fixture
+def room(commissioner, member, other_member):
+    """A live draft: Strange Dylan (member) on the clock at 1.01, Maya Reel (other_member)
+    next, then Carla (commissioner)."""
+    for title, year, genres in [
+        ("Her", 2013, ["Romance", "Drama"]),
+        ("Alien", 1979, ["Horror", "Sci-Fi"]),
+        ("Arrival", 2016, ["Sci-Fi", "Drama"]),
+    ]:
+        Movie.objects.create(title=title, year=year, genres=genres, runtime=110)
+    draft = start_live_draft(
+        commissioner, (member, other_member), [CategorySpec("Romance"), CategorySpec("Wildcard")]
+    )
+    return draft
+
+
+def open_board(page, server, draft):
+    page.goto(server.url + draft.get_absolute_url())
+    expect(page.get_by_role("heading", level=1, name=draft.name)).to_be_visible()
+    if STREAMS:
+        # The page says it follows the stream once the stream has said it is ready.
+        expect(page.locator("html[data-streaming]")).to_have_count(1)
+    assert_accessible(page)
+
+
+def test_a_pick_reaches_every_board_at_once_and_is_announced(
+    asgi_server, new_page, room, member, other_member, commissioner
+):
+    """Dylan picks; Maya's board and a reader's show it within a second, the pick's line is
+    in everyone's chat, and the commissioner's console moves on to Maya: no reloads."""
+    dylan, maya, reader, console = new_page(), new_page(), new_page(), new_page()
+    log_in(dylan, asgi_server, member)
+    log_in(maya, asgi_server, other_member)
+    log_in(console, asgi_server, commissioner)
+    for page in (dylan, maya, reader):
+        open_board(page, asgi_server, room)
+    console.goto(asgi_server.url + room.get_absolute_url() + "manage/")
+    console_state = console.locator("#console-state").get_by_role("heading")
+    expect(console_state).to_have_text("Waiting for Strange Dylan — Round 1, Pick 1.")
+    if STREAMS:
+        expect(console.locator("html[data-streaming]")).to_have_count(1)
+    assert_accessible(console)
+    for page in (dylan, maya, reader, console):
+        page.evaluate("window.stillTheSamePage = true")
+    expect(dylan.locator(".banner")).to_contain_text("Strange Dylan (you)")
+    expect(maya.locator(".banner")).not_to_contain_text("(you)")
+
+    dylan.get_by_label("Search films").fill("her")
+    dylan.get_by_text("Her (2013)").click()
+    dylan.get_by_role("button", name="Draft this film").click()
+    expect(dylan.locator("#board-flash")).to_contain_text("You picked Her (2013) at 1.01.")
+    picked = time.monotonic()
+
+    # Everyone else's board shows it without a reload: within a second through the stream.
+    for page in (maya, reader):
+        expect(page.locator("#board-grid .cell__title", has_text="Her")).to_be_visible()
+    elapsed = time.monotonic() - picked
+    assert elapsed < (1.0 if STREAMS else 3.0), f"the pick took {elapsed:.2f} s to arrive"
+
+    # A watcher hears what happened; Maya hears that she is on the clock, and gets the form.
+    expect(reader.locator("#board-flash")).to_have_text("Strange Dylan picked Her (2013) at 1.01.")
+    if STREAMS:
+        expect(maya.locator("#board-alert")).to_have_text(
+            "You're on the clock: Round 1, Pick 2, Romance."
+        )
+    expect(maya.get_by_role("heading", name="Your pick: 1.02")).to_be_visible()
+    expect(maya.locator(".banner")).to_contain_text("Maya Reel (you)")
+    expect(dylan.locator(".banner")).not_to_contain_text("(you)")
+    for page in (dylan, maya, reader):
+        expect(page.locator("#chat-lines")).to_contain_text("1.01 Strange Dylan selects Her (2013)")
+    expect(console_state).to_have_text("Waiting for Maya Reel — Round 1, Pick 2.")
+    expect(
+        console.locator("#console-state").get_by_role("link", name="Undo 1.01 Her…")
+    ).to_be_visible()
+    for page in (dylan, maya, reader, console):
+        assert page.evaluate("window.stillTheSamePage") is True
+        assert_accessible(page)
+    maya.screenshot(path="/tmp/live-maya.png", full_page=True)
+
+
+def test_a_board_catches_up_after_its_stream_was_cut(
+    asgi_connections, new_page, room, member, other_member, commissioner
+):
+    """The server restarts while picks happen; the page reconnects and misses nothing."""
+    server = start_asgi_server()
+    port = int(server.url.rsplit(":", 1)[1])
+    reader = new_page()
+    open_board(reader, server, room)
+    server.stop()
+
+    her, alien = Movie.objects.get(title="Her"), Movie.objects.get(title="Alien")
+    services.make_pick(draft_id=room.pk, user=member, movie_id=her.pk, expected_slot=1)
+    services.make_pick(draft_id=room.pk, user=other_member, movie_id=alien.pk, expected_slot=2)
+
+    server = start_asgi_server(port)
+    try:
+        for title in ("Her", "Alien"):
+            expect(reader.locator("#board-grid .cell__title", has_text=title)).to_be_visible(
+                timeout=15_000
+            )
+        expect(reader.locator(".banner")).to_contain_text("Carla Commish")
+        if STREAMS:
+            expect(reader.locator("html[data-streaming]")).to_have_count(1, timeout=15_000)
+        assert_accessible(reader)
+    finally:
+        server.stop()
+
+
+def test_the_chat_follows_on_every_board(
+    asgi_server, new_page, room, member, other_member, commissioner
+):
+    """A message, a pick's line and a commissioner's delete reach every open board without a
+    reload: at once through the stream; with the board's poll where there is none (a delete
+    then shows at the next load)."""
+    dylan, maya, carla = new_page(), new_page(), new_page()
+    for page, user in ((dylan, member), (maya, other_member), (carla, commissioner)):
+        log_in(page, asgi_server, user)
+        open_board(page, asgi_server, room)
+        page.evaluate("window.stillTheSamePage = true")
+
+    message = dylan.get_by_role("textbox", name="Message")
+    message.fill("Good luck, everyone")
+    message.press("Enter")
+    for page in (dylan, maya, carla):
+        expect(page.locator("#chat-lines")).to_contain_text("Good luck, everyone")
+
+    her = Movie.objects.get(title="Her")
+    services.make_pick(draft_id=room.pk, user=member, movie_id=her.pk, expected_slot=1)
+    for page in (dylan, maya, carla):
+        expect(page.locator("#chat-lines")).to_contain_text("1.01 Strange Dylan selects Her (2013)")
+        assert page.evaluate("window.stillTheSamePage") is True
+
+    carla.get_by_role("button", name="Delete the message from Strange Dylan").click()
+    expect(carla.locator("#chat-lines")).not_to_contain_text("Good luck, everyone")
+    for page in (dylan, maya):
+        if not STREAMS:
+            page.reload()
+        expect(page.locator("#chat-lines")).not_to_contain_text("Good luck, everyone")
+        expect(page.locator("#chat-lines")).to_contain_text("Strange Dylan selects Her")
+    for page in (dylan, maya, carla):
+        assert_accessible(page, context="with the chat")
+
+
+def test_a_pick_through_one_server_reaches_viewers_of_another_as_fast(
+    app_servers, new_page, room, member, commissioner
+):
+    """Two app servers (separate processes, one database): a pick made through the first
+    reaches a reader of the second as fast as a reader of the first, and neither server's
+    render cache shows an old board afterwards."""
+    first, second = app_servers(), app_servers()
+    dylan, near, far = new_page(), new_page(), new_page()
+    log_in(dylan, first, member)
+    open_board(dylan, first, room)
+    open_board(near, first, room)
+    open_board(far, second, room)
+
+    dylan.get_by_label("Search films").fill("her")
+    dylan.get_by_text("Her (2013)").click()
+    dylan.get_by_role("button", name="Draft this film").click()
+    expect(dylan.locator("#board-flash")).to_contain_text("You picked Her (2013) at 1.01.")
+    picked = time.monotonic()
+    arrived = {}
+    for name, page in (("near", near), ("far", far)):
+        expect(page.locator("#board-grid .cell__title", has_text="Her")).to_be_visible()
+        arrived[name] = time.monotonic() - picked
+    limit = 1.0 if STREAMS else 3.0
+    assert max(arrived.values()) < limit, f"arrival times {arrived}"
+    expect(far.locator("#board-flash")).to_have_text("Strange Dylan picked Her (2013) at 1.01.")
+
+    # Undone through the services (neither server): both servers' boards and fresh loads
+    # show the undo; no cached grid holds the pick back.
+    services.undo_last(draft_id=room.pk, actor=commissioner)
+    for page in (dylan, near, far):
+        expect(page.locator("#board-grid .cell__title", has_text="Her")).to_have_count(0)
+    for base in (first, second):
+        fresh = new_page()
+        open_board(fresh, base, room)
+        expect(fresh.locator("#board-grid .cell__title", has_text="Her")).to_have_count(0)
+        expect(fresh.locator(".banner")).to_contain_text("Strange Dylan")
+
+
+def test_the_queue_page_follows_the_draft(asgi_server, new_page, room, member, other_member):
+    """Maya keeps her queue open: when Dylan takes a film she queued, the page says so, and
+    that she is on the clock, without a reload (the stream; or asking the board on SQLite)."""
+    her, alien = Movie.objects.get(title="Her"), Movie.objects.get(title="Alien")
+    for film in (her, alien):
+        services.queue_add(draft_id=room.pk, user=other_member, movie_id=film.pk)
+    maya = new_page()
+    log_in(maya, asgi_server, other_member)
+    maya.goto(asgi_server.url + room.get_absolute_url() + "queue/")
+    expect(maya.get_by_role("heading", level=1, name="My queue")).to_be_visible()
+    expect(maya.locator(".queue-status")).to_have_text("Your next pick is 1.02, 1 pick away.")
+    if STREAMS:
+        expect(maya.locator("html[data-streaming]")).to_have_count(1)
+    assert_accessible(maya)
+    maya.evaluate("window.stillTheSamePage = true")
+
+    services.make_pick(draft_id=room.pk, user=member, movie_id=her.pk, expected_slot=1)
+
+    expect(maya.locator(".queue-status")).to_contain_text("You're on the clock at 1.02.")
+    expect(maya.locator(".order-item", has_text="Her")).to_contain_text(
+        "Sniped by Strange Dylan at 1.01"
+    )
+    expect(maya.locator(".order-item", has_text="Alien")).not_to_contain_text("Sniped")
+    assert maya.evaluate("window.stillTheSamePage") is True
+    assert_accessible(maya, context="after the pick")
+
+
+def test_a_deploy_closes_streams_in_time_and_boards_miss_nothing(
+    app_servers, new_page, room, member, other_member
+):
+    """A deploy: SIGTERM to the server while boards follow its streams. The open streams are
+    closed before the graceful timeout (the server does not wait to be killed); picks made
+    meanwhile reach the board when it reconnects to the restarted server."""
+    server = app_servers(GRACEFUL_TIMEOUT="4")
+    reader = new_page()
+    open_board(reader, server, room)
+
+    took = server.stop()
+    assert took < 4, f"the server took {took:.1f} s to stop (its streams held it)"
+
+    her, alien = Movie.objects.get(title="Her"), Movie.objects.get(title="Alien")
+    services.make_pick(draft_id=room.pk, user=member, movie_id=her.pk, expected_slot=1)
+    services.make_pick(draft_id=room.pk, user=other_member, movie_id=alien.pk, expected_slot=2)
+    app_servers(port=server.port)
+
+    for title in ("Her", "Alien"):
+        expect(reader.locator("#board-grid .cell__title", has_text=title)).to_be_visible(
+            timeout=15_000
+        )
+    if STREAMS:
+        expect(reader.locator("html[data-streaming]")).to_have_count(1, timeout=15_000)
+    assert_accessible(reader, context="after the restart")
+
+
+def test_a_seat_holder_the_pick_does_not_concern_fetches_nothing(
+    asgi_server, new_page, room, member, other_member
+):
+    """Only the members whose turn changed ask for their own panel after an event: with 1,000
+    viewers every request counts. Dylan, not on the clock nor next, just sees his count of
+    picks away go down."""
+    her, alien = Movie.objects.get(title="Her"), Movie.objects.get(title="Alien")
+    services.make_pick(draft_id=room.pk, user=member, movie_id=her.pk, expected_slot=1)
+    dylan = new_page()
+    log_in(dylan, asgi_server, member)
+    open_board(dylan, asgi_server, room)
+    panel = dylan.locator("#pick-panel")
+    expect(panel).to_contain_text("Your next pick is 2.03 — 4 picks away.")
+    asked = []
+    dylan.on("request", lambda request: asked.append(request.url))
+
+    services.make_pick(draft_id=room.pk, user=other_member, movie_id=alien.pk, expected_slot=2)
+
+    expect(dylan.locator("#board-grid .cell__title", has_text="Alien")).to_be_visible()
+    expect(panel).to_contain_text("Your next pick is 2.03 — 3 picks away.")
+    if STREAMS:
+        dylan.wait_for_timeout(500)
+        assert [url for url in asked if "/panel/" in url] == []
+    assert_accessible(dylan)

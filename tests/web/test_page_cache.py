@@ -1,0 +1,256 @@
+"""Readers' whole pages, kept until the database changes (config/pagecache.py, issue 10).
+
+On PostgreSQL a reader without cookies gets a page another reader already got for one query
+(the database's snapshot) and a cache read; any committed write, however it was made, makes
+the next reader's page new. Nobody with a cookie is ever given a kept page, and a page that
+sets a cookie is never kept. On SQLite there is nothing to key the pages by: every request is
+rendered, and the pages are the same.
+
+Every test here commits its writes (transaction=True), as production does: a test's own
+transaction would never change the snapshot.
+
+The world is tests/web/site_map.py's: a public league, a live 4 × 3 draft with a one-hour clock
+in which Strange Dylan picked at 1.01 and wrote it up; Maya Reel (on_clock) is on the clock.
+"""
+
+import re
+import zlib
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
+
+from config import pagecache
+from draft import services as draft_services
+from draft.models import Draft
+from reviews.models import DraftReaderSettings
+from tests.draft.factories import pick_on_clock
+from tests.web.conftest import HTMX, element, html_of
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("readers_pages_kept"),
+]
+
+KEPT = connection.vendor == "postgresql"
+
+
+def assert_kept(cold: int, warm: int, url=""):
+    """On PostgreSQL a kept page costs the snapshot's query alone; on SQLite nothing is kept
+    (there is no snapshot to key it by) and every request is rendered."""
+    if KEPT:
+        assert warm == 1 < cold, (url, cold, warm)
+    else:
+        assert pagecache.database_state() is None
+
+
+def get(client, url, **extra):
+    """The answer and the number of queries it cost."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, **extra)
+    return response, len(queries)
+
+
+def again(ask):
+    """`ask()` (a request) and the queries it cost, asked up to five times on PostgreSQL until
+    it is answered from a kept page: a transaction committed anywhere on the database server,
+    another database's too (transaction ids are the server's), makes the next request a miss,
+    and a test may run beside others on one server."""
+    for _ in range(5):
+        with CaptureQueriesContext(connection) as queries:
+            response = ask()
+        if not KEPT or len(queries) == 1:
+            break
+    return response, len(queries)
+
+
+def test_a_second_reader_gets_the_page_for_one_query(world):
+    # With voting closed the recap shows a reader no form; the pick page's comment form is
+    # the case of a page with a form (further down).
+    DraftReaderSettings.objects.filter(draft=world.draft).update(voting_open=False)
+    for url in [*world.reader_pages().values(), reverse("reviews:feed")]:
+        if url == world.pick_page_url:
+            continue
+        first, cold = get(Client(), url)
+        page, warm = again(lambda url=url: Client().get(url))
+        assert first.status_code == page.status_code == 200, url
+        assert not first.cookies and not page.cookies, url
+        assert html_of(page) == html_of(first), url
+        assert page["ETag"] == first["ETag"], url
+        assert "public" in page["Cache-Control"], url
+        assert_kept(cold, warm, url)
+
+
+def test_any_committed_write_shows_on_the_next_request(world):
+    """Even one no service knows about: a title fixed by hand in the database."""
+    movie = world.writeup.pick.movie
+    url = reverse("draft:movie", args=[movie.pk])
+    assert movie.title in html_of(Client().get(url))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {movie._meta.db_table} SET title = %s WHERE id = %s",
+            ["The Hand-Fixed Cut", movie.pk],
+        )
+    page = html_of(Client().get(url))
+    assert "The Hand-Fixed Cut" in page and movie.title not in page
+
+
+def test_nobody_with_a_cookie_is_given_a_kept_page(world):
+    url = world.board_url
+    Client().get(url)  # kept for readers
+    maya = world.client("on_clock")
+    response, queries = get(maya, url)
+    page = html_of(response)
+    assert reverse("draft:pick_submit", args=[world.league.slug, world.draft.slug]) in page
+    assert reverse("logout") in page and queries > 1
+    # A reader with any cookie at all (a vote, a remembered name) gets the page rendered.
+    remembered = Client()
+    remembered.cookies["commenter"] = "Lou"
+    assert get(remembered, url)[1] > 1
+    # And what the member saw was not kept for readers.
+    reader_page = html_of(Client().get(url))
+    assert reverse("logout") not in reader_page
+    assert reverse("draft:pick_submit", args=[world.league.slug, world.draft.slug]) not in (
+        reader_page
+    )
+
+
+def text_of(response) -> str:
+    """The page, decompressed as strictly as a browser would: one gzip stream, whole, with
+    nothing after it and its checksum and length right."""
+    if response.get("Content-Encoding") != "gzip":
+        return html_of(response)
+    stream = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    text = stream.decompress(response.content)
+    assert stream.eof and not stream.unused_data
+    return text.decode()
+
+
+def token_of(response) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text_of(response))[1]
+
+
+@pytest.mark.parametrize("compressed", [True, False])
+def test_a_kept_page_with_a_form_gives_each_reader_a_token_of_their_own(world, compressed):
+    """The pick page's comment form: the second reader gets the page kept from the first, with
+    their own CSRF token and cookie, and their comment goes through with CSRF checks on."""
+    url = world.pick_page_url
+    encoding = {"HTTP_ACCEPT_ENCODING": "gzip"} if compressed else {}
+    first, cold = get(Client(enforce_csrf_checks=True), url, **encoding)
+    second = Client(enforce_csrf_checks=True)
+
+    def ask():
+        second.cookies.clear()
+        return second.get(url, **encoding)
+
+    page, warm = again(ask)
+    assert first.status_code == page.status_code == 200
+    assert "private" in page["Cache-Control"]
+    assert first.cookies["csrftoken"].value != page.cookies["csrftoken"].value
+    assert token_of(page) != token_of(first)
+    assert text_of(page).replace(token_of(page), "") == text_of(first).replace(token_of(first), "")
+    assert page.get("Content-Encoding") == ("gzip" if compressed else None)
+    assert_kept(cold, warm)
+    posted = second.post(
+        reverse("reviews:comment_post", args=[world.league.slug, world.draft.slug, 1, 1]),
+        {
+            "csrfmiddlewaretoken": token_of(page),
+            "body": "Kept, and still mine to post.",
+            "name": "Sam",
+            "email": "sam@example.com",
+        },
+    )
+    assert posted.status_code == 302
+    assert "Kept, and still mine to post." in html_of(Client().get(url))
+
+
+def test_a_page_with_another_cookie_is_never_kept(world):
+    """A vote sets the voter's cookie: what the voter is shown next is theirs alone."""
+    url = reverse("reviews:recap", args=[world.league.slug, world.draft.slug])
+    voter = Client()
+    page = html_of(voter.get(url))
+    form = re.search(
+        r'<form method="post" action="([^"]+)" class="vote-form">(.*?)</form>', page, re.S
+    )
+    choice = re.search(r'name="choice" value="(\d+)"', form[2])[1]
+    assert voter.post(form[1], {"choice": choice}).status_code == 302
+    assert "Your vote" in html_of(voter.get(url))
+    assert "Your vote" not in html_of(Client().get(url))
+
+
+def test_the_browser_that_has_the_page_gets_a_304_from_the_kept_one(world):
+    url = world.board_url
+    first, cold = get(Client(), url)
+    etag = first["ETag"]
+    response, warm = again(lambda: Client().get(url, HTTP_IF_NONE_MATCH=etag))
+    assert response.status_code == 304 and response.content == b""
+    assert_kept(cold, warm)
+    pick_on_clock(world.setup)
+    assert Client().get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_head_is_answered_from_the_kept_page(world):
+    url = world.board_url
+    page = Client().get(url)
+    head, queries = again(lambda: Client().head(url))
+    assert head.status_code == 200 and head.content == b""
+    assert head["Content-Type"] == page["Content-Type"]
+    assert_kept(2, queries)
+
+
+def test_a_readers_poll_answer_is_kept_until_the_board_moves(world):
+    url = world.board_url
+    shown = Draft.objects.get(pk=world.draft.pk).version
+    first, _ = get(Client(), url, data={"v": shown}, **HTMX)
+    kept, queries = again(lambda: Client().get(url, {"v": shown}, **HTMX))
+    assert first.status_code == kept.status_code == 204
+    assert queries == 1  # the snapshot's, or on SQLite the poll's own
+    picked = pick_on_clock(world.setup).pick
+    moved = Client().get(url, {"v": shown}, **HTMX)
+    assert moved.status_code == 200 and picked.movie.title in html_of(moved)
+
+
+def test_a_board_is_rendered_again_when_its_clock_runs_out(world):
+    """The board's view is one of the places an expiry is noticed: the kept board lasts only
+    until the clock runs out, and the next reader's visit applies the expiry."""
+    url = world.board_url
+    draft_services.update_clock_settings(
+        draft_id=world.draft.pk,
+        actor=world.users["commissioner"],
+        pick_seconds=3600,
+        expiry_action=Draft.Expiry.SKIP,
+    )
+    draft = Draft.objects.get(pk=world.draft.pk)
+    assert draft.clock_deadline is not None and draft.expiry_action != Draft.Expiry.NOTHING
+    version = draft.version
+    before, cold = get(Client(), url)
+    before = element(html_of(before), "board-grid")
+    assert_kept(cold, again(lambda: Client().get(url))[1])
+    with time_machine.travel(draft.clock_deadline + timedelta(seconds=5), tick=False):
+        after = element(html_of(Client().get(url)), "board-grid")
+        draft.refresh_from_db()
+        assert draft.version > version, "the expiry was not applied"
+        assert after != before
+        assert draft.clock_deadline > timezone.now()
+
+
+@pytest.mark.django_db(transaction=False)
+@given(
+    pieces=st.lists(st.binary(max_size=3000) | st.just(b"x" * 70_000), min_size=1, max_size=5),
+    token=st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=64),
+)
+def test_a_page_put_together_around_a_token_is_one_valid_gzip_stream(pieces, token):
+    """However the pieces fall (empty, one, several, longer than a deflate window), the page a
+    reader gets decompresses, strictly, to the page with their token in every place."""
+    page = pagecache.TokenPage(pieces, compressed=True)
+    stream = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    assert stream.decompress(page.with_token(token.encode())) == token.encode().join(pieces)
+    assert stream.eof and not stream.unused_data
+    assert pagecache.TokenPage(pieces, compressed=False).with_token(b"t") == b"t".join(pieces)

@@ -1,0 +1,273 @@
+"""The draft's event stream as production serves it: the ASGI application of config/asgi.py,
+driven directly (no browser, no server), on the test database.
+
+Who may open it is decided as for the board (an outsider of a private league gets a 404 and no
+stream); the stream says it is ready with the board version, tells a page that is behind to
+resync, and carries each pick as one small event with the changed pieces of the board and what
+happened in words. Without LISTEN/NOTIFY (SQLite) it says at once that it is unavailable, and
+the page polls.
+"""
+
+import asyncio
+import json
+import threading
+import time
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from config.asgi import application
+from draft import services, stream
+from tests.draft.factories import four_by_three, make_league
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+STREAMS = connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def _connections(asgi_connections):
+    """Each stream opens in a thread of its own: its connection closes when it is done."""
+
+
+@pytest.fixture
+def public(commissioner, member, other_member):
+    return four_by_three(commissioner, [member, other_member], movies=12)
+
+
+@pytest.fixture
+def private(commissioner, member, other_member):
+    league = make_league(commissioner, [member, other_member], name="Secret Club", is_public=False)
+    return four_by_three(commissioner, [member, other_member], league=league, movies=12)
+
+
+def events_path(setup) -> str:
+    return reverse("draft:events", args=[setup.league.slug, setup.draft.slug])
+
+
+class Stream:
+    """What one request to the ASGI application answered: status, headers, the body so far."""
+
+    def __init__(self):
+        self.status = None
+        self.headers: dict[str, str] = {}
+        self.body = b""
+        self.complete = False
+
+    def events(self) -> list[tuple[str, dict]]:
+        found = []
+        for block in self.body.decode().split("\n\n"):
+            fields = dict(
+                line.split(": ", 1) for line in block.split("\n") if ": " in line and line[0] != ":"
+            )
+            if "event" in fields:
+                found.append((fields["event"], json.loads(fields.get("data") or "{}")))
+        return found
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.events()]
+
+
+def open_stream(
+    path: str, *, user=None, query="", method="GET", headers=(), until=None, timeout=5.0
+) -> Stream:
+    """Request `path` and read until `until(stream)` holds (or the answer is complete), then
+    hang up as a browser closing the tab would."""
+    headers = [(b"host", b"testserver"), (b"accept", b"text/event-stream"), *headers]
+    if user is not None:
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        headers.append((b"cookie", f"{cookie.key}={cookie.value}".encode()))
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 40000),
+        "server": ("testserver", 80),
+    }
+    answer = Stream()
+
+    async def run():
+        hang_up = asyncio.Event()
+
+        async def receive():
+            await hang_up.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(event):
+            if event["type"] == "http.response.start":
+                answer.status = event["status"]
+                answer.headers = {k.decode(): v.decode() for k, v in event["headers"]}
+            else:
+                answer.body += event.get("body", b"")
+                answer.complete = not event.get("more_body", False)
+            if until is not None and until(answer):
+                hang_up.set()
+
+        await asyncio.wait_for(application(scope, receive, send), timeout)
+
+    # In a thread of its own: a browser test earlier in the session may have left an event
+    # loop running in this one.
+    failure = []
+
+    def in_thread():
+        try:
+            asyncio.run(run())
+        except BaseException as error:  # handed to the test below
+            failure.append(error)
+
+    thread = threading.Thread(target=in_thread)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return answer
+
+
+def test_an_outsider_cannot_open_a_private_leagues_stream(private, outsider, member):
+    for user in (None, outsider):
+        answer = open_stream(events_path(private), user=user)
+        assert answer.status == 404
+        assert b"event:" not in answer.body
+    assert not stream.hub.listeners  # nobody was subscribed
+
+
+def test_only_get_opens_a_stream(public):
+    answer = open_stream(events_path(public), method="POST")
+    assert answer.status == 405
+    assert answer.headers["allow"] == "GET, HEAD"
+
+
+def sent_back_to_polling(answer: Stream) -> bool:
+    """Without LISTEN/NOTIFY (SQLite) every stream answers at once that it is unavailable, and
+    the page polls instead. Whether that is what happened (and it is all that happened)."""
+    if STREAMS:
+        return False
+    assert answer.status == 200
+    assert answer.headers["content-type"].startswith("text/event-stream")
+    assert answer.names() == ["unavailable"]
+    assert answer.complete
+    return True
+
+
+def test_a_member_of_a_private_league_follows_its_stream(private, member):
+    version = private.draft.version
+    answer = open_stream(
+        events_path(private), user=member, query=f"v={version}", until=lambda s: s.events()
+    )
+    if sent_back_to_polling(answer):
+        return
+    assert answer.status == 200
+    assert answer.headers["cache-control"] == "no-cache, no-transform"
+    assert answer.headers["x-accel-buffering"] == "no"
+    assert answer.events() == [("ready", {"v": version})]
+    assert b"retry: " in answer.body
+
+
+def test_a_page_behind_the_board_is_told_to_resync(public):
+    stale = public.draft.version - 1
+    for seen in ("", f"v={stale}", "v=junk"):
+        answer = open_stream(events_path(public), query=seen, until=lambda s: len(s.events()) >= 2)
+        if sent_back_to_polling(answer):
+            continue
+        assert answer.names() == ["ready", "resync"], seen
+    assert not stream.hub.listeners  # every stream let go when its viewer left
+
+
+def test_a_pick_arrives_as_one_small_event_with_the_changed_board(public, member):
+    draft = public.draft
+    film = public.movies[0]
+
+    def pick_once_listening():
+        deadline = time.monotonic() + 5
+        while STREAMS and not (stream.hub.listening.is_set() and stream.hub.viewers(draft.pk)):
+            assert time.monotonic() < deadline, "the stream never started listening"
+            time.sleep(0.01)
+        try:
+            services.make_pick(draft_id=draft.pk, user=member, movie_id=film.pk, expected_slot=1)
+        finally:
+            connection.close()  # this thread's own connection, before the database goes
+
+    picker = threading.Thread(target=pick_once_listening)
+    picker.start()
+    answer = open_stream(
+        events_path(public),
+        query=f"v={draft.version}",
+        until=lambda s: "board" in s.names(),
+    )
+    picker.join()
+    if sent_back_to_polling(answer):
+        return
+    assert answer.names() == ["ready", "board"]
+    event = dict(answer.events())["board"]
+    assert event["from"] == draft.version
+    assert event["v"] > draft.version
+    assert event["say"] == [f"Strange Dylan picked {film} at 1.01."]
+    assert event["taken"] == [film.pk]
+    assert any(film.title in html for html in event["pieces"].values())
+    assert any("selects" in line["html"] for line in event["chat"])
+    # The event id is the board version: a reconnecting browser sends it back as Last-Event-ID.
+    assert f"id: {event['v']}\nevent: board\n".encode() in answer.body
+    # It carries the changed pieces of the board, not the whole page.
+    board_event = answer.body[answer.body.index(b"id: ") :]
+    assert len(board_event) < 8_000, f"the event is {len(board_event)} bytes"
+
+
+def test_a_reconnecting_browser_with_the_current_version_is_not_resynced(public):
+    # EventSource sends the last event id it saw when it reconnects: the board version.
+    version = public.draft.version
+    answer = open_stream(
+        events_path(public),
+        headers=[(b"last-event-id", str(version).encode())],
+        until=Stream.events,
+    )
+    if sent_back_to_polling(answer):
+        return
+    assert answer.names() == ["ready"]
+    behind = open_stream(
+        events_path(public),
+        headers=[(b"last-event-id", str(version - 1).encode())],
+        until=Stream.events,
+    )
+    assert behind.names() == ["ready", "resync"]
+
+
+def test_members_get_each_event_first_and_every_viewer_gets_it():
+    """With hundreds of readers on one process, the members (whose own part may have to follow
+    the event) are handed it first, and the readers all get it, a batch per turn of the loop."""
+    got: list[stream.Listener] = []
+    made: dict[str, list[stream.Listener]] = {}
+
+    async def run():
+        loop = asyncio.get_running_loop()
+        hub = stream.Hub()
+        readers = [stream.Listener(draft_id=7, loop=loop) for _ in range(3 * stream.DELIVERY_BATCH)]
+        members = [stream.Listener(draft_id=7, loop=loop, member=True) for _ in range(2)]
+        made.update(readers=readers, members=members)
+        hub.listeners[7].update(readers + members)
+
+        async def wait(listener):
+            assert await listener.queue.get() == b"event"
+            got.append(listener)
+
+        waiting = [asyncio.ensure_future(wait(v)) for v in readers + members]
+        await asyncio.sleep(0)
+        await loop.run_in_executor(None, hub.publish, 7, b"event")
+        await asyncio.wait_for(asyncio.gather(*waiting), 5)
+
+    thread = threading.Thread(target=lambda: asyncio.run(run()))
+    thread.start()
+    thread.join(10)
+    assert len(got) == len(made["readers"]) + 2
+    assert set(got[:2]) == set(made["members"])

@@ -1,0 +1,50 @@
+import logging
+import signal
+import threading
+
+from django.core.management.base import BaseCommand
+
+from worker import rounds
+
+logger = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the background worker: apply the pick clock (skip or autopick when a pick runs out "
+        "of time, so a draft nobody is watching still moves) and send the mail in the outbox. "
+        "Runs until SIGTERM or Ctrl-C, which finish the current round first; --once runs one "
+        "round of each and exits."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="One round of each, then exit.")
+        parser.add_argument(
+            "--interval", type=float, default=1.0, help="Seconds between rounds (default 1)."
+        )
+
+    def handle(self, *args, once=False, interval=1.0, **options):
+        clock = rounds.ClockRound()
+        if once:
+            applied = clock()
+            sent = rounds.outbox.deliver_due().sent
+            self.stdout.write(f"Applied the clock on {applied} draft(s); sent {sent} mail(s).")
+            return
+        stop = threading.Event()
+
+        def finish(signum, frame):
+            logger.info("Worker: signal %s, finishing the current round", signum)
+            stop.set()
+
+        signal.signal(signal.SIGTERM, finish)
+        signal.signal(signal.SIGINT, finish)
+        mail = threading.Thread(
+            target=rounds.Loop(rounds.MAIL, rounds.mail_round, interval=interval, stop=stop).run,
+            name="mail",
+            daemon=True,
+        )
+        mail.start()
+        self.stdout.write("Worker running: pick clock and mail. Ctrl-C stops it.")
+        rounds.Loop(rounds.CLOCK, clock, interval=interval, stop=stop).run()
+        mail.join(timeout=30)
+        self.stdout.write("Worker stopped.")
