@@ -19,16 +19,30 @@ It is off on SQLite, which has no such state (`PRAGMA data_version` ignores the 
 commits), and when `PAGE_CACHE` is off (the in-process tests, where a test's own transaction
 never commits).
 
-Kept: answers to a GET (served to GET and HEAD) without a cookie either way, 200 pages and 204
-polls (a board that has not moved), for at most `PAGE_CACHE_SECONDS`, and never past the moment
-the view says its answer runs out (`keep_until`): a board whose clock runs out must be rendered
-again then, because its view is one of the places an expiry is noticed.
+Kept: answers to a GET (served to GET and HEAD), 200 pages and 204 polls (a board that has not
+moved), for at most `PAGE_CACHE_SECONDS`, and never past the moment the view says its answer
+runs out (`keep_until`): a board whose clock runs out must be rendered again then, because its
+view is one of the places an expiry is noticed.
+
+Who is given a kept answer: a request whose only cookies are the session's and the CSRF one.
+The session cookie is part of the key, so a signed-in member is only ever given their own
+answers (the pick panel, the queue and the chat form that the view rendered for them); a
+reader without a session shares them with every other such reader. Their session is in the
+database: signing in or out, a changed password, a message left for the next page all commit,
+and so are a new key. Any other cookie (a vote, a remembered commenter, a message carried in a
+cookie) means the answer is made for that request alone, and an answer that sets a cookie other
+than the CSRF one is never kept.
+
+What differs from one request to the next on a kept page is put in anew for each: the CSRF
+token (each browser gets one of its own, and the cookie for it when it has none), and the
+server's time a board with a running clock carries (`page_now`) to correct the browser's clock by.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 import struct
 import zlib
 from datetime import datetime
@@ -43,8 +57,10 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 KEPT_STATUSES = (200, 204)
-# Where a kept page had its reader's CSRF token; each reader it is given to gets their own.
-TOKEN = b"\x00csrf-token\x00"
+# Where a kept page had its reader's CSRF token, and the server's time: each request it is given
+# to gets its own.
+TOKEN, NOW = b"\x00csrf-token\x00", b"\x00server-now\x00"
+GAP = re.compile(b"(\x00csrf-token\x00|\x00server-now\x00)")
 # Headers of a page with a token that its next reader gets anew (the middleware inside this one
 # tags it and says who may keep it, and sets that reader's CSRF cookie).
 MADE_AGAIN = {"set-cookie", "content-encoding", "content-length", "etag", "cache-control"}
@@ -73,10 +89,20 @@ def database_state() -> str | None:
         return cursor.fetchone()[0]
 
 
-def _key(request, state: str) -> str:
+def _viewer(request) -> str | None:
+    """Whose answers a request may be given: the session cookie's value ("" for none), or None
+    when the request carries any other cookie."""
+    cookies = request.COOKIES
+    if not cookies.keys() <= {settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME}:
+        return None
+    return cookies.get(settings.SESSION_COOKIE_NAME, "")
+
+
+def _key(request, state: str, viewer: str) -> str:
     compressed = bool(re_accepts_gzip.search(request.headers.get("Accept-Encoding", "")))
     parts = [
         state,
+        viewer,
         request.scheme,
         request.get_host(),
         request.get_full_path(),
@@ -100,19 +126,33 @@ def csrf(request):
     return {"csrf_token": SimpleLazyObject(token)}
 
 
+def now(request):
+    """`page_now`: the server's time as the page is given, in ISO 8601, for a countdown to
+    correct the browser's clock by. Noted on the request, so a kept page gets the time of each
+    request it is given to, not of its render."""
+
+    def moment():
+        value = timezone.now().isoformat()
+        noted = getattr(request, "page_cache_moments", None)
+        if noted is not None:
+            noted.add(value)
+        return value
+
+    return {"page_now": SimpleLazyObject(moment)}
+
+
 class PageCacheMiddleware:
-    """Answer a reader from the kept answer, or keep the one the view gives.
+    """Answer a request from the kept answer, or keep the one the view gives.
 
     Outside the compression, conditional GET, Cache-Control, session and CSRF middleware: it
-    keeps the answer as it leaves them (compressed, with its ETag, with no cookie set). A kept
-    answer is given from process_view, after the URL is resolved (only marked views are kept),
-    and goes back out through them: ConditionalGetMiddleware turns it into a 304 for a browser
-    that has it, GZipMiddleware leaves it as it is.
+    keeps the answer as it leaves them (compressed, with its ETag). A kept answer is given from
+    process_view, after the URL is resolved (only marked views are kept), and goes back out
+    through them: ConditionalGetMiddleware turns it into a 304 for a browser that has it,
+    CacheControlMiddleware says who may keep it, GZipMiddleware leaves it as it is.
 
-    A page with a form for readers (the comment form of a pick page) carries a CSRF token, which
-    belongs to the browser whose cookie holds its secret. It is kept in the pieces between the
-    tokens (`TokenPage`); each reader it is given to gets a token of their own there (and the
-    cookie for it), and the middleware inside tags it again."""
+    A page that carries a CSRF token (a form) or the server's time is kept in the pieces
+    between them (`PiecesPage`); each request it is given to gets its own token (and the
+    cookie for it) and the time of the request there."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -135,23 +175,29 @@ class PageCacheMiddleware:
         if (
             not settings.PAGE_CACHE
             or request.method not in ("GET", "HEAD")
-            or request.COOKIES
             or not getattr(view_func, "for_readers", False)
         ):
+            return None
+        viewer = _viewer(request)
+        if viewer is None:
             return None
         state = database_state()
         if state is None:
             return None
-        key = _key(request, state)
+        key = _key(request, state, viewer)
         kept = cache.get(key)
         if kept is None:
             if request.method == "GET":
                 request.page_cache_key = key
                 request.page_cache_tokens = set()
+                request.page_cache_moments = set()
             return None
         status, headers, content = kept
-        if isinstance(content, TokenPage):
-            content = content.with_token(get_token(request).encode())
+        if isinstance(content, PiecesPage):
+            content = content.filled(
+                token=get_token(request).encode() if content.has(TOKEN) else b"",
+                now=timezone.now().isoformat().encode() if content.has(NOW) else b"",
+            )
         response = HttpResponse(content, status=status)
         for name, value in headers:
             response[name] = value
@@ -159,70 +205,94 @@ class PageCacheMiddleware:
 
     @staticmethod
     def _keepable(request, response):
-        """What to keep of the answer, or None when it is not for every reader."""
+        """What to keep of the answer, or None when it may not be given again."""
         cache_control = response.get("Cache-Control", "")
         if (
             response.status_code not in KEPT_STATUSES
             or response.streaming
-            or request.COOKIES
             or "no-store" in cache_control
+            or not set(response.cookies) <= {settings.CSRF_COOKIE_NAME}
         ):
             return None
-        tokens = request.page_cache_tokens
-        if not response.cookies and "private" not in cache_control:
-            return (response.status_code, list(response.items()), response.content)
-        # Personal only by its CSRF token, made here and nowhere else?
-        if set(response.cookies) != {settings.CSRF_COOKIE_NAME} or not tokens:
-            return None
+        # Said again for each request by the middleware inside: who may keep it (which depends
+        # on the request's cookies), and the CSRF cookie of a browser that had none.
+        headers = [
+            (name, value)
+            for name, value in response.items()
+            if name.lower() not in ("set-cookie", "cache-control")
+        ]
+        gaps = [(token, TOKEN) for token in request.page_cache_tokens] + [
+            (moment, NOW) for moment in request.page_cache_moments
+        ]
+        if not gaps:
+            if response.cookies:
+                return None  # a CSRF cookie with no token on the page: not ours to repeat
+            return (response.status_code, headers, response.content)
         content = response.content
         compressed = response.get("Content-Encoding") == "gzip"
         if compressed:
             content = gzip.decompress(content)
         elif response.has_header("Content-Encoding"):
             return None
-        for token in tokens:
-            content = content.replace(token.encode(), TOKEN)
+        for value, marker in gaps:
+            content = content.replace(value.encode(), marker)
+        # Made anew with each request's own token and time.
         headers = [
-            (name, value) for name, value in response.items() if name.lower() not in MADE_AGAIN
+            (name, value)
+            for name, value in headers
+            if name.lower() not in ("content-encoding", "content-length", "etag")
         ]
         if compressed:
             headers.append(("Content-Encoding", "gzip"))
-        return (response.status_code, headers, TokenPage(content.split(TOKEN), compressed))
+        parts = GAP.split(content)
+        return (response.status_code, headers, PiecesPage(parts[0::2], parts[1::2], compressed))
 
 
-class TokenPage:
-    """A page kept in the pieces between its CSRF tokens, to be given with another token.
+class PiecesPage:
+    """A page kept in the pieces between its gaps (its CSRF tokens, the server's time), to be
+    given with each request's own.
 
     Compressed (for a browser that takes gzip) the pieces are kept compressed, each on its own
     (a fresh deflate stream, ended by a full flush, so that it refers to nothing before it), and
-    a reader's page is put together as one gzip stream: the pieces with the token between them
-    as stored, uncompressed deflate blocks. Nothing is compressed per request, and the token is
-    never compressed with the page's text (so no BREACH-style guessing of it by length)."""
+    a request's page is put together as one gzip stream: the pieces with the gaps filled in
+    between them as stored, uncompressed deflate blocks. Nothing is compressed per request, and
+    a token is never compressed with the page's text (so no BREACH-style guessing of it by
+    length)."""
 
     HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # gzip, no name, no time
 
-    def __init__(self, pieces: list[bytes], compressed: bool):
+    def __init__(self, pieces: list[bytes], gaps: list[bytes], compressed: bool):
+        assert len(gaps) == len(pieces) - 1
         self.pieces = pieces
+        self.gaps = gaps
         self.compressed = compressed
         if compressed:
             last = len(pieces) - 1
             self.deflated = [self._deflate(piece, i == last) for i, piece in enumerate(pieces)]
+
+    def has(self, gap: bytes) -> bool:
+        return gap in self.gaps
 
     @staticmethod
     def _deflate(data: bytes, last: bool) -> bytes:
         stream = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
         return stream.compress(data) + stream.flush(zlib.Z_FINISH if last else zlib.Z_FULL_FLUSH)
 
-    def with_token(self, token: bytes) -> bytes:
+    def filled(self, *, token: bytes = b"", now: bytes = b"") -> bytes:
+        values = [token if gap == TOKEN else now for gap in self.gaps]
         if not self.compressed:
-            return token.join(self.pieces)
+            page = [self.pieces[0]]
+            for value, piece in zip(values, self.pieces[1:], strict=True):
+                page += [value, piece]
+            return b"".join(page)
         # A stored block, not the last: a byte of header bits (the stream is byte-aligned after
         # a full flush), then the length and its complement, then the bytes themselves.
-        stored = b"\x00" + struct.pack("<HH", len(token), 0xFFFF ^ len(token)) + token
-        crc, size = 0, 0
-        for i, piece in enumerate(self.pieces):
-            if i:
-                crc, size = zlib.crc32(token, crc), size + len(token)
-            crc, size = zlib.crc32(piece, crc), size + len(piece)
-        body = stored.join(self.deflated)
-        return self.HEADER + body + struct.pack("<II", crc, size & 0xFFFFFFFF)
+        crc, size = zlib.crc32(self.pieces[0]), len(self.pieces[0])
+        body = [self.deflated[0]]
+        for value, piece, deflated in zip(values, self.pieces[1:], self.deflated[1:], strict=True):
+            body += [
+                b"\x00" + struct.pack("<HH", len(value), 0xFFFF ^ len(value)) + value,
+                deflated,
+            ]
+            crc, size = zlib.crc32(piece, zlib.crc32(value, crc)), size + len(value) + len(piece)
+        return self.HEADER + b"".join(body) + struct.pack("<II", crc, size & 0xFFFFFFFF)

@@ -115,8 +115,10 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                # In place of Django's own: notes the token of a page kept for readers.
+                # In place of Django's own: notes the token of a page that may be kept.
                 "config.pagecache.csrf",
+                # `page_now`: the server's time, put anew into a kept page for each request.
+                "config.pagecache.now",
             ],
             "builtins": [
                 "django_htmx.templatetags.django_htmx",

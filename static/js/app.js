@@ -169,15 +169,18 @@
   }
 
   // The countdown is computed from the stored deadline every second, so a tab that slept
-  // shows the right time the moment it wakes. The server's "now" corrects a skewed clock.
+  // shows the right time the moment it wakes. The server's time as it gave the page (data-now,
+  // on the clock or on the room around it) corrects a skewed clock. It is never part of a piece
+  // the server shares between pages (the banner), which would carry the time of its render.
   var skewMs = 0;
   function tickCountdowns() {
     document.querySelectorAll("[data-deadline]").forEach(function (el) {
       var deadline = Date.parse(el.getAttribute("data-deadline"));
-      var serverNow = Date.parse(el.getAttribute("data-now"));
-      if (!el.hasAttribute("data-skew-set") && !isNaN(serverNow)) {
-        skewMs = serverNow - Date.now();
-        el.setAttribute("data-skew-set", "");
+      var holder = el.closest("[data-now]");
+      if (holder && !holder.hasAttribute("data-skew-set")) {
+        var serverNow = Date.parse(holder.getAttribute("data-now"));
+        if (!isNaN(serverNow)) skewMs = serverNow - Date.now();
+        holder.setAttribute("data-skew-set", "");
       }
       var left = Math.round((deadline - (Date.now() + skewMs)) / 1000);
       var out = el.querySelector(".countdown");

@@ -9,6 +9,7 @@ The board most tests use (tests/draft/factories.py `four_by_three`), snake, one 
 """
 
 import re
+from datetime import datetime
 from html import unescape
 
 import pytest
@@ -88,6 +89,14 @@ def login_url(next_path: str) -> str:
 
 def html_of(response) -> str:
     return response.content.decode()
+
+
+def server_now(html) -> datetime:
+    """The server's time a board page says it was given at (`data-now` on the room), which the
+    countdown corrects the browser's clock by."""
+    if not isinstance(html, str):
+        html = html_of(html)
+    return datetime.fromisoformat(re.search(r'id="board-room"[^>]*\bdata-now="([^"]+)"', html)[1])
 
 
 def element(html, element_id: str) -> str:

@@ -7,12 +7,15 @@ Round 1 is Horror/Thriller, round 2 Before 1980, round 3 Wildcard.
 """
 
 import re
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from draft import live, services
 from draft.models import Draft, Pick
@@ -25,6 +28,7 @@ from tests.web.conftest import (
     html_of,
     pick_url,
     search_url,
+    server_now,
     sized_draft,
     text,
 )
@@ -350,6 +354,30 @@ def test_a_double_submission_makes_one_pick_and_succeeds_both_times(
 
 
 # --- Polling -------------------------------------------------------------------------------
+
+
+def test_the_countdown_is_corrected_by_the_time_the_page_is_given(live, reader_client):
+    """The board's clock counts down in the browser, corrected by the server's time on the
+    page. The banner is rendered once per board version and shared: a reader who arrives
+    forty minutes into a pick must get the time of their visit, not the banner's render, or
+    their countdown shows forty minutes too many."""
+    url = board_url(live)
+    start = timezone.now().replace(microsecond=0)
+    with time_machine.travel(start, tick=False):
+        services.update_clock_settings(
+            draft_id=live.draft.pk,
+            actor=live.commissioner,
+            pick_seconds=3600,
+            expiry_action=Draft.Expiry.SKIP,
+        )
+        first = reader_client.get(url)
+    with time_machine.travel(start + timedelta(minutes=40), tick=False):
+        later = Client().get(url)
+        assert Draft.objects.get(pk=live.draft.pk).clock_deadline > timezone.now()
+    assert server_now(first) == start
+    assert server_now(later) == start + timedelta(minutes=40)
+    banner = element(later, "board-banner")
+    assert banner == element(first, "board-banner") and "data-deadline" in banner
 
 
 def test_a_poll_when_nothing_changed_is_204_with_no_body(live, reader_client):
