@@ -365,6 +365,10 @@ class SearchResult:
     def available(self) -> bool:
         return not self.taken_by and not self.problems
 
+    @property
+    def unavailable(self) -> bool:
+        return not self.available
+
 
 def search_for_pick(
     query: str, *, draft: Draft, category: Category | None, limit: int = 12
