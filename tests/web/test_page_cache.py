@@ -320,14 +320,27 @@ def test_a_board_is_rendered_again_when_its_clock_runs_out(world):
 @given(
     pieces=st.lists(st.binary(max_size=3000) | st.just(b"x" * 70_000), min_size=1, max_size=5),
     token=st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=64),
+    data=st.data(),
 )
-def test_a_page_put_together_around_a_token_is_one_valid_gzip_stream(pieces, token):
-    """However the pieces fall (empty, one, several, longer than a deflate window), the page a
-    reader gets decompresses, strictly, to the page with their token in every place."""
-    gaps = [pagecache.TOKEN] * (len(pieces) - 1)
+def test_a_page_put_together_around_its_gaps_is_one_valid_gzip_stream(pieces, token, data):
+    """However the pieces fall (empty, one, several, longer than a deflate window) and whatever
+    their gaps (tokens, times), the page a request gets decompresses, strictly, to the page
+    with its own token and time in every place."""
+    gaps = data.draw(
+        st.lists(
+            st.sampled_from([pagecache.TOKEN, pagecache.NOW]),
+            min_size=len(pieces) - 1,
+            max_size=len(pieces) - 1,
+        )
+    )
+    now = b"2026-11-26T04:40:00.123456+00:00"
+    values = [token.encode() if gap == pagecache.TOKEN else now for gap in gaps]
+    whole = pieces[0] + b"".join(
+        value + piece for value, piece in zip(values, pieces[1:], strict=True)
+    )
     page = pagecache.PiecesPage(pieces, gaps, compressed=True)
     stream = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    assert stream.decompress(page.filled(token=token.encode())) == token.encode().join(pieces)
+    assert stream.decompress(page.filled(token=token.encode(), now=now)) == whole
     assert stream.eof and not stream.unused_data
     plain = pagecache.PiecesPage(pieces, gaps, compressed=False)
-    assert plain.filled(token=b"t") == b"t".join(pieces)
+    assert plain.filled(token=token.encode(), now=now) == whole
