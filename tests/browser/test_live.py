@@ -235,6 +235,26 @@ def test_the_queue_page_follows_the_draft(asgi_server, new_page, room, member, o
     assert_accessible(maya, context="after the pick")
 
 
+def test_a_refresh_in_the_background_leaves_the_buttons_as_they_are(
+    asgi_server, new_page, room, other_member
+):
+    """While the queue page asks for its refreshed part, its buttons keep their look (they
+    used to fade to 60 % every few seconds, below a readable contrast); a form whose own
+    request is on its way still fades its button."""
+    maya = new_page()
+    log_in(maya, asgi_server, other_member)
+    maya.goto(asgi_server.url + room.get_absolute_url() + "queue/")
+    assert_accessible(maya)
+    button = "#queue-live form .button[type=submit]"
+    opacity = f"getComputedStyle(document.querySelector('{button}')).opacity"
+    maya.evaluate("document.querySelector('#queue-live').classList.add('htmx-request')")
+    assert maya.evaluate(opacity) == "1"
+    maya.evaluate(
+        f"document.querySelector('{button}').closest('form').classList.add('htmx-request')"
+    )
+    assert maya.evaluate(opacity) == "0.6"
+
+
 def test_a_deploy_closes_streams_in_time_and_boards_miss_nothing(
     app_servers, new_page, room, member, other_member
 ):
