@@ -41,7 +41,6 @@ import gzip
 import json
 import math
 import os
-import platform
 import re
 import resource
 import shlex
@@ -52,7 +51,6 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -63,6 +61,7 @@ from bench.run import (
     bench_environment,
     choose_database,
     clean_up,
+    run_header,
     say,
 )
 
@@ -860,20 +859,8 @@ def results_table(latency: LatencyResult | None, hold: HoldResult | None) -> tup
 
 
 def describe_run(args, database, latency: LatencyResult | None, hold: HoldResult | None) -> str:
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)*.md"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     text = (
-        f"{when}, commit {commit or '?'}{' with uncommitted changes' if dirty else ''}, "
-        f"{database.description}, {os.cpu_count()} CPUs ({platform.machine()}, load "
-        f"{os.getloadavg()[0]:.1f} at the end). Server: gunicorn -c config/gunicorn.py, "
+        f"{run_header(database, 'at the end')} Server: gunicorn -c config/gunicorn.py, "
         f"{WORKERS} uvicorn workers, production settings; the clients in one asyncio process "
         f"on the same machine. Draft: {args.seats} seats × {args.rounds} rounds."
     )

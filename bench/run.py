@@ -613,7 +613,9 @@ def markdown_table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def describe_run(database: BenchDatabase, args) -> str:
+def run_header(database: BenchDatabase, moment: str) -> str:
+    """When, which code (commit, and whether it differs from it) and on what, for a report:
+    `moment` says when the load was read ("at the start", "at the end")."""
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
@@ -629,7 +631,14 @@ def describe_run(database: BenchDatabase, args) -> str:
     return (
         f"{when}, commit {commit or '?'}{' with uncommitted changes' if dirty else ''}, "
         f"{database.description}, {os.cpu_count()} CPUs ({platform.machine()}, load "
-        f"{load:.1f} at the start). App and floor: gunicorn, {WORKERS} {WORKER_LABEL} workers each, "
+        f"{load:.1f} {moment})."
+    )
+
+
+def describe_run(database: BenchDatabase, args) -> str:
+    return (
+        f"{run_header(database, 'at the start')} App and floor: gunicorn, {WORKERS} "
+        f"{WORKER_LABEL} workers each, "
         f"production settings. wrk: {args.connections} connections, {args.seconds:g} s per run, "
         f"{args.rounds} round{'s' if args.rounds != 1 else ''} of floor and path in turn; "
         "medians. KB: the answer's size on the wire; queries: cold cache/warm, in process."
