@@ -1,19 +1,21 @@
-"""Whole answers for readers, kept until the database changes.
+"""Whole answers, kept until the database changes.
 
-Every reader who brings no cookie gets the same answer for one URL as long as nothing in the
-database changes. So the answer of a reader page (a view marked `@for_readers`) is kept in the
-cache (`CACHES`) under a key made of the URL, the host and scheme, the htmx header, whether it
-was compressed, and the database's state; the next such reader gets it back for one query and a
-cache read, without the view running. The render caches keyed by versions (draft/live.py,
-reviews/threads.py) still serve everyone else: members, and readers with a cookie.
+While nothing in the database changes, a URL gives a reader the same answer, and a signed-in
+member the same answer again. So the answer of a page marked `@for_readers` is kept in the cache
+(`CACHES`) under a key made of the URL, the host and scheme, the htmx header, whether it was
+compressed, the session cookie (none for a reader) and the database's state; the next request
+with that key gets it back for one query and a cache read, without the view running. The render
+caches keyed by versions (draft/live.py, reviews/threads.py) serve every render that is not
+kept: the first after a change, and requests with other cookies.
 
 The database's state, on PostgreSQL, is its current snapshot (`pg_current_snapshot()`: which
 transactions have finished and which are still running). Any write that commits, anywhere,
 changes it: a pick, a comment, a film retitled in the admin, a profile renamed, a row fixed by
 hand in psql. So a kept answer is never stale, and no service has a version to bump or can
 forget to. (Transaction ids are the server's: a commit in another database on the same server
-changes the snapshot too, which costs a render, never a stale page.) An answer rendered while a write commits may hold the newer data under the older
-snapshot's key; every request after the commit reads the newer snapshot, so it never sees it.
+changes the snapshot too, which costs a render, never a stale page.) An answer rendered while a
+write commits may hold the newer data under the older snapshot's key; every request after the
+commit reads the newer snapshot, so it never sees it.
 
 It is off on SQLite, which has no such state (`PRAGMA data_version` ignores the connection's own
 commits), and when `PAGE_CACHE` is off (the in-process tests, where a test's own transaction
@@ -29,7 +31,7 @@ The session cookie is part of the key, so a signed-in member is only ever given 
 answers (the pick panel, the queue and the chat form that the view rendered for them); a
 reader without a session shares them with every other such reader. Their session is in the
 database: signing in or out, a changed password, a message left for the next page all commit,
-and so are a new key. Any other cookie (a vote, a remembered commenter, a message carried in a
+and so make a new key. Any other cookie (a vote, a remembered commenter, a message carried in a
 cookie) means the answer is made for that request alone, and an answer that sets a cookie other
 than the CSRF one is never kept.
 
@@ -67,7 +69,8 @@ MADE_AGAIN = {"set-cookie", "content-encoding", "content-length", "etag", "cache
 
 
 def for_readers(view):
-    """Mark a view whose answer to a reader without cookies may be kept (see the module)."""
+    """Mark a view whose answer may be kept for readers and for the member who got it (see the
+    module)."""
     view.for_readers = True
     return view
 
