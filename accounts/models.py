@@ -1,4 +1,6 @@
 from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
 
 
 class User(AbstractUser):
@@ -10,3 +12,32 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+
+class PasswordResetRequest(models.Model):
+    """Someone asked for a password reset link for this address, and the worker has not mailed
+    it yet (accounts/services.py).
+
+    The request writes only this row, whether or not the address has an account, so neither
+    its answer nor its time tells anyone which addresses are known. The worker looks the
+    address up, writes the mail (none for an unknown address) and deletes the row.
+    """
+
+    # As typed (Django's EmailField strips the spaces): the worker matches it to accounts by
+    # Django's own rules, case-insensitively.
+    email = models.CharField(max_length=254)
+    requested_at = models.DateTimeField(default=timezone.now)
+    # Waiting: not before this. Claimed: the claim runs out then (a worker that died or failed
+    # on it leaves the request to be tried again).
+    due_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # The worker's scan: requests due to be mailed.
+            models.Index(fields=["due_at"], name="accounts_reset_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"Password reset for {self.email} ({self.requested_at:%Y-%m-%d %H:%M})"

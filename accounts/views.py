@@ -10,7 +10,8 @@ from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve
 from django.views.decorators.http import require_http_methods
 
-from accounts.forms import SignUpForm
+from accounts import services
+from accounts.forms import LoginForm, PasswordResetRequestForm, SignUpForm
 from config.inputs import safe_next
 from draft import services as draft_services
 from draft.models import League
@@ -30,6 +31,18 @@ def signup(request):
         )
         return redirect(join_from_invite(request, next_url) or next_url or "home")
     return render(request, "registration/signup.html", {"form": form, "next": next_url})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def password_reset(request):
+    """Ask for a reset link. Every valid address gets the same answer (the "check your email"
+    page) after the same work: the request is recorded, and the worker mails the link if the
+    address has an account (services.mail_password_resets)."""
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.request_password_reset(email=form.cleaned_data["email"])
+        return redirect("password_reset_done")
+    return render(request, "registration/password_reset_form.html", {"form": form})
 
 
 def locked_out(request, original_response=None, credentials=None):
@@ -57,6 +70,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 class LoginView(auth_views.LoginView):
     """Django's log-in, plus: logging in from a league's invite page joins the league."""
 
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
     def form_valid(self, form):

@@ -5,7 +5,8 @@
   the site has such an address. So no NUL reaches PostgreSQL (which refuses it: a 500) and no
   control character reaches an Atom feed (which XML 1.0 forbids: a 500 for every reader).
 - `parse_int` is the only way a view reads a number from a request: ASCII digits in a sane
-  range, or None.
+  range, or None; `form_int` reads a hidden field of our own forms the same way, and refuses
+  a value that is there but is not such a number.
 - `safe_next` is the only way a view follows a `next` parameter.
 - `client_ip` is the reader's address, for the rate limits and the login lockout.
 """
@@ -13,8 +14,11 @@
 import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import Http404, QueryDict
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from config import proxies
 
 # C0 controls except tab, newline and carriage return; the two non-characters XML also forbids;
 # lone surrogates (which no UTF-8 decoder produces, but a script calling a view might).
@@ -68,15 +72,37 @@ MAX_ID = 2**63 - 1
 ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
 
 
-def parse_int(value, *, minimum: int = 0, maximum: int = MAX_ID) -> int | None:
+def parse_int(value, *, minimum: int = 1, maximum: int = MAX_ID) -> int | None:
     """An integer written in ASCII digits within [minimum, maximum], or None for anything else:
     "", "²", "٣", "-1", "1e3", " 7", a 40-digit number. Python's int() accepts several of those
     (and str.isdigit() accepts "²", which int() then refuses), which is how "?category=²"
-    became a 500."""
+    became a 500.
+
+    The range starts at 1 unless the caller says otherwise: ids, slots, rounds, pick and page
+    numbers all do, and "slot=0" reached the draft's arithmetic as a 500. A board version may be
+    0 (`minimum=0`)."""
     if not isinstance(value, str) or not ASCII_DIGITS.fullmatch(value):
         return None
     number = int(value)
     return number if minimum <= number <= maximum else None
+
+
+def form_int(data, name: str, *, minimum: int = 1, maximum: int = MAX_ID) -> int | None:
+    """A number a form of ours sends in a hidden field (the slot a pick form was made for, the
+    seat a commissioner picks for): None when the field is absent or empty, else the number,
+    and a ValidationError when it holds anything else ("0", "-1", "٣", 40 digits). Such a value
+    comes from a damaged or forged form, and reading it as absent would change what the form
+    asks for (a pick at no particular slot, for no particular seat)."""
+    raw = data.get(name, "")
+    if raw == "":
+        return None
+    number = parse_int(raw, minimum=minimum, maximum=maximum)
+    if number is None:
+        raise ValidationError(
+            "This form was changed or damaged on its way: reload the page and try again.",
+            code="malformed",
+        )
+    return number
 
 
 def safe_next(request, fallback: str) -> str:
@@ -95,11 +121,12 @@ def safe_next(request, fallback: str) -> str:
 
 
 def client_ip(request) -> str:
-    """The reader's address, for rate limits and the login lockout. Behind a proxy,
-    CLIENT_IP_HEADER names the header the proxy sets (e.g. HTTP_X_FORWARDED_FOR: its last
-    entry is the one the proxy saw); without it every request would seem to come from the
-    proxy."""
-    header = settings.CLIENT_IP_HEADER
-    if header and request.META.get(header):
-        return request.META[header].split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
+    """The reader's address, for rate limits and the login lockout: the peer's, or behind one
+    of the TRUSTED_PROXIES the address they say they saw (config/proxies.py). Under uvicorn
+    the peer is already the client (it trusts the same proxies), so this changes nothing
+    there; under a WSGI server it reads X-Forwarded-For the same way."""
+    return proxies.client_address(
+        request.META.get("REMOTE_ADDR", ""),
+        request.META.get("HTTP_X_FORWARDED_FOR", ""),
+        settings.TRUSTED_PROXIES,
+    )

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from config import proxies
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # pytest imports itself before Django loads settings; tests get safe defaults for the
@@ -128,15 +130,29 @@ TEMPLATES = [
     },
 ]
 
-# Database: SQLite in the project folder unless DATABASE_URL says otherwise.
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        # Persistent connections: opening one costs far more than a board poll.
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "600")),
-        conn_health_checks=True,
+# Database: SQLite in the project folder unless DATABASE_URL says otherwise. An empty
+# DATABASE_URL (`DATABASE_URL= make run`) counts as unset; one that names no database the app
+# can use stops the start with a line that says so.
+DATABASE_URL = os.environ.get("DATABASE_URL", "").strip() or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            # Persistent connections: opening one costs far more than a board poll.
+            conn_max_age=int(os.environ.get("CONN_MAX_AGE", "600")),
+            conn_health_checks=True,
+        )
+    }
+except ValueError as error:
+    sys.exit(f"Moviedraft: DATABASE_URL is not a database address this app can use ({error}).")
+if DATABASES["default"].get("ENGINE") not in (
+    "django.db.backends.sqlite3",
+    "django.db.backends.postgresql",
+):
+    sys.exit(
+        "Moviedraft: DATABASE_URL must be a postgres:// or sqlite:// address "
+        f"(it names {DATABASES['default'].get('ENGINE') or 'no database engine'})."
     )
-}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers (board polls) run while a pick is written; IMMEDIATE takes the write
     # lock when a transaction starts, so two writers queue instead of failing mid-way.
@@ -236,16 +252,21 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Login throttling (django-axes), for the site's login and the admin's: after
-# LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that pair is locked
-# out for LOGIN_LOCKOUT_MINUTES (counted again from each attempt made while locked out), with
-# a page that says so. Attempts live in the database, so every app server sees them.
+# LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, or
+# LOGIN_ACCOUNT_FAILURE_LIMIT from any addresses, logging in to it is paused for
+# LOGIN_LOCKOUT_MINUTES (counted again from each attempt made while paused), with a page that
+# says so. Attempts live in the database, so every app server sees them.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A second, slower limit per account, whatever the addresses the guesses come from
+# (accounts/lockout.py): a spread of addresses cannot guess one account's password.
+LOGIN_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("LOGIN_ACCOUNT_FAILURE_LIMIT", "20"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_HANDLER = "accounts.lockout.LoginAttempts"
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "config.inputs.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
@@ -340,6 +361,9 @@ CLOCK_WORKER_STALE_SECONDS = int(
 
 # How often (seconds) an open board asks whether anything changed.
 BOARD_POLL_SECONDS = float(os.environ.get("BOARD_POLL_SECONDS", "2"))
+# How often (seconds) every open event stream checks again that its viewer may still watch,
+# besides the check every change of access triggers at once (draft/stream.py).
+STREAM_RECHECK_SECONDS = float(os.environ.get("STREAM_RECHECK_SECONDS", "30"))
 
 FORM_RENDERER = "config.forms.FormRenderer"
 
@@ -359,9 +383,17 @@ CHAT_RATE_LIMIT = (
 # Votes without an account are a cookie: an address may cast this many per question (changing
 # a vote is free). Signed-in readers vote by account, without a cap.
 ANONYMOUS_VOTES_PER_ADDRESS = int(os.environ.get("ANONYMOUS_VOTES_PER_ADDRESS", "5"))
-# Behind a proxy: the request header that carries the client's address (e.g.
-# HTTP_X_FORWARDED_FOR, whose last entry the proxy appended). Empty: REMOTE_ADDR.
-CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
+# The proxies trusted to say who the client is (config/proxies.py): uvicorn, the login
+# lockout and every rate limit read X-Forwarded-For only from these. None by default.
+if os.environ.get("CLIENT_IP_HEADER"):
+    sys.exit(
+        "Moviedraft: CLIENT_IP_HEADER is no longer read. Set TRUSTED_PROXIES to the address of "
+        "the proxy in front of the app (e.g. TRUSTED_PROXIES=127.0.0.1) instead."
+    )
+try:
+    TRUSTED_PROXIES = proxies.from_environment()
+except ValueError as error:
+    sys.exit(f"Moviedraft: TRUSTED_PROXIES: {error}.")
 
 # Posters may come from other sites (a film's poster URL); everything else is same-origin only.
 CSP_IMG_SOURCES = os.environ.get("CSP_IMG_SOURCES", "https:")

@@ -3,20 +3,32 @@
 Outsiders of a private league get 404, the wrong role 403. A hidden thing and a missing one
 raise the same Http404, message included: a 404 page that showed the message would otherwise
 tell them apart. Every view that loads a league or a draft from its URL goes through here, the
-live event stream included.
+live event stream included; an open stream is checked again by `recheck` whenever who may
+watch changes, and every half minute besides (draft/stream.py).
 """
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from enum import Enum
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from accounts.sessions import signed_in_users
 from draft import selectors
 from draft.models import Draft, League, Membership
+
+
+def may_view(*, is_public: bool, is_member: bool) -> bool:
+    """The whole rule for seeing a league and its drafts: a public league is anyone's to
+    watch and read, a private one its members' only."""
+    return is_public or is_member
 
 
 def get_league_for_viewer(request, league_slug: str) -> tuple[League, Membership | None]:
     league = League.objects.filter(slug=league_slug).first()
     membership = selectors.membership_for(league, request.user) if league else None
-    if league is None or (not league.is_public and membership is None):
+    if league is None or not may_view(is_public=league.is_public, is_member=bool(membership)):
         raise Http404("No such league.")
     return league, membership
 
@@ -28,7 +40,7 @@ def get_draft_for_viewer(request, league_slug: str, draft_slug: str):
         .first()
     )
     membership = selectors.membership_for(draft.league, request.user) if draft else None
-    if draft is None or (not draft.league.is_public and membership is None):
+    if draft is None or not may_view(is_public=draft.league.is_public, is_member=bool(membership)):
         raise Http404("No such draft.")
     return draft, membership
 
@@ -37,3 +49,79 @@ def require_commissioner(membership: Membership | None) -> Membership:
     if membership is None or not membership.is_commissioner:
         raise PermissionDenied("Only a commissioner of this league can do that.")
     return membership
+
+
+# --- Open streams: access that is checked again while they stay open --------------------
+
+
+@dataclass(frozen=True)
+class Watcher:
+    """Who an open event stream was let in as: its draft, the session cookie it came with, the
+    user that session was signed in as, and their role in the league (None: not a member)."""
+
+    draft_id: int
+    league_id: int
+    session_key: str = ""
+    user_id: int | None = None
+    commissioner: bool | None = None
+
+    @property
+    def member(self) -> bool:
+        return self.commissioner is not None
+
+
+def watcher_for(request, draft: Draft, membership: Membership | None) -> Watcher:
+    """The watcher a request that was let in with `membership` is, for the re-checks."""
+    user_id = membership.user_id if membership is not None else None
+    if user_id is None and request.user.is_authenticated:
+        user_id = request.user.pk
+    return Watcher(
+        draft_id=draft.pk,
+        league_id=draft.league_id,
+        session_key=request.session.session_key or "",
+        user_id=user_id,
+        commissioner=membership.is_commissioner if membership is not None else None,
+    )
+
+
+class Verdict(Enum):
+    SAME = "same"  # may still watch, as the same person in the same role
+    CHANGED = "changed"  # may still watch, but signed in as someone else or in another role
+    LOST = "lost"  # may no longer watch
+
+
+def recheck(watchers: Iterable[Watcher]) -> dict[Watcher, tuple[Verdict, Watcher]]:
+    """Whether each open stream may still watch its draft, decided exactly as `may_view`
+    decides for a page, and who it watches as now. Four queries whatever the number of
+    streams: drafts and their leagues, sessions, users, memberships."""
+    watchers = set(watchers)
+    if not watchers:
+        return {}
+    leagues = dict(
+        Draft.objects.filter(pk__in={w.draft_id for w in watchers}).values_list(
+            "pk", "league__is_public"
+        )
+    )
+    signed_in = signed_in_users(w.session_key for w in watchers if w.session_key)
+    roles = {
+        (league_id, user_id): commissioner
+        for league_id, user_id, commissioner in Membership.objects.filter(
+            league_id__in={w.league_id for w in watchers},
+            user_id__in=set(signed_in.values()),
+        ).values_list("league_id", "user_id", "is_commissioner")
+    }
+    verdicts = {}
+    for watcher in watchers:
+        user_id = signed_in.get(watcher.session_key)
+        now = replace(
+            watcher, user_id=user_id, commissioner=roles.get((watcher.league_id, user_id))
+        )
+        if watcher.draft_id not in leagues or not may_view(
+            is_public=leagues[watcher.draft_id], is_member=now.member
+        ):
+            verdicts[watcher] = (Verdict.LOST, now)
+        elif now != watcher:
+            verdicts[watcher] = (Verdict.CHANGED, now)
+        else:
+            verdicts[watcher] = (Verdict.SAME, now)
+    return verdicts

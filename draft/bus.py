@@ -3,7 +3,8 @@ transaction of the change, so it goes out when (and only if) the change commits.
 
 Each app process listens (draft/stream.py) and fans the change out to the viewers connected to
 it, so any number of app servers on one database keep every open board in step without a
-broker. On SQLite there is no NOTIFY: boards there poll (a 204 when nothing changed).
+broker. Changes of who may watch are sent the same way, so open streams follow access. On
+SQLite there is no NOTIFY: boards there poll (a 204 when nothing changed).
 """
 
 import json
@@ -19,6 +20,18 @@ def board_changed(draft_id: int, version: int) -> None:
 
 def chat_changed(draft_id: int, message_id: int, *, deleted: bool = False) -> None:
     _notify({"d": draft_id, "m": message_id, "x": deleted})
+
+
+def access_changed(*, league_id: int, user_id: int | None = None) -> None:
+    """Who may watch the league's drafts changed: the league made private or public, or (with
+    `user_id`) that person joined, left, was removed or changed role. Open streams re-check."""
+    _notify({"a": "league", "l": league_id, "u": user_id})
+
+
+def sessions_changed(*, user_id: int) -> None:
+    """Who a user's sessions sign in as changed: a log-out, a new password, an account made
+    inactive. Their open streams re-check."""
+    _notify({"a": "user", "u": user_id})
 
 
 def _notify(payload: dict) -> None:

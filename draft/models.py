@@ -44,8 +44,21 @@ class League(models.Model):
         return reverse("draft:league", args=[self.slug])
 
 
+class CurrentMembers(models.Manager):
+    """Memberships of people who have not left their league. Every question of access and
+    every list of members asks this manager (it is `Membership.objects`), so a member who left
+    or was removed is an outsider everywhere at once. Their seats and picks still name them:
+    a seat reaches its membership through the base manager, which keeps every row."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(left_at__isnull=True)
+
+
 class Membership(models.Model):
-    """A user in a league, with the name the board shows for them."""
+    """A user in a league, with the name the board shows for them.
+
+    A member who leaves (or is removed) keeps the row, with `left_at` set: the boards of drafts
+    they took part in still show their name on their picks."""
 
     league = models.ForeignKey(League, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
@@ -54,8 +67,14 @@ class Membership(models.Model):
     display_name = models.CharField(max_length=60)
     is_commissioner = models.BooleanField(default=False)
     joined_at = models.DateTimeField(auto_now_add=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    # Current and former members alike: for rejoining.
+    everyone = models.Manager()
+    objects = CurrentMembers()
 
     class Meta:
+        default_manager_name = "objects"
         ordering = ["display_name"]
         constraints = [
             models.UniqueConstraint(

@@ -50,7 +50,7 @@ def queue_turn_mail(state: DraftState, now) -> None:
         draft,
         slot,
         NotificationSettings.ON_CLOCK,
-        seat.membership.user,
+        seat.membership,
         now,
         subject=f"You're on the clock — {draft.name}",
         body=(
@@ -68,7 +68,7 @@ def queue_turn_mail(state: DraftState, now) -> None:
             draft,
             next_slot,
             NotificationSettings.UP_NEXT,
-            next_seat.membership.user,
+            next_seat.membership,
             now,
             subject=f"You're up next — {draft.name}",
             body=(
@@ -80,9 +80,11 @@ def queue_turn_mail(state: DraftState, now) -> None:
         )
 
 
-def _queue(prefs, draft, slot, kind, user, now, *, subject, body) -> None:
+def _queue(prefs, draft, slot, kind, membership, now, *, subject, body) -> None:
+    user = membership.user
     choice = prefs.get(user.pk)
-    if (choice is not None and not choice.wants(kind)) or not user.email:
+    # A member who left the league keeps their seat on the board, but hears nothing more.
+    if (choice is not None and not choice.wants(kind)) or not user.email or membership.left_at:
         return
     outbox.enqueue(
         key=f"turn:{draft.pk}:{slot}:{kind}", to=[user.email], subject=subject, body=body, now=now

@@ -425,7 +425,11 @@ class _CompiledPoll:
 
     def __init__(self, *, with_user: bool):
         drafts = Draft.objects.filter(league__slug=self.LEAGUE, slug=self.DRAFT)
-        member = Membership.objects.filter(league=OuterRef("league_id"), user_id=self.USER)
+        # The poll reads the user id from the session without loading the user: an account
+        # made inactive must not keep polling a private board.
+        member = Membership.objects.filter(
+            league=OuterRef("league_id"), user_id=self.USER, user__is_active=True
+        )
         drafts = drafts.annotate(is_member=Exists(member) if with_user else Value(False))
         drafts = drafts.annotate(
             clock_due=ExpressionWrapper(due_clock_q(self.NOW), output_field=BooleanField())
@@ -487,6 +491,17 @@ def league_page(league: League):
     for d in drafts:
         d.league = league
     return drafts, members
+
+
+def started_drafts_with_seat(membership: Membership) -> list[Draft]:
+    """The drafts past setup in which the member has a seat (the remove page names them: their
+    picks stay on those boards)."""
+    return list(
+        Draft.objects.filter(seats__membership=membership)
+        .exclude(status=Draft.Status.SETUP)
+        .select_related("league")
+        .order_by("-created_at")
+    )
 
 
 def picks_for_export(draft: Draft) -> list[Pick]:

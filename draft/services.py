@@ -254,27 +254,92 @@ def update_league(
     }
     if readers_may_chat is not None:
         changes["readers_may_chat"] = readers_may_chat
+    # Whether it was public is read under a lock on the league: two saves at once must both
+    # see the flip they make, or an open stream could miss the one that made it private.
+    was_public = (
+        League.objects.select_for_update(no_key=True)
+        .values_list("is_public", flat=True)
+        .get(pk=league.pk)
+    )
     League.objects.filter(pk=league.pk).update(**changes)
     for key, value in changes.items():
         setattr(league, key, value)
+    if was_public != is_public:
+        bus.access_changed(league_id=league.pk)
     return league
 
 
 def join_league(*, user, league: League, token: str) -> tuple[Membership, bool]:
     """Join with the league's current invite token. Returns (membership, created); joining
-    twice is harmless."""
+    twice is harmless. A member who left comes back under the name they had."""
     if token != league.invite_token:
         raise ValidationError(
             "This invite link is no longer valid. Ask a commissioner for the current one."
         )
+    with transaction.atomic():
+        returning = Membership.everyone.filter(league=league, user=user, left_at__isnull=False)
+        if returning.update(left_at=None):
+            bus.access_changed(league_id=league.pk, user_id=user.pk)
+            return Membership.objects.get(league=league, user=user), True
     try:
         with transaction.atomic():
             membership, created = Membership.objects.get_or_create(
                 league=league, user=user, defaults={"display_name": default_display_name(user)}
             )
+            if created:
+                bus.access_changed(league_id=league.pk, user_id=user.pk)
     except IntegrityError:  # the same user joining from two tabs at once
         membership, created = Membership.objects.get(league=league, user=user), False
     return membership, created
+
+
+@transaction.atomic
+def remove_member(*, league: League, actor, membership: Membership) -> None:
+    """A commissioner removes a member, or a member leaves. From the commit on they are an
+    outsider: a private league's pages are 404 to them and their open streams close.
+
+    Their seats in drafts that have not started go (each such draft's order closes up); in a
+    draft that has started, their seat and picks stay on the board under their name, and a
+    commissioner picks for them if their turn comes. A league keeps at least one commissioner."""
+    # The league's drafts first (lock order), in id order, then its commissioners: two
+    # commissioners leaving at once must not each see the other stay.
+    drafts = list(Draft.objects.select_for_update(no_key=True).filter(league=league).order_by("pk"))
+    list(Membership.objects.select_for_update().filter(league=league, is_commissioner=True))
+    if membership.league_id != league.pk:
+        raise ValidationError("That person is not in this league.")
+    leaving = membership.user_id == actor.pk
+    if not leaving:
+        _require_commissioner(league, actor)
+    current = Membership.objects.filter(pk=membership.pk).values_list("is_commissioner", flat=True)
+    if not current.exists():
+        raise ValidationError(f"{membership.display_name} is no longer in this league.")
+    if current.get() and not (
+        Membership.objects.filter(league=league, is_commissioner=True)
+        .exclude(pk=membership.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            "A league needs at least one commissioner: make someone else a commissioner first."
+        )
+    now = timezone.now()
+    name = membership.display_name
+    for draft in drafts:
+        if draft.status != Draft.Status.SETUP:
+            continue
+        seats = list(Seat.objects.filter(draft=draft).order_by("position"))
+        if not any(seat.membership_id == membership.pk for seat in seats):
+            continue
+        Seat.objects.filter(draft=draft, membership=membership).delete()
+        _renumber(Seat, [seat for seat in seats if seat.membership_id != membership.pk])
+        _record(
+            draft,
+            DraftEvent.Kind.ORDER,
+            f"{name} {'left the league' if leaving else 'removed from the league'}",
+            actor=actor,
+        )
+    Membership.objects.filter(pk=membership.pk).update(left_at=now, is_commissioner=False)
+    membership.left_at, membership.is_commissioner = now, False
+    bus.access_changed(league_id=league.pk, user_id=membership.user_id)
 
 
 @transaction.atomic
@@ -304,6 +369,7 @@ def set_commissioner(*, league: League, actor, membership: Membership, value: bo
             raise ValidationError("A league needs at least one commissioner.")
     membership.is_commissioner = value
     Membership.objects.filter(pk=membership.pk).update(is_commissioner=value)
+    bus.access_changed(league_id=league.pk, user_id=membership.user_id)
 
 
 @draft_write
@@ -1143,7 +1209,7 @@ def _own_seat(draft_id: int, user) -> Seat:
     other, so ranks stay 1..n without gaps or clashes."""
     seat = (
         Seat.objects.select_related("membership")
-        .filter(draft_id=draft_id, membership__user=user)
+        .filter(draft_id=draft_id, membership__user=user, membership__left_at__isnull=True)
         .first()
     )
     if seat is None:

@@ -364,7 +364,10 @@ class DraftState:
     # --- what happened to a slot ----------------------------------------------------------
 
     def what_happened(self, slot: int, seat: Seat) -> str:
-        """A sentence for a member whose page still offered `slot`: what settled it."""
+        """A sentence for a member whose page still offered `slot`: what settled it ("" for a
+        slot that is not on this board)."""
+        if not 1 <= slot <= self.total_slots:
+            return ""
         label = self.label(slot)
         pick = self._picks.get(slot)
         if pick is not None and pick.seat_id == seat.pk:
@@ -375,6 +378,16 @@ class DraftState:
                 return f"The commissioner picked {movie} for you at {label}."
             return f"You already picked {movie} at {label}."
         return ""
+
+    def pick_outcome(self, slot: int, seat: Seat, movie_id: int | None) -> tuple[bool, str]:
+        """What became of a pick a member sent for `slot` without hearing back (the server or
+        the network failed on the way back): (True, "Your pick of Her was saved at 2.01.")
+        when it is on the board; (False, what settled the slot instead), or (False, "") when
+        nothing did and the pick is still to be made."""
+        pick = self._picks.get(slot)
+        if pick is not None and pick.seat_id == seat.pk and pick.movie_id == movie_id:
+            return True, f"Your pick of {pick.movie} was saved at {self.label(slot)}."
+        return False, self.what_happened(slot, seat)
 
 
 _RUNNING = (Draft.Status.LIVE, Draft.Status.PAUSED)

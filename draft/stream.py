@@ -10,8 +10,10 @@ their page only when the event says it changed for them.
 The event id is the board version: a client that reconnects sends Last-Event-ID and, if it
 missed anything, gets one "resync" event and reloads the board with one request. The stream
 carries only what every viewer of the board may see; who may open it is checked exactly as for
-the board. Without an ASGI server or without PostgreSQL the stream is not offered and pages
-poll instead (a 204 when nothing changed).
+the board, and checked again whenever that may have changed (a change of access announced on
+the bus, and every STREAM_RECHECK_SECONDS): a viewer who lost access gets "gone" and the stream
+ends. Without an ASGI server or without PostgreSQL the stream is not offered and pages poll
+instead (a 204 when nothing changed).
 """
 
 from __future__ import annotations
@@ -28,25 +30,22 @@ from dataclasses import dataclass, field
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user
+from django.core.exceptions import DisallowedHost
 from django.core.handlers.asgi import ASGIRequest
 from django.db import close_old_connections, connection, connections
-from django.http import Http404
-from django.template.loader import get_template
+from django.http import Http404, HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.functional import SimpleLazyObject
 from django.utils.module_loading import import_string
 
 from config.inputs import parse_int
-from draft import bus, live, selectors
-from draft.access import get_draft_for_viewer
-from draft.models import Draft, DraftEvent
+from draft import access, bus, events, live
+from draft.models import Draft
 
 logger = logging.getLogger(__name__)
 
 # How long a stream stays quiet before it sends a comment line (proxies close idle streams).
 KEEPALIVE_SECONDS = 15
-# What a browser waits before it reconnects a dropped stream.
-RETRY_MS = 2000
 
 
 def available() -> bool:
@@ -55,104 +54,43 @@ def available() -> bool:
     return connection.vendor == "postgresql"
 
 
-def message(event: str, data, *, event_id: int | None = None) -> bytes:
-    lines = []
-    if event_id is not None:
-        lines.append(f"id: {event_id}")
-    lines.append(f"event: {event}")
-    text = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
-    lines.extend(f"data: {line}" for line in text.split("\n"))
-    return ("\n".join(lines) + "\n\n").encode()
-
-
-# --- What an event says -------------------------------------------------------------------
-
-
-def events_between(draft: Draft, after: int, upto: int) -> list[DraftEvent]:
-    """The draft's log between two versions, oldest first (one query)."""
-    events = DraftEvent.objects.filter(draft=draft, version__gt=after, version__lte=upto)
-    return list(events.select_related("movie").order_by("id"))
-
-
-def sentences(draft: Draft, events: list[DraftEvent]) -> list[str]:
-    """What the log says happened, in plain words, for the live region."""
-    state = live.state_of(draft)
-    return [sentence for event in events for sentence in _say(event, state)]
-
-
-def chat_line_html(draft: Draft, line) -> dict:
-    """One chat line as the stream sends it: its id and its HTML, rendered once for everyone
-    (the delete button is in it; only a commissioner's chat shows it)."""
-    html = get_template("draft/chat.html#chat-line").render(
-        {"line": line, "league": draft.league, "draft": draft, "chat_tools": True}
-    )
-    return {"id": line.dom_id, "html": html.strip()}
-
-
-def _say(event: DraftEvent, state) -> list[str]:
-    Kind = DraftEvent.Kind
-    who = ""
-    if event.slot and event.slot <= state.total_slots:
-        who = state.seat_for_slot(event.slot).membership.display_name
-    label = state.label(event.slot) if event.slot else ""
-    if event.kind in (Kind.PICK, Kind.RULING):
-        extra = " (a commissioner's ruling)" if event.kind == Kind.RULING else ""
-        return [f"{who} picked {event.movie} at {label}{extra}."]
-    if event.kind == Kind.AUTOPICK:
-        return [f"{who} picked {event.movie} at {label} (autopick from the queue)."]
-    if event.kind == Kind.SKIP:
-        late = " because time ran out" if "time ran out" in event.summary else ""
-        return [f"{who} was skipped at {label}{late}."]
-    if event.kind == Kind.UNDO:
-        if event.movie_id:
-            return [f"Undone: {who}'s pick of {event.movie} at {label}."]
-        return [f"Undone: the skip of {who} at {label}."]
-    return {
-        Kind.PAUSE: ["The draft is paused."],
-        Kind.RESUME: ["The draft is live again."],
-        Kind.START: ["The draft has started."],
-        Kind.COMPLETE: ["The draft is complete: every pick is in."],
-    }.get(event.kind, [])
-
-
-def board_event(draft: Draft, previous: live.SharedBoard | None) -> tuple[bytes, live.SharedBoard]:
-    """The event for the draft's current version, for viewers who hold `previous`: the pieces
-    that changed, or (no previous, or a changed grid shape) the instruction to reload."""
-    shared = live.shared_board(draft)
-    changes = shared.changes_since(previous) if previous is not None else None
-    events = events_between(draft, previous.version, shared.version) if previous else []
-    lines = (selectors.chat_event_line(event) for event in events)
-    data = {
-        "v": shared.version,
-        "from": previous.version if previous is not None else None,
-        "turn": shared.turn,
-        "say": sentences(draft, events),
-        "pieces": changes,
-        "taken": sorted(live.state_of(draft).picked_movie_ids),
-        # The chat shows every pick, undo, skip, pause and resume as a line of its own.
-        "chat": [chat_line_html(draft, line) for line in lines if line is not None],
-    }
-    return message("board", data, event_id=shared.version), shared
-
-
 # --- The hub ------------------------------------------------------------------------------
+
+
+# Put in a stream's queue in place of an event: its viewer may no longer watch; end it.
+CLOSED = object()
+
+
+def recheck_seconds() -> float:
+    """How often every open stream's access is checked again, notification or not (a change
+    made straight in the database sends none)."""
+    return settings.STREAM_RECHECK_SECONDS
 
 
 @dataclass(eq=False)
 class Listener:
-    """One open stream: where to put its events (an asyncio queue on its event loop)."""
+    """One open stream: where to put its events (an asyncio queue on its event loop), and who
+    it was let in as (checked again whenever that may have changed)."""
 
-    draft_id: int
     loop: asyncio.AbstractEventLoop
+    watcher: access.Watcher
     version: int = 0  # the board version the viewer was given when the stream opened
-    # A signed-in member of the league: after a change, their own part of the board may have
-    # to be fetched too, so they get each event first.
-    member: bool = False
     queue: asyncio.Queue = field(default_factory=asyncio.Queue)
+
+    @property
+    def draft_id(self) -> int:
+        return self.watcher.draft_id
+
+    @property
+    def member(self) -> bool:
+        """A member of the league: after a change, their own part of the board may have to be
+        fetched too, so they get each event first."""
+        return self.watcher.member
 
 
 class Hub:
-    """One per process. Listens on PostgreSQL; fans each change out to this process's viewers.
+    """One per process. Listens on PostgreSQL; fans each change out to this process's viewers,
+    and closes the streams of viewers who may no longer watch.
 
     The listening connection is the hub's own (not Django's), in autocommit. If it drops, the
     hub reconnects with a growing pause and tells every viewer to resync, since a change may
@@ -165,6 +103,11 @@ class Hub:
         self.thread: threading.Thread | None = None
         self.stopping = threading.Event()
         self.listening = threading.Event()  # set while the LISTEN connection is up
+        # Counts the changes of access heard; a stream that saw it move while it was being
+        # let in asks to be checked again (`recheck_soon`), as the change may have missed it.
+        self.access_changes = 0
+        self.pending: set[Listener] = set()  # streams to check again at the next turn
+        self.next_recheck = 0.0  # when every stream is checked again (time.monotonic())
 
     # Called from the stream views, on the event loop's thread.
 
@@ -189,6 +132,10 @@ class Hub:
         with self.lock:
             return len(self.listeners.get(draft_id, ()))
 
+    def recheck_soon(self, listener: Listener) -> None:
+        with self.lock:
+            self.pending.add(listener)
+
     def stop(self, timeout: float = 5.0) -> None:
         """Stop listening (a shutting-down process, or a test letting go of its database)."""
         self.stopping.set()
@@ -211,9 +158,10 @@ class Hub:
                         self.catch_up()  # streams that opened before the LISTEN was up
                     reconnecting = True
                     while not self.stopping.is_set():
-                        # Returns after the timeout when nothing came: look again (or stop).
+                        # Returns after the timeout, notifications or not: look again (or stop).
                         for note in conn.notifies(timeout=1.0):
                             self.handle(note.payload)
+                        self.recheck_due()
             except Exception:
                 logger.warning("Live updates: lost the database; retrying in %.1f s", pause)
                 logger.debug("Listening failed", exc_info=True)
@@ -227,20 +175,22 @@ class Hub:
     def handle(self, payload: str) -> None:
         try:
             note = json.loads(payload)
+            if "a" in note:
+                return self.access_changed(note)
             draft_id = int(note["d"])
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             return
         if not self.viewers(draft_id):
             return
         try:
             if "m" in note:
-                self.publish(draft_id, chat_event(note))
+                self.publish(draft_id, events.chat_event(note))
             else:
                 self.publish_board(draft_id, version=int(note.get("v") or 0))
         except Exception:
             logger.exception("Live updates: could not build the event for draft %s", draft_id)
             connection.close()
-            self.publish(draft_id, message("resync", {}))
+            self.publish(draft_id, events.message("resync", {}))
 
     def publish_board(self, draft_id: int, *, version: int) -> None:
         previous = self.sent.get(draft_id)
@@ -251,7 +201,7 @@ class Hub:
             return
         if previous is None:
             previous = live.previous_board(draft)
-        event, shared = board_event(draft, previous)
+        event, shared = events.board_event(draft, previous)
         self.sent[draft_id] = shared
         self.publish(draft_id, event)
 
@@ -268,25 +218,99 @@ class Hub:
                 for viewer in group:
                     self.unsubscribe(viewer)
 
+    # Access: every stream is let in as someone (its Listener's watcher). Whenever that may
+    # have changed, the stream is checked again, as a page would be: in time for the next
+    # event when a service said so (draft/bus.py), at most `recheck_seconds` later when a
+    # change said nothing (made in SQL, a session that expired). All on the hub's thread.
+
+    def access_changed(self, note: dict) -> None:
+        """A league's access changed (all its streams, or one person's) or a user's sessions
+        did (that user's streams, in every league): check those streams again now."""
+        league_id = int(note["l"]) if note.get("l") is not None else None
+        user_id = int(note["u"]) if note.get("u") is not None else None
+        with self.lock:
+            self.access_changes += 1
+            chosen = [
+                listener
+                for group in self.listeners.values()
+                for listener in group
+                if (league_id is None or listener.watcher.league_id == league_id)
+                and (user_id is None or listener.watcher.user_id == user_id)
+            ]
+        self.recheck(chosen)
+
+    def recheck_due(self) -> None:
+        """Check the streams that asked for it and, every `recheck_seconds`, all of them."""
+        now = time.monotonic()
+        with self.lock:
+            chosen, self.pending = self.pending, set()
+            if now >= self.next_recheck:
+                self.next_recheck = now + recheck_seconds()
+                chosen = {listener for group in self.listeners.values() for listener in group}
+        self.recheck(chosen)
+
+    def recheck(self, listeners) -> None:
+        """Close the streams whose viewer may no longer watch; tell those whose viewer now
+        watches as someone else (signed out, another role) to resync, so their page fetches
+        its own parts as who they are now. A few queries for any number of streams."""
+        listeners = list(listeners)
+        if not listeners:
+            return
+        try:
+            verdicts = {}
+            watchers = list({listener.watcher for listener in listeners})
+            for start in range(0, len(watchers), RECHECK_BATCH):
+                verdicts.update(access.recheck(watchers[start : start + RECHECK_BATCH]))
+        except Exception:
+            logger.warning("Live updates: could not check access; trying again", exc_info=True)
+            connection.close()
+            with self.lock:
+                self.pending.update(listeners)
+            return
+        for listener in listeners:
+            verdict, now = verdicts[listener.watcher]
+            if verdict is access.Verdict.LOST:
+                self.close(listener)
+            elif verdict is access.Verdict.CHANGED:
+                listener.watcher = now
+                self.send(listener, events.message("resync", {}))
+
+    def close(self, listener: Listener) -> None:
+        """End one stream: it gets nothing more, and its viewer's page is told why."""
+        self.unsubscribe(listener)
+        self.send(listener, CLOSED)
+
+    def send(self, listener: Listener, item) -> None:
+        try:
+            listener.loop.call_soon_threadsafe(listener.queue.put_nowait, item)
+        except RuntimeError:  # that loop is closed: the stream is gone
+            self.unsubscribe(listener)
+
     def catch_up(self) -> None:
         """Resync the viewers whose board changed between their stream opening and this
-        process listening (a change then made a notification nobody here heard)."""
+        process listening (a change then made a notification nobody here heard), and check
+        every stream's access (a change of access may have gone unheard the same way)."""
         with self.lock:
+            self.next_recheck = 0.0
             given = {d: min(v.version for v in group) for d, group in self.listeners.items()}
         if not given:
             return
         current = dict(Draft.objects.filter(pk__in=given).values_list("pk", "version"))
         for draft_id, version in given.items():
             if current.get(draft_id, version) != version:
-                self.publish(draft_id, message("resync", {}))
+                self.publish(draft_id, events.message("resync", {}))
 
     def resync_all(self) -> None:
         with self.lock:
             drafts = list(self.listeners)
             self.sent.clear()
+            self.next_recheck = 0.0  # access may have changed unheard too
         for draft_id in drafts:
-            self.publish(draft_id, message("resync", {}))
+            self.publish(draft_id, events.message("resync", {}))
 
+
+# Streams whose access is checked in one go (a few queries each).
+RECHECK_BATCH = 1000
 
 # Streams woken per turn of the event loop: between two batches the loop reads what came in,
 # so a member's request for their own part is not queued behind a thousand sends.
@@ -323,54 +347,61 @@ class _listening_connection:
             logger.debug("Closing the listening connection failed", exc_info=True)
 
 
-def chat_event(note: dict) -> bytes:
-    """A chat message posted (its line) or deleted (its id, to take it away)."""
-    dom_id = f"chat-m{int(note['m'])}"
-    if note.get("x"):
-        return message("chat", {"id": dom_id, "deleted": True})
-    draft = Draft.objects.select_related("league").get(pk=int(note["d"]))
-    line = selectors.chat_message_line(draft, int(note["m"]))
-    if line is None:
-        return message("chat", {"id": dom_id, "deleted": True})
-    return message("chat", chat_line_html(draft, line))
-
-
 hub = Hub()
-
-
-def keepalive() -> bytes:
-    return f": {int(time.time())}\n\n".encode()
-
-
-def ready(version: int) -> bytes:
-    return f"retry: {RETRY_MS}\n".encode() + message("ready", {"v": version})
-
-
-def unavailable() -> bytes:
-    """What a stream answers where it cannot stream (a WSGI server): poll instead."""
-    return f"retry: {60_000}\n".encode() + message("unavailable", {})
 
 
 # --- The stream itself, served straight from ASGI ---------------------------------------
 
 
-def open_stream(
-    request, league_slug: str, draft_slug: str
-) -> tuple[live.SharedBoard, int, bool] | None:
-    """Whether the viewer may watch this draft (exactly as for the board: outsiders of a
-    private league get nothing), the board they will be kept up to date from, the draft's id
-    and whether the viewer is a member. Runs in a worker thread; gives its database connection
-    back before the stream starts waiting."""
+def open_stream(request, league_slug: str, draft_slug: str, loop) -> Listener | None:
+    """The stream of a viewer who may watch this draft (exactly as for the board: outsiders of
+    a private league get nothing), at the board they will be kept up to date from; None for
+    one who may not. Runs in a worker thread; gives its database connection back before the
+    stream starts waiting."""
     try:
         store = import_string(settings.SESSION_ENGINE).SessionStore
         request.session = store(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
         request.user = SimpleLazyObject(lambda: get_user(request))
-        draft, membership = get_draft_for_viewer(request, league_slug, draft_slug)
-        return live.shared_board(draft), draft.pk, membership is not None
+        draft, membership = access.get_draft_for_viewer(request, league_slug, draft_slug)
+        return Listener(
+            loop=loop,
+            watcher=access.watcher_for(request, draft, membership),
+            version=live.shared_board(draft).version,
+        )
     except Http404:
         return None
     finally:
         connection.close()
+
+
+# The middleware that give every answer of the site its security headers (they are in
+# settings.MIDDLEWARE too). A stream's answer goes through the same ones, so it carries exactly
+# what a page carries: the Content Security Policy, nosniff, the referrer and opener policies,
+# HSTS, the frame ban.
+FRONT_DOOR = [
+    "django.middleware.security.SecurityMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+
+def front_door(request) -> list[tuple[bytes, bytes]] | None:
+    """The headers of a stream's answer, as the site's front door gives them; None when the
+    front door answers the request itself (a host not in ALLOWED_HOSTS, plain HTTP where the
+    site redirects to HTTPS): Django then answers it as it answers any page."""
+    try:
+        request.get_host()
+    except DisallowedHost:
+        return None
+    stream_answer = HttpResponse(content_type="text/event-stream; charset=utf-8")
+    stream_answer["Cache-Control"] = "no-cache, no-transform"
+    stream_answer["X-Accel-Buffering"] = "no"  # nginx and friends: do not hold the stream back
+    handler = lambda request: stream_answer  # noqa: E731
+    for path in reversed(FRONT_DOOR):
+        handler = import_string(path)(handler)
+    if handler(request) is not stream_answer:
+        return None
+    return [(k.lower().encode(), v.encode("latin-1")) for k, v in stream_answer.items()]
 
 
 class EventsApp:
@@ -380,7 +411,9 @@ class EventsApp:
     keep a thread (and its middleware's context) for each open stream. Here a stream is a
     task on the event loop; the one moment it needs the database (who may watch, the current
     board) runs in the shared thread pool. The URL is the board's `events/` route of Django's
-    URLconf, so the address is defined once."""
+    URLconf, so the address is defined once. Everything but an open stream (a refusal, a bad
+    host, a wrong method, a server without notifications) is answered by Django itself, with
+    every middleware, as any page is."""
 
     def __init__(self, django_app):
         self.django_app = django_app
@@ -414,47 +447,30 @@ class EventsApp:
                 return
 
     async def serve(self, scope, receive, send, *, league: str, draft: str):
-        if scope["method"] not in ("GET", "HEAD"):
-            await _plain(send, 405, b"Only GET.", [(b"allow", b"GET, HEAD")])
-            return
         request = ASGIRequest(scope, io.BytesIO())
-        opened = await sync_to_async(open_stream, thread_sensitive=False)(request, league, draft)
-        if opened is None:
-            await _plain(send, 404, b"No such draft.")
-            return
-        shared, draft_id, member = opened
-        if not available():
-            # No notifications to carry (SQLite): say so at once, and the page polls.
-            await _plain(send, 200, unavailable(), [], content_type=b"text/event-stream")
-            return
-        seen = parse_int(request.headers.get("Last-Event-ID") or request.GET.get("v"))
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    (b"content-type", b"text/event-stream; charset=utf-8"),
-                    (b"cache-control", b"no-cache, no-transform"),
-                    # nginx and friends: do not hold the stream back.
-                    (b"x-accel-buffering", b"no"),
-                ],
-            }
+        headers = front_door(request)
+        if headers is None or scope["method"] not in ("GET", "HEAD") or not available():
+            # Django's board_events view: the 400, the 405, or (SQLite) "unavailable".
+            return await self.django_app(scope, receive, send)
+        changes_heard = hub.access_changes
+        listener = await sync_to_async(open_stream, thread_sensitive=False)(
+            request, league, draft, asyncio.get_running_loop()
         )
+        if listener is None:
+            return await self.django_app(scope, receive, send)  # the same 404 as the board
+        seen = parse_int(request.headers.get("Last-Event-ID") or request.GET.get("v"), minimum=0)
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
         if scope["method"] == "HEAD":
             await send({"type": "http.response.body", "body": b""})
             return
-        listener = Listener(
-            draft_id=draft_id,
-            loop=asyncio.get_running_loop(),
-            version=shared.version,
-            member=member,
-        )
         hub.subscribe(listener)
+        if hub.access_changes != changes_heard:
+            hub.recheck_soon(listener)  # access changed while the viewer was being let in
         gone = asyncio.ensure_future(_disconnected(receive))
         try:
-            first = ready(shared.version)
-            if seen != shared.version:
-                first += message("resync", {}, event_id=shared.version)
+            first = events.ready(listener.version)
+            if seen != listener.version:
+                first += events.message("resync", {}, event_id=listener.version)
             await send({"type": "http.response.body", "body": first, "more_body": True})
             while True:
                 waiting = asyncio.ensure_future(listener.queue.get())
@@ -464,9 +480,14 @@ class EventsApp:
                 if gone in done:
                     waiting.cancel()
                     break
-                body = waiting.result() if waiting in done else keepalive()
+                body = waiting.result() if waiting in done else events.keepalive()
                 if waiting not in done:
                     waiting.cancel()
+                if body is CLOSED:
+                    # The viewer may no longer watch: say so and end the answer. The page
+                    # stops listening and loads again, and gets what anyone without access gets.
+                    await send({"type": "http.response.body", "body": events.message("gone", {})})
+                    break
                 await send({"type": "http.response.body", "body": body, "more_body": True})
         except OSError:
             pass  # the client went away mid-send
@@ -478,16 +499,3 @@ class EventsApp:
 async def _disconnected(receive) -> None:
     while (await receive())["type"] != "http.disconnect":
         pass
-
-
-async def _plain(
-    send, status: int, body: bytes, headers=(), content_type=b"text/plain; charset=utf-8"
-) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", content_type), *headers],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

@@ -20,6 +20,11 @@ urlpatterns = [
         views.league_member_rename,
         name="member_rename",
     ),
+    path(
+        "leagues/<slug:league>/members/<int:member_id>/remove/",
+        views.league_member_remove,
+        name="member_remove",
+    ),
     path("leagues/<slug:league>/join/<str:token>/", views.league_join, name="join"),
     path("leagues/<slug:league>/new-draft/", views.draft_new, name="draft_new"),
     path("leagues/<slug:league>/<slug:draft>/", views.board, name="board"),

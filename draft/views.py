@@ -19,14 +19,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import reswap, retarget
 
-from config.inputs import parse_int, safe_next
+from config.inputs import form_int, parse_int, safe_next
 from config.pagecache import for_readers, keep_until
 from config.pages import page_meta
-from draft import chat, clock, exports, live, selectors, services, stream
-from draft.access import get_draft_for_viewer, get_league_for_viewer, require_commissioner
+from draft import chat, clock, events, exports, live, selectors, services, stream
+from draft.access import (
+    get_draft_for_viewer,
+    get_league_for_viewer,
+    may_view,
+    require_commissioner,
+)
 from draft.forms import (
     CategoryForm,
     ChatForm,
@@ -178,6 +184,43 @@ def league_member_rename(request, league, member_id):
     return redirect(league)
 
 
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def league_member_remove(request, league, member_id):
+    """A commissioner removes a member, or a member leaves: a page that says what it means,
+    and its button. A refusal (the last commissioner) is said on the same page."""
+    league, membership = get_league_for_viewer(request, league)
+    if membership is None:
+        raise PermissionDenied
+    target = get_object_or_404(Membership, league=league, pk=member_id)
+    leaving = target.pk == membership.pk
+    if not leaving:
+        require_commissioner(membership)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.remove_member(league=league, actor=request.user, membership=target)
+        except ValidationError as refusal:
+            error = error_text(refusal)
+        else:
+            if leaving:
+                messages.success(request, f"You have left {league.name}.")
+                return redirect(league if league.is_public else "draft:leagues")
+            messages.success(request, f"{target.display_name} is no longer in {league.name}.")
+            return redirect(league)
+    return render(
+        request,
+        "draft/member_remove.html",
+        {
+            "league": league,
+            "target": target,
+            "leaving": leaving,
+            "started": selectors.started_drafts_with_seat(target),
+            "error": error,
+        },
+    )
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def league_join(request, league, token):
     league = League.objects.filter(slug=league).first()
@@ -288,7 +331,7 @@ def _poll(request, league_slug, draft_slug) -> selectors.BoardPoll:
     """The one indexed query every poll and live refresh starts with: the board's version and
     whether its clock is due. 404 for a viewer who may not see the draft."""
     poll = selectors.board_version(league_slug, draft_slug, _poll_user_id(request), timezone.now())
-    if poll is None or not (poll.is_public or poll.is_member):
+    if poll is None or not may_view(is_public=poll.is_public, is_member=poll.is_member):
         raise Http404("No such draft.")
     return poll
 
@@ -345,17 +388,42 @@ def _render_board(request, draft, membership, *, partial=False, panel_error="", 
     if partial:
         client_panel = request.GET.get("p")
         context["panel_oob"] = client_panel != context["panel"].key
-        shown = parse_int(request.GET.get("v"))
+        shown = parse_int(request.GET.get("v"), minimum=0)
         if shown is not None and shown < draft.version:
             # What happened since the version the page shows, for its live region.
-            happened = stream.events_between(draft, shown, draft.version)
-            context["flash"] = " ".join(stream.sentences(draft, happened))
+            happened = events.events_between(draft, shown, draft.version)
+            context["flash"] = " ".join(events.sentences(draft, happened))
         response = render(request, "draft/board.html#board-update", context)
     else:
         context.update(chat_context(request, draft, membership))
         response = render(request, "draft/board.html", context, status=status)
     # The banner changes when the clock runs out, without a write until someone notices.
     return keep_until(response, draft.clock_deadline)
+
+
+def _pick_outcome(request, league, draft):
+    """What became of a pick whose answer never arrived (a 503, a dropped connection): the page
+    asks once the server answers again (`?slot=&movie=`, static/js/app.js) and gets the board
+    as a pick's answer brings it, saying whether the pick was saved."""
+    draft_obj, membership = get_draft_for_viewer(request, league, draft)
+    if membership is None:
+        raise PermissionDenied("Only members of this league can pick.")
+    state = live.state_of(draft_obj)
+    seat = state.seat_of(membership.pk)
+    slot = parse_int(request.GET.get("slot"), maximum=state.total_slots)
+    movie = Movie.objects.filter(pk=parse_int(request.GET.get("movie"))).first()
+    saved, said = (
+        state.pick_outcome(slot, seat, movie.pk if movie else None)
+        if seat and slot
+        else (False, "")
+    )
+    if not said:
+        said = f"Your pick{f' of {movie}' if movie else ''} was not saved: no answer came back."
+        said += " Pick again."
+    context = _board_context(request, draft_obj, membership, panel_error="" if saved else said)
+    context["panel_oob"] = True
+    context["flash"] = said if saved else ""
+    return render(request, "draft/board.html#board-update", context)
 
 
 @require_safe
@@ -394,6 +462,8 @@ def board_search(request, league, draft):
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def board_pick(request, league, draft):
+    if request.method != "POST" and request.htmx and "slot" in request.GET:
+        return _pick_outcome(request, league, draft)
     if request.method != "POST":  # GET or HEAD: a refused pick's address, reloaded
         # Without JavaScript a refused pick is shown at …/pick/; reloading it asks for this
         # address: show the board (and the search) instead of an error.
@@ -408,7 +478,7 @@ def board_pick(request, league, draft):
             draft_id=draft_obj.pk,
             user=request.user,
             movie_id=parse_int(request.POST.get("movie")),
-            expected_slot=parse_int(request.POST.get("slot")),
+            expected_slot=form_int(request.POST, "slot"),
             category_id=parse_int(request.POST.get("category")),
         )
     except ValidationError as error:
@@ -834,7 +904,7 @@ def _action_resume(request, draft, given):
 
 def _action_skip(request, draft, given):
     skipped = services.skip_on_clock(
-        draft_id=draft.pk, actor=request.user, expected_slot=parse_int(request.POST.get("slot"))
+        draft_id=draft.pk, actor=request.user, expected_slot=form_int(request.POST, "slot")
     )
     return f"Pick {skipped.label} skipped."
 
@@ -843,7 +913,7 @@ def _action_undo(request, draft, given):
     act = services.undo_last(
         draft_id=draft.pk,
         actor=request.user,
-        expected_version=parse_int(request.POST.get("act")),
+        expected_version=form_int(request.POST, "act", minimum=0),
     )
     if isinstance(act, Pick):
         return f"Undone: {act.label} {act.movie}."
@@ -865,9 +935,9 @@ def _action_pick(request, draft, given):
         draft_id=draft.pk,
         user=request.user,
         movie_id=given.movie_id,
-        expected_slot=parse_int(request.POST.get("slot")),
+        expected_slot=form_int(request.POST, "slot"),
         category_id=given.category_id,
-        for_seat_id=parse_int(request.POST.get("seat")),
+        for_seat_id=form_int(request.POST, "seat"),
         override_rules=given.override,
     )
     pick = result.pick
@@ -1080,14 +1150,14 @@ def draft_log(request, league, draft):
     """Every change to the draft; readers and members see the public part."""
     draft_obj, membership = get_draft_for_viewer(request, league, draft)
     is_commissioner = bool(membership and membership.is_commissioner)
-    events = selectors.draft_events(draft_obj, public_only=not is_commissioner)
+    entries = selectors.draft_events(draft_obj, public_only=not is_commissioner)
     return render(
         request,
         "draft/log.html",
         {
             "league": draft_obj.league,
             "draft": draft_obj,
-            "events": events,
+            "events": entries,
             "is_commissioner": is_commissioner,
         },
     )
@@ -1188,12 +1258,16 @@ def notification_settings(request):
 # --- The live stream --------------------------------------------------------------------
 
 
+# It changes nothing and answers nothing but GET and HEAD: a POST is told so (405), not
+# asked for a CSRF token.
+@csrf_exempt
 async def board_events(request, league, draft):
     """The draft's live event stream. Under ASGI (production) draft/stream.py's EventsApp
-    answers this address before Django does; a request that reaches this view is served by a
-    WSGI server, which cannot hold a stream open: it says so, and the page polls instead. Who
-    may ask is checked as for the board."""
+    answers this address before Django does, and hands back here everything that is not an
+    open stream: a viewer who may not watch (the board's 404), a wrong method, a server without
+    notifications (SQLite) or a WSGI server, which cannot hold a stream open: it says so, and
+    the page polls instead. Who may ask is checked as for the board."""
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     await sync_to_async(get_draft_for_viewer)(request, league, draft)
-    return HttpResponse(stream.unavailable(), content_type="text/event-stream")
+    return HttpResponse(events.unavailable(), content_type="text/event-stream")

@@ -1,6 +1,7 @@
 from django import forms
 from django.core.validators import URLValidator
 
+from reviews import markdown
 from reviews.models import BloggerProfile, Comment, Writeup
 
 web_url = URLValidator(schemes=["http", "https"])
@@ -25,6 +26,13 @@ class WriteupForm(forms.Form):
         help_text="Markdown: *italic*, **bold**, [a link](https://…), > a quote, blank lines "
         "between paragraphs. Scripts and raw HTML beyond simple formatting are removed.",
     )
+
+    def clean_body(self) -> str:
+        # The preview renders whatever passes here, without a try: a writeup with too much
+        # formatting is refused now, with the message a save would give.
+        body = self.cleaned_data["body"]
+        markdown.check_formatting(body)
+        return body
 
 
 class CommentForm(forms.Form):

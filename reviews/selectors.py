@@ -578,7 +578,7 @@ def search(query: str, user, *, limit: int = 40) -> list[SearchHit]:
         in_title = Q()
         for word in words:
             title_word = Q(movie__title__icontains=word)
-            year = parse_int(word, maximum=32767)  # the year column's range
+            year = parse_int(word, minimum=0, maximum=32767)  # the year column's range
             if year is not None:
                 title_word |= Q(movie__year=year)
             in_title &= title_word

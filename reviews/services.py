@@ -4,6 +4,7 @@ lock or a constraint; views turn the ValidationError they raise into a message."
 import hashlib
 import hmac
 import io
+import logging
 import secrets
 import warnings
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from reviews.models import (
     Vote,
     Writeup,
 )
+
+logger = logging.getLogger(__name__)
 
 # --- Roles ------------------------------------------------------------------------------
 
@@ -150,7 +153,13 @@ def rerender_writeups(writeups=None, *, batch_size: int = 200) -> int:
     changed = []
     count = 0
     for writeup in writeups.only("id", "body", "body_html", "public_text", "status").iterator():
-        html = markdown.render_markdown(writeup.body)
+        try:
+            html = markdown.render_markdown(writeup.body)
+        except ValidationError:
+            # Saved before today's limits (too much formatting to show): it keeps the HTML it
+            # has, and its writer is told the limit at their next edit.
+            logger.warning("Writeup %s is past the formatting limit; kept as it was", writeup.pk)
+            continue
         public = markdown.plain_text(html) if writeup.status == Writeup.Status.PUBLISHED else ""
         if html != writeup.body_html or public != writeup.public_text:
             writeup.body_html, writeup.public_text = html, public

@@ -37,3 +37,7 @@ def asgi_connections(transactional_db):
     yield
     settings_dict["CONN_MAX_AGE"] = kept
     stream.hub.stop()
+
+
+# App servers as production runs them (tests/servers.py), for any test that needs one.
+from tests.servers import app_servers, collected_static  # noqa: E402, F401

@@ -1,8 +1,9 @@
 """What the worker does each round, and the loop that keeps doing it whatever fails.
 
 Two loops run side by side, each in its own thread with its own database connection: the
-clock (apply expired pick clocks, every second) and the mail (send what the outbox holds). A
-mail server that hangs can delay mail, never a pick clock.
+clock (apply expired pick clocks, every second) and the mail (write the mail that password
+reset requests call for, then send what the outbox holds). A mail server that hangs can delay
+mail, never a pick clock.
 """
 
 import logging
@@ -22,6 +23,7 @@ from django.db import (
 )
 from django.utils import timezone
 
+from accounts import services as accounts_services
 from draft import selectors, services
 from worker import outbox
 from worker.models import Heartbeat
@@ -69,6 +71,8 @@ class ClockRound:
 
 
 def mail_round() -> int:
+    # Reset requests first, so a reset link goes out in the round that writes it.
+    accounts_services.mail_password_resets()
     result = outbox.deliver_due()
     if result.server_down:
         # Let the loop wait before it tries the server again.

@@ -1,6 +1,7 @@
 from django import template
 
-from draft import chat, clock
+from config import links
+from draft import clock
 
 register = template.Library()
 
@@ -24,5 +25,5 @@ def slash_breaks(value: str):
 
 @register.filter
 def chat_links(text: str):
-    """A chat message as escaped text whose http(s) addresses are links (draft/chat.py)."""
-    return chat.linkify(text)
+    """A chat message as escaped text whose http(s) addresses are links (config/links.py)."""
+    return links.linkify(text)

@@ -83,15 +83,66 @@
       return;
     }
     failures += 1;
-    if (change) unconfirmed = true;
+    var pick = change && pickAsked(evt);
+    if (change && !pick) unconfirmed = true;
     message = status >= 500 && status !== 502 && status !== 503 && status !== 504
       ? "Something went wrong on our side, retrying…"
       : CONNECTION_LOST;
-    if (change) {
+    if (pick) {
+      message += " Your pick got no answer: checking whether it was saved…";
+    } else if (change) {
       message += " What you just did was not confirmed: try it again when the connection is back.";
     }
     say(message, "error");
-    if (!document.querySelector("[data-poll-seconds]")) probeSoon();
+    if (pick) {
+      askAboutPick(pick);
+    } else if (!document.querySelector("[data-poll-seconds]")) {
+      probeSoon();
+    }
+  }
+
+  // A pick whose answer never came (a 503, a dropped connection) may well have been saved. The
+  // page asks the board what became of it as soon as the server answers again, and shows the
+  // board as the pick's own answer would have: "Your pick of Her was saved at 2.01", or the
+  // refusal-style note that it was not (and the form to pick again).
+  var pickCheck = null;
+
+  function pickAsked(evt) {
+    var elt = evt.detail.elt;
+    var form = elt && elt.closest && elt.closest(".pick-form");
+    var slot = form && form.querySelector("input[name=slot]");
+    var movie = form && form.querySelector("input[name=movie]:checked");
+    if (!slot || !movie || !form.getAttribute("hx-post")) return null;
+    return form.getAttribute("hx-post") + "?" +
+      new URLSearchParams({ slot: slot.value, movie: movie.value }).toString();
+  }
+
+  function askAboutPick(url) {
+    window.clearTimeout(pickCheck && pickCheck.timer);
+    pickCheck = { url: url, tries: 0, timer: null };
+    ask();
+    function ask() {
+      var check = pickCheck;
+      if (!check || check.url !== url) return;
+      fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin", cache: "no-store" })
+        .then(function (response) {
+          if (response.status >= 500) throw new Error("still down");
+          return response.text().then(function (html) {
+            if (pickCheck !== check) return;
+            pickCheck = null;
+            if (response.status !== 200 || !window.htmx || !document.getElementById("board-grid")) {
+              say("We could not tell whether your pick was saved: reload the board.", "error");
+              return;
+            }
+            window.htmx.swap("#board-grid", html, { swapStyle: "outerHTML" });
+            recovered();
+          });
+        })
+        .catch(function () {
+          check.tries += 1;
+          check.timer = window.setTimeout(ask, Math.min(MAX_WAIT_MS, 1000 * Math.pow(2, Math.min(check.tries, 5))));
+        });
+    }
   }
 
   // A click whose request failed may not have happened: keep saying so until the next one

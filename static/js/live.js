@@ -72,6 +72,15 @@
     });
     source.addEventListener("board", function (evt) { onBoard(JSON.parse(evt.data)); });
     source.addEventListener("resync", function () { resync(); });
+    // The viewer may no longer watch this draft (the league was made private, they were
+    // removed, they signed out elsewhere): stop, and load the page again, which then says
+    // what anyone without access is told.
+    source.addEventListener("gone", function () {
+      close();
+      window.clearTimeout(retryTimer);
+      room = null;
+      window.location.reload();
+    });
     source.addEventListener("chat", function (evt) { onChat(JSON.parse(evt.data)); });
     source.onerror = function () {
       // The browser reconnects by itself (sending the last event id); until it says "ready"
@@ -302,6 +311,16 @@
       if (gone) gone.remove();
       return;
     }
+    // The stream's lines are the same for everyone; a commissioner's chat shows each message
+    // with its delete button, so it asks for its new lines itself.
+    if ($("#chat.chat--moderator") && /^chat-m/.test(data.id || "")) {
+      if (!document.getElementById(data.id)) fetchChat(true);
+      return;
+    }
+    addLine(data);
+  }
+
+  function addLine(data) {
     var list = $("#chat-lines");
     if (!list || !data.html || document.getElementById(data.id)) return;
     var template = document.createElement("template");
@@ -316,11 +335,20 @@
   // poll's pace, its pause in hidden tabs and its backoff apply). Deleted messages go at the
   // next full load; the stream removes them at once.
   var chatAsking = false;
+  var chatAgain = false;
   function pollChat(evt) {
-    var url = room && room.getAttribute("data-chat-url");
     var elt = evt.detail && evt.detail.elt;
-    if (streaming || chatAsking || !url || !$("#chat-lines")) return;
+    if (streaming) return;
     if (!elt || !elt.hasAttribute || !elt.hasAttribute("data-poll-seconds")) return;
+    fetchChat(false);
+  }
+
+  // The chat's lines after its newest one, as this viewer sees them. A line the stream
+  // announced while a request was on its way may be missing from its answer: ask `again`.
+  function fetchChat(again) {
+    var url = room && room.getAttribute("data-chat-url");
+    if (chatAsking) { chatAgain = chatAgain || again; return; }
+    if (!url || !$("#chat-lines")) return;
     var lines = document.querySelectorAll("#chat-lines > li[data-cursor]");
     var after = lines.length ? lines[lines.length - 1].getAttribute("data-cursor") : "";
     chatAsking = true;
@@ -332,10 +360,13 @@
       var template = document.createElement("template");
       template.innerHTML = html;
       template.content.querySelectorAll("li.chat-line[id]").forEach(function (line) {
-        onChat({ id: line.id, html: line.outerHTML });
+        addLine({ id: line.id, html: line.outerHTML });
       });
     }).catch(function () { /* the board's poll says when the site cannot be reached */ })
-      .then(function () { chatAsking = false; });
+      .then(function () {
+        chatAsking = false;
+        if (chatAgain) { chatAgain = false; fetchChat(false); }
+      });
   }
 
   document.addEventListener("htmx:afterRequest", pollChat);

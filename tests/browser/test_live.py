@@ -306,3 +306,35 @@ def test_a_seat_holder_the_pick_does_not_concern_fetches_nothing(
         dylan.wait_for_timeout(500)
         assert [url for url in asked if "/panel/" in url] == []
     assert_accessible(dylan)
+
+
+def test_a_board_open_when_the_league_goes_private_stops_showing_the_draft(
+    asgi_server, new_page, room, commissioner, member
+):
+    """Issue 16, finding 1: a reader's open board kept receiving the picks of a league made
+    private. Now the stream closes the moment access goes (the page loads again and gets the
+    404 anyone without access gets); where the page polls, the next poll says the page is out
+    of date. A member's board goes on as before."""
+    reader, dylan = new_page(), new_page()
+    log_in(dylan, asgi_server, member)
+    for page in (reader, dylan):
+        open_board(page, asgi_server, room)
+    dylan.evaluate("window.stillTheSamePage = true")
+    services.update_league(
+        league=room.league, actor=commissioner, name=room.league.name, description="",
+        is_public=False, time_zone="UTC",
+    )  # fmt: skip
+    if STREAMS:
+        expect(reader.get_by_text("Error 404 · Not found")).to_be_visible()
+        expect(reader.get_by_role("heading", level=1)).to_have_text(
+            "Log in to see this page, or check the address"
+        )
+    else:
+        expect(reader.locator("#net-status")).to_contain_text("this page is out of date")
+    services.make_pick(
+        draft_id=room.pk, user=member, movie_id=Movie.objects.get(title="Her").pk, expected_slot=1
+    )
+    expect(dylan.locator("#board-grid .cell__title", has_text="Her")).to_be_visible()
+    assert dylan.evaluate("window.stillTheSamePage === true")
+    assert "Her (2013)" not in reader.content()
+    assert_accessible(reader, context="access gone")

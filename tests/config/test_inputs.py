@@ -10,7 +10,7 @@ from config.inputs import InputHygieneMiddleware, parse_int, strip_control_chara
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("0", 0),
+        ("0", None),  # every id, slot and page number starts at 1: "slot=0" was a 500
         ("7", 7),
         ("0042", 42),
         ("9223372036854775807", 2**63 - 1),
@@ -36,7 +36,8 @@ def test_parse_int_reads_ascii_digits_in_range_only(raw, expected):
 
 def test_parse_int_range():
     assert parse_int("5", minimum=1, maximum=5) == 5
-    assert parse_int("0", minimum=1) is None
+    assert parse_int("0") is None
+    assert parse_int("0", minimum=0) == 0  # a board version
     assert parse_int("6", maximum=5) is None
 
 

@@ -11,6 +11,7 @@ from django.db import DatabaseError
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.services import mail_password_resets
 from draft import services
 from worker.models import Heartbeat
 
@@ -91,20 +92,29 @@ def run_manage(*args, env_overrides):
     )
 
 
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "a-long-random-production-secret-" + "x7Qp2Lm9" * 6,
+    "ALLOWED_HOSTS": "moviedraft.example",
+    "HTTPS": "1",
+    "SITE_URL": "https://moviedraft.example",
+}
+
+
+def deploy_check(**env):
+    return run_manage("check", "--deploy", "--fail-level", "WARNING", env_overrides=env)
+
+
 def test_production_settings_pass_the_deploy_check():
-    result = run_manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        env_overrides={
-            "DEBUG": "0",
-            "SECRET_KEY": "a-long-random-production-secret-" + "x7Qp2Lm9" * 6,
-            "ALLOWED_HOSTS": "moviedraft.example",
-            "HTTPS": "1",
-        },
-    )
+    result = deploy_check(**PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_deploy_check_asks_for_the_sites_address():
+    """Reset links and turn mail are written by the worker, from SITE_URL."""
+    result = deploy_check(**{**PRODUCTION, "SITE_URL": "http://127.0.0.1:8000"})
+    assert result.returncode != 0
+    assert "moviedraft.W001" in result.stderr and "SITE_URL" in result.stderr
 
 
 def test_production_without_a_secret_key_fails_with_one_clear_line():
@@ -113,6 +123,25 @@ def test_production_without_a_secret_key_fails_with_one_clear_line():
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "SECRET_KEY" in lines[0] and "Set SECRET_KEY" in lines[0]
+
+
+def test_an_empty_database_url_means_the_default_database():
+    """Issue 16, finding 6: `DATABASE_URL= make run` crashed the settings (KeyError: 'ENGINE')."""
+    for empty in ("", "  "):
+        result = run_manage(
+            "shell", "-c", "from django.db import connection; print(connection.vendor)",
+            env_overrides={"DEBUG": "1", "DATABASE_URL": empty},
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip().splitlines()[-1] == "sqlite"
+
+
+def test_a_database_url_the_app_cannot_use_is_refused_with_one_line_naming_it():
+    for wrong in ("nonsense", "mysql://user@host/db", "postgres://u:p@host:port/db"):
+        result = run_manage("check", env_overrides={"DEBUG": "1", "DATABASE_URL": wrong})
+        assert result.returncode != 0, wrong
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "DATABASE_URL" in lines[0], result.stderr
 
 
 def test_sign_up_logs_the_new_member_in(client, django_user_model):
@@ -219,6 +248,7 @@ def test_log_in_with_a_wrong_password_says_so(client, member):
 def test_password_reset_mail_carries_a_working_link(client, member):
     response = client.post(reverse("password_reset"), {"email": member.email})
     assert response.status_code == 302
+    mail_password_resets()  # the worker writes the mail (tests send it at once: locmem)
     assert len(mail.outbox) == 1
     body = mail.outbox[0].body
     assert mail.outbox[0].subject == "Reset your Moviedraft password"

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from config import links
 from draft import chat
 
 REL = 'rel="nofollow noopener ugc"'
@@ -49,7 +50,7 @@ def link(address: str, text: str | None = None) -> str:
     ],
 )
 def test_text_is_escaped_and_web_addresses_become_links(message, html):
-    assert chat.linkify(message) == html
+    assert links.linkify(message) == html
 
 
 @pytest.mark.parametrize(
@@ -73,12 +74,12 @@ def test_text_is_escaped_and_web_addresses_become_links(message, html):
     ],
 )
 def test_nothing_but_an_http_or_https_address_is_ever_a_link(message):
-    html = chat.linkify(message)
+    html = links.linkify(message)
     assert "<a " not in html and "href" not in html
 
 
 def test_the_output_has_no_markup_but_links():
-    html = chat.linkify('<img src=x onerror="alert(1)"> http://ok.example <iframe>')
+    html = links.linkify('<img src=x onerror="alert(1)"> http://ok.example <iframe>')
     tags = [tag.split()[0] for tag in html.split("<")[1:]]
     assert tags == ["a", "/a>"]
 

@@ -8,6 +8,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from config import proxies
 from reviews import services
 from reviews.models import Comment, LeagueReaderSettings, Writeup
 
@@ -371,8 +372,8 @@ def test_writeup_model_default_is_a_draft():
 
 def test_behind_a_proxy_the_rate_limit_counts_each_client(client, published, dylans_pick, settings):
     settings.COMMENT_RATE_LIMIT = (1, 600)
-    settings.CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
     proxy = "10.0.0.254"
+    settings.TRUSTED_PROXIES = proxies.parse(proxy)
     for client_address in ["198.51.100.1", "198.51.100.2"]:
         response = client.post(
             comment_url(dylans_pick),
@@ -382,3 +383,15 @@ def test_behind_a_proxy_the_rate_limit_counts_each_client(client, published, dyl
         )
         assert response.status_code == 302
     assert Comment.objects.count() == 2
+
+
+def test_without_a_trusted_proxy_a_forwarded_address_counts_for_nothing(
+    client, published, dylans_pick, settings
+):
+    """A client that sends X-Forwarded-For itself cannot pass the limit by changing it."""
+    settings.COMMENT_RATE_LIMIT = (1, 600)
+    for forged in ["198.51.100.1", "198.51.100.2"]:
+        client.post(
+            comment_url(dylans_pick), anon(), REMOTE_ADDR="203.0.113.5", HTTP_X_FORWARDED_FOR=forged
+        )
+    assert Comment.objects.count() == 1

@@ -213,3 +213,14 @@ def test_render_writeups_applies_the_image_rules_to_stored_writeups(published, s
     assert "<img" not in published.body_html
     assert 'href="https://pixel.example/p.png"' in published.body_html
     assert published.public_text == "pixel"
+
+
+def test_render_writeups_keeps_a_stored_writeup_past_the_formatting_limit(published, settings):
+    """A writeup saved before today's limits is not rendered again (its HTML stays), and the
+    command goes on to the others."""
+    from django.core.management import call_command
+
+    Writeup.objects.filter(pk=published.pk).update(body="#\n" * 15_000, body_html="<p>old</p>")
+    call_command("render_writeups", stdout=io.StringIO())
+    published.refresh_from_db()
+    assert published.body_html == "<p>old</p>"

@@ -15,7 +15,7 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
-from tests.draft.factories import four_by_three, make_movie
+from tests.draft.factories import four_by_three, make_league, make_movie
 
 # What htmx sends with every request it makes.
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -156,3 +156,17 @@ def sized_draft(size: str, commissioner, member, other_member):
     )
     setup.refresh()
     return setup, drafter
+
+
+# The event stream tests' two drafts (tests/web/test_stream*.py).
+@pytest.fixture
+def public(commissioner, member, other_member):
+    """A live 4 × 3 draft of a public league: Strange Dylan on the clock at 1.01."""
+    return four_by_three(commissioner, [member, other_member], movies=12)
+
+
+@pytest.fixture
+def private(commissioner, member, other_member):
+    """The same draft in a private league, "Secret Club"."""
+    league = make_league(commissioner, [member, other_member], name="Secret Club", is_public=False)
+    return four_by_three(commissioner, [member, other_member], league=league, movies=12)

@@ -33,6 +33,7 @@ PERSONAS = ["anonymous", "outsider", "member", "on_clock", "commissioner"]
 # login: a redirect to the login page that comes back to this URL.
 # A 200 on pick_submit for a member who is not on the clock is the refusal page ("It is not
 # your turn"); member_rename by Maya renames nobody (she may only rename herself) and says so.
+# member_remove is about Strange Dylan: he may leave, only a commissioner may remove him.
 TABLE = """
 url name         method  anonymous  outsider  member   on_clock  commissioner
 leagues          GET     200        200       200      200       200
@@ -44,6 +45,8 @@ league_settings  POST    login      403|404   403      403       302
 rotate_invite    POST    login      403|404   403      403       302
 member_role      POST    login      403|404   403      403       302
 member_rename    POST    login      403|404   302      302       302
+member_remove    GET     login      403|404   200      403       200
+member_remove    POST    login      403|404   302      403       302
 join             GET     200        200       302      302       302
 join             POST    200        302       302      302       302
 draft_new        GET     login      403|404   403      403       200
@@ -157,6 +160,7 @@ def request_for(world: World, name: str, method: str) -> tuple[str, dict]:
             reverse("draft:member_rename", args=[league, dylan.pk]),
             {"display_name": "Dylan the Strange"},
         ),
+        "member_remove": (reverse("draft:member_remove", args=[league, dylan.pk]), {}),
         "join": (reverse("draft:join", args=[league, token]), {"token": token}),
         "draft_new": (
             reverse("draft:draft_new", args=[league]),

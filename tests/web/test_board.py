@@ -274,6 +274,34 @@ def refuse_unknown_film(live, films):
     return "member", {"slot": 1, "movie": 987654}, "Choose a film from the catalog."
 
 
+DAMAGED = "This form was changed or damaged on its way: reload the page and try again."
+
+
+def refuse_slot_zero(live, films):
+    # Issue 16, finding 5: a 500 for any member ("slots and seats start at 1").
+    return "member", {"slot": "0", "movie": films["halloween"].pk}, DAMAGED
+
+
+def refuse_slot_negative(live, films):
+    return "member", {"slot": "-1", "movie": films["halloween"].pk}, DAMAGED
+
+
+def refuse_slot_huge(live, films):
+    return "member", {"slot": "9" * 30, "movie": films["halloween"].pk}, DAMAGED
+
+
+def refuse_slot_in_other_digits(live, films):
+    return "member", {"slot": "١", "movie": films["halloween"].pk}, DAMAGED
+
+
+def refuse_slot_past_the_board(live, films):
+    return (
+        "member",
+        {"slot": "13", "movie": films["halloween"].pk},
+        "The board has moved on since this page was loaded: Strange Dylan's pick is now 1.01.",
+    )
+
+
 @pytest.mark.parametrize("with_htmx", [True, False], ids=["htmx", "no-js"])
 @pytest.mark.parametrize(
     "scenario",
@@ -284,6 +312,11 @@ def refuse_unknown_film(live, films):
         refuse_stale_slot,
         refuse_paused_draft,
         refuse_unknown_film,
+        refuse_slot_zero,
+        refuse_slot_negative,
+        refuse_slot_huge,
+        refuse_slot_in_other_digits,
+        refuse_slot_past_the_board,
     ],
     ids=lambda f: f.__name__.removeprefix("refuse_"),
 )
@@ -311,6 +344,67 @@ def test_a_refused_pick_explains_why_and_changes_nothing(
         assert "<html" in html
         assert board_of(html)
     assert board_state(live) == before
+
+
+# --- A pick whose answer was lost (issue 16, finding 10) --------------------------------------
+
+
+def ask_what_became_of(client, live, movie, slot=1):
+    """What the page asks once the server answers again (static/js/app.js)."""
+    return client.get(pick_url(live), {"slot": slot, "movie": movie.pk}, **HTMX)
+
+
+def test_a_pick_saved_whose_answer_was_lost_is_reported_saved(live, films, member, member_client):
+    make_pick(live, member, films["halloween"], 1)
+    response = ask_what_became_of(member_client, live, films["halloween"])
+    assert response.status_code == 200
+    html = html_of(response)
+    assert "Your pick of Halloween (1978) was saved at 1.01." in text(element(html, "board-flash"))
+    assert html.lstrip().startswith('<section id="board-grid"')
+    assert 'role="alert"' not in element(html, "pick-panel")
+
+
+def test_a_pick_that_was_not_saved_is_reported_with_the_form_to_pick_again(
+    live, films, member_client
+):
+    before = board_state(live)
+    response = ask_what_became_of(member_client, live, films["halloween"])
+    panel = element(html_of(response), "pick-panel")
+    assert "Your pick of Halloween (1978) was not saved: no answer came back. Pick again." in text(
+        panel
+    )
+    assert "Draft this film" in panel
+    assert board_state(live) == before
+
+
+def test_a_lost_pick_that_the_commissioner_made_instead_says_so(
+    live, films, member, commissioner, member_client
+):
+    services.make_pick(
+        draft_id=live.draft.pk,
+        user=commissioner,
+        movie_id=films["psycho"].pk,
+        expected_slot=1,
+        for_seat_id=live.seat_of(member).pk,
+    )
+    panel = element(
+        html_of(ask_what_became_of(member_client, live, films["halloween"])), "pick-panel"
+    )
+    assert "The commissioner picked Psycho (1960) for you at 1.01." in text(panel)
+
+
+@pytest.mark.parametrize("slot", ["0", "-1", "99", "x"])
+def test_asking_about_a_pick_at_no_real_slot_changes_nothing(live, films, member_client, slot):
+    before = board_state(live)
+    response = member_client.get(pick_url(live), {"slot": slot, "movie": "1"}, **HTMX)
+    assert response.status_code == 200
+    assert "was not saved" in text(element(html_of(response), "pick-panel"))
+    assert board_state(live) == before
+
+
+def test_only_members_ask_what_became_of_a_pick(live, films, outsider):
+    response = ask_what_became_of(logged_in(outsider), live, films["halloween"])
+    assert response.status_code == 403
 
 
 def test_a_refused_pick_without_javascript_keeps_the_search(live, films, member_client):

@@ -199,6 +199,44 @@ def test_every_url_and_every_field_as_every_persona(world):
     assert not wrong, "\n".join(wrong)
 
 
+# Numbers no id, slot or version can be: zero, negative, past bigint, another script's digits
+# (the fuzz below draws the rest: "²", "１２", 2**63…).
+IMPOSSIBLE_NUMBERS = ["0", "-1", "9" * 30, "٣"]
+
+
+def test_every_number_a_form_sends_with_impossible_values(world):
+    """Issue 16, finding 5: "slot=0" in a pick answered 500. Every POST of every URL, as the
+    member on the clock and as the commissioner (who get furthest into the views), with every
+    other field plausible and one number field impossible, in turn: "0" everywhere, and each
+    other kind of impossible number on every third URL (all of them everywhere took over a
+    minute)."""
+    known = plausible(world)
+    numbers = sorted({name for name, value in known.items() if value.isdigit()} | {"act"})
+    wrong = []
+    for at, route in enumerate(routes()):
+        url = world.url(route)
+        for persona in ("on_clock", "commissioner"):
+            if send(world, persona, "POST", url, form_body(known.items())) == 405:
+                continue  # takes no posts
+            for turn, name in enumerate(numbers):
+                other = IMPOSSIBLE_NUMBERS[1 + (at + turn) % (len(IMPOSSIBLE_NUMBERS) - 1)]
+                for value in ("0", other):
+                    fields = {**known, name: value}
+                    body = form_body((k, quote(v, safe="")) for k, v in fields.items())
+                    status = send(world, persona, "POST", url, body)
+                    if status >= 500:
+                        wrong.append(f"POST {url} as {persona} with {name}={value!r}: {status}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("length", [255, 256, 10_000])
+@pytest.mark.parametrize("url", ["/accounts/login/", "/admin/login/"])
+def test_login_usernames_past_any_column(world, url, length):
+    """Issue 16, finding 4: a 256-character username was a 500 on PostgreSQL."""
+    body = form_body([("username", "u" * length), ("password", "wrong")])
+    assert send(world, "anonymous", "POST", url, body) < 500
+
+
 def test_hostile_path_parameters_are_never_a_500(world):
     """Every parameter of every URL pattern, in turn, replaced by hostile text, as the
     commissioner (who gets furthest into the views); the fuzz below tries the other personas."""

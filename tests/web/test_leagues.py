@@ -8,8 +8,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from draft import rules, services
 from draft.models import Draft, League, Membership
 from tests.draft.factories import four_by_three, make_league
+from tests.mail import delivered
 from tests.personas import PASSWORD
 from tests.web.conftest import (
     HTMX,
@@ -434,3 +436,90 @@ def test_the_league_page_costs_the_same_queries_whatever_the_size(
     assert f"Members ({len(setup.seats)})" in page
     assert "Last Year" in page and setup.draft.name in page
     assert manage_url(setup) not in html_of(response)  # the console link is for commissioners
+
+
+# --- Leaving, and removing a member -----------------------------------------------------------
+
+
+def remove_url(league, membership) -> str:
+    return reverse("draft:member_remove", args=[league.slug, membership.pk])
+
+
+def test_a_commissioner_removes_a_member_who_then_is_an_outsider(
+    hush, commissioner, member, commissioner_client, member_client
+):
+    """Their seat in a draft not yet started goes (the order closes up); in a live draft
+    their seat and picks stay under their name; the private league is 404 to them at once."""
+    live = four_by_three(commissioner, [member], league=hush, name="Live Draft")
+    setup = four_by_three(commissioner, [member], league=hush, name="Next Draft", start=False)
+    dylan = Membership.objects.get(league=hush, user=member)
+    page = commissioner_client.get(remove_url(hush, dylan))
+    assert "Remove Strange Dylan from Hush?" in text(page)
+    assert "Live Draft" in text(page)  # their picks stay there
+
+    response = commissioner_client.post(remove_url(hush, dylan), follow=True)
+
+    assert messages_of(response) == ["Strange Dylan is no longer in Hush."]
+    assert f"Members ({Membership.objects.filter(league=hush).count()})" in text(response)
+    assert 'class="member__name">Strange Dylan' not in html_of(response)
+    assert not is_member(hush, member)
+    assert member_client.get(league_url(hush)).status_code == 404
+    assert member_client.get(board_url(live)).status_code == 404
+    seats = list(setup.draft.seats.order_by("position").values_list("membership__user", "position"))
+    assert member.pk not in [user for user, _ in seats]
+    assert [position for _, position in seats] == [1, 2, 3]
+    # On the live board the seat keeps its name.
+    assert "Strange Dylan" in text(commissioner_client.get(board_url(live)))
+
+
+def test_a_member_leaves_and_comes_back_with_the_invite(hush, member, member_client):
+    dylan = Membership.objects.get(league=hush, user=member)
+    response = member_client.post(remove_url(hush, dylan), follow=True)
+    assert messages_of(response) == ["You have left Hush."]
+    assert response.redirect_chain[-1][0] == reverse("draft:leagues")  # Hush is private
+    assert member_client.get(league_url(hush)).status_code == 404
+
+    member_client.post(join_url(hush), {"token": hush.invite_token})
+    assert is_member(hush, member)
+    assert Membership.objects.get(league=hush, user=member).pk == dylan.pk  # the same row
+
+
+def test_the_last_commissioner_cannot_leave(hush, commissioner, commissioner_client):
+    carla = Membership.objects.get(league=hush, user=commissioner)
+    response = commissioner_client.post(remove_url(hush, carla))
+    assert response.status_code == 200
+    assert "A league needs at least one commissioner" in text(response)
+    assert is_member(hush, commissioner)
+
+
+def test_only_a_commissioner_removes_someone_else(
+    hush, member, other_member, member_client, outsider_client
+):
+    maya = Membership.objects.get(league=hush, user=other_member)
+    assert member_client.post(remove_url(hush, maya)).status_code == 403
+    assert outsider_client.post(remove_url(hush, maya)).status_code == 404
+    assert is_member(hush, other_member)
+
+
+def test_a_member_who_left_gets_no_turn_mail(commissioner, member, other_member, mailoutbox):
+    """Dylan (seat 1) left during the draft: his seat stays, a commissioner picks for it, and
+    when it comes round again at 2.04 nobody mails him."""
+    setup = four_by_three(commissioner, [member, other_member])
+    services.remove_member(
+        league=setup.league, actor=commissioner, membership=setup.seats[0].membership
+    )
+    delivered()
+    mailoutbox.clear()
+    for slot in range(1, 8):
+        position = rules.seat_position_for(slot, 4, setup.draft.order)
+        services.make_pick(
+            draft_id=setup.draft.pk,
+            user=commissioner,
+            movie_id=setup.movies[slot].pk,
+            expected_slot=slot,
+            for_seat_id=setup.seats[position - 1].pk,
+            override_rules=True,
+        )
+    mail = delivered()
+    assert mail, "turn mail went to the others"
+    assert member.email not in {address for message in mail for address in message.to}

@@ -9,19 +9,16 @@ the page polls.
 """
 
 import asyncio
-import json
 import threading
 import time
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from config.asgi import application
-from draft import services, stream
-from tests.draft.factories import four_by_three, make_league
+from draft import access, services, stream
+from tests.web.streams import Stream, events_path, open_stream
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,108 +28,6 @@ STREAMS = connection.vendor == "postgresql"
 @pytest.fixture(autouse=True)
 def _connections(asgi_connections):
     """Each stream opens in a thread of its own: its connection closes when it is done."""
-
-
-@pytest.fixture
-def public(commissioner, member, other_member):
-    return four_by_three(commissioner, [member, other_member], movies=12)
-
-
-@pytest.fixture
-def private(commissioner, member, other_member):
-    league = make_league(commissioner, [member, other_member], name="Secret Club", is_public=False)
-    return four_by_three(commissioner, [member, other_member], league=league, movies=12)
-
-
-def events_path(setup) -> str:
-    return reverse("draft:events", args=[setup.league.slug, setup.draft.slug])
-
-
-class Stream:
-    """What one request to the ASGI application answered: status, headers, the body so far."""
-
-    def __init__(self):
-        self.status = None
-        self.headers: dict[str, str] = {}
-        self.body = b""
-        self.complete = False
-
-    def events(self) -> list[tuple[str, dict]]:
-        found = []
-        for block in self.body.decode().split("\n\n"):
-            fields = dict(
-                line.split(": ", 1) for line in block.split("\n") if ": " in line and line[0] != ":"
-            )
-            if "event" in fields:
-                found.append((fields["event"], json.loads(fields.get("data") or "{}")))
-        return found
-
-    def names(self) -> list[str]:
-        return [name for name, _ in self.events()]
-
-
-def open_stream(
-    path: str, *, user=None, query="", method="GET", headers=(), until=None, timeout=5.0
-) -> Stream:
-    """Request `path` and read until `until(stream)` holds (or the answer is complete), then
-    hang up as a browser closing the tab would."""
-    headers = [(b"host", b"testserver"), (b"accept", b"text/event-stream"), *headers]
-    if user is not None:
-        client = Client()
-        client.force_login(user)
-        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-        headers.append((b"cookie", f"{cookie.key}={cookie.value}".encode()))
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode(),
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 40000),
-        "server": ("testserver", 80),
-    }
-    answer = Stream()
-
-    async def run():
-        hang_up = asyncio.Event()
-
-        async def receive():
-            await hang_up.wait()
-            return {"type": "http.disconnect"}
-
-        async def send(event):
-            if event["type"] == "http.response.start":
-                answer.status = event["status"]
-                answer.headers = {k.decode(): v.decode() for k, v in event["headers"]}
-            else:
-                answer.body += event.get("body", b"")
-                answer.complete = not event.get("more_body", False)
-            if until is not None and until(answer):
-                hang_up.set()
-
-        await asyncio.wait_for(application(scope, receive, send), timeout)
-
-    # In a thread of its own: a browser test earlier in the session may have left an event
-    # loop running in this one.
-    failure = []
-
-    def in_thread():
-        try:
-            asyncio.run(run())
-        except BaseException as error:  # handed to the test below
-            failure.append(error)
-
-    thread = threading.Thread(target=in_thread)
-    thread.start()
-    thread.join()
-    if failure:
-        raise failure[0]
-    return answer
 
 
 def test_an_outsider_cannot_open_a_private_leagues_stream(private, outsider, member):
@@ -252,8 +147,13 @@ def test_members_get_each_event_first_and_every_viewer_gets_it():
     async def run():
         loop = asyncio.get_running_loop()
         hub = stream.Hub()
-        readers = [stream.Listener(draft_id=7, loop=loop) for _ in range(3 * stream.DELIVERY_BATCH)]
-        members = [stream.Listener(draft_id=7, loop=loop, member=True) for _ in range(2)]
+        reader, member = (
+            access.Watcher(draft_id=7, league_id=1, commissioner=role) for role in (None, False)
+        )
+        readers = [
+            stream.Listener(loop=loop, watcher=reader) for _ in range(3 * stream.DELIVERY_BATCH)
+        ]
+        members = [stream.Listener(loop=loop, watcher=member) for _ in range(2)]
         made.update(readers=readers, members=members)
         hub.listeners[7].update(readers + members)
 
@@ -271,3 +171,48 @@ def test_members_get_each_event_first_and_every_viewer_gets_it():
     thread.join(10)
     assert len(got) == len(made["readers"]) + 2
     assert set(got[:2]) == set(made["members"])
+
+
+# --- The front door (issue 16, finding 3) ---------------------------------------------------
+
+SECURITY_HEADERS = [
+    "content-security-policy",
+    "x-content-type-options",
+    "x-frame-options",
+    "referrer-policy",
+    "cross-origin-opener-policy",
+]
+
+
+def test_a_stream_for_a_host_the_site_does_not_answer_to_is_a_400(public):
+    """Every page answers 400 to a Host not in ALLOWED_HOSTS; the stream did answer 200."""
+    page = Client(HTTP_HOST="evil.example").get(reverse("draft:board", args=[
+        public.league.slug, public.draft.slug]))  # fmt: skip
+    answer = open_stream(events_path(public), host=b"evil.example")
+    assert page.status_code == answer.status == 400
+    assert b"event:" not in answer.body
+
+
+def test_a_stream_carries_the_security_headers_of_a_page(public):
+    board = Client().get(reverse("draft:board", args=[public.league.slug, public.draft.slug]))
+    answer = open_stream(
+        events_path(public), query=f"v={public.draft.version}", until=lambda s: s.events()
+    )
+    assert answer.status == 200
+    for name in SECURITY_HEADERS:
+        assert answer.headers.get(name) == board.headers.get(name), name
+        assert answer.headers.get(name), name
+
+
+def test_a_stream_over_https_carries_hsts_as_pages_do(rf, settings):
+    """The front door's middleware read their settings when they are made; the stream makes
+    them for each answer, so this test can change the settings (the site's own middleware, made
+    once, would not see it: production sets them before it starts)."""
+    settings.SECURE_HSTS_SECONDS = 3600
+    request = rf.get("/leagues/a/b/events/", secure=True)
+    headers = dict(stream.front_door(request))
+    assert headers[b"strict-transport-security"].startswith(b"max-age=3600")
+    assert headers[b"content-type"] == b"text/event-stream; charset=utf-8"
+    assert stream.front_door(rf.get("/", HTTP_HOST="evil.example")) is None
+    settings.SECURE_SSL_REDIRECT = True
+    assert stream.front_door(rf.get("/leagues/a/b/events/")) is None  # Django redirects it

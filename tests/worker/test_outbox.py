@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import services as accounts_services
 from draft import services
 from draft.models import Draft, SkippedSlot
 from tests.draft.factories import four_by_three
@@ -166,11 +167,14 @@ def test_two_workers_never_send_one_message_twice():
 
 @pytest.mark.django_db
 def test_every_mail_of_the_site_goes_through_the_outbox(settings, client, member):
-    """Password reset too: the request writes a row; the worker sends it."""
+    """Password reset too: the request records the address; the worker writes the mail to the
+    outbox, then sends it."""
     settings.EMAIL_BACKEND = "worker.mail.OutboxBackend"
     response = client.post(reverse("password_reset"), {"email": member.email})
     assert response.status_code == 302
     assert mail.outbox == []
+    assert not OutboxMessage.objects.exists()  # the request writes no mail
+    assert accounts_services.mail_password_resets() == 1
     queued = OutboxMessage.objects.get()
     assert queued.to == [member.email] and queued.status == Status.PENDING
     assert outbox.deliver_due().sent == 1

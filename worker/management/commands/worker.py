@@ -27,7 +27,12 @@ class Command(BaseCommand):
         clock = rounds.ClockRound()
         if once:
             applied = clock()
-            sent = rounds.outbox.deliver_due().sent
+            try:
+                # The loop's own round: password reset requests become mail, then mail goes.
+                sent = rounds.mail_round()
+            except rounds.MailServerDown:
+                sent = 0
+                self.stderr.write("The mail server did not answer: the mail waits for a round.")
             self.stdout.write(f"Applied the clock on {applied} draft(s); sent {sent} mail(s).")
             return
         stop = threading.Event()

@@ -1,0 +1,121 @@
+"""What the live room says: the Server-Sent Events a draft's stream sends (draft/stream.py),
+each built once for every viewer of the draft, so with nothing of any one viewer's in it.
+
+A board event carries the pieces of the board that changed since the version it follows, whose
+turn it is, what happened in plain words (from the log) and the new chat lines; a chat event
+one message posted or deleted. The event id is the board version.
+"""
+
+import json
+import time
+
+from django.template.loader import get_template
+
+from draft import live, selectors
+from draft.models import Draft, DraftEvent
+
+# What a browser waits before it reconnects a dropped stream.
+RETRY_MS = 2000
+
+
+def message(event: str, data, *, event_id: int | None = None) -> bytes:
+    lines = []
+    if event_id is not None:
+        lines.append(f"id: {event_id}")
+    lines.append(f"event: {event}")
+    text = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
+    lines.extend(f"data: {line}" for line in text.split("\n"))
+    return ("\n".join(lines) + "\n\n").encode()
+
+
+def events_between(draft: Draft, after: int, upto: int) -> list[DraftEvent]:
+    """The draft's log between two versions, oldest first (one query)."""
+    events = DraftEvent.objects.filter(draft=draft, version__gt=after, version__lte=upto)
+    return list(events.select_related("movie").order_by("id"))
+
+
+def sentences(draft: Draft, events: list[DraftEvent]) -> list[str]:
+    """What the log says happened, in plain words, for the live region."""
+    state = live.state_of(draft)
+    return [sentence for event in events for sentence in _say(event, state)]
+
+
+def chat_line_html(draft: Draft, line) -> dict:
+    """One chat line as the stream sends it: its id and its HTML, rendered once for everyone,
+    so with nothing of any one viewer's in it (a commissioner's page fetches the line again
+    with its delete button)."""
+    html = get_template("draft/chat.html#chat-line").render(
+        {"line": line, "league": draft.league, "draft": draft, "chat_tools": False}
+    )
+    return {"id": line.dom_id, "html": html.strip()}
+
+
+def _say(event: DraftEvent, state) -> list[str]:
+    Kind = DraftEvent.Kind
+    who = ""
+    if event.slot and event.slot <= state.total_slots:
+        who = state.seat_for_slot(event.slot).membership.display_name
+    label = state.label(event.slot) if event.slot else ""
+    if event.kind in (Kind.PICK, Kind.RULING):
+        extra = " (a commissioner's ruling)" if event.kind == Kind.RULING else ""
+        return [f"{who} picked {event.movie} at {label}{extra}."]
+    if event.kind == Kind.AUTOPICK:
+        return [f"{who} picked {event.movie} at {label} (autopick from the queue)."]
+    if event.kind == Kind.SKIP:
+        late = " because time ran out" if "time ran out" in event.summary else ""
+        return [f"{who} was skipped at {label}{late}."]
+    if event.kind == Kind.UNDO:
+        if event.movie_id:
+            return [f"Undone: {who}'s pick of {event.movie} at {label}."]
+        return [f"Undone: the skip of {who} at {label}."]
+    return {
+        Kind.PAUSE: ["The draft is paused."],
+        Kind.RESUME: ["The draft is live again."],
+        Kind.START: ["The draft has started."],
+        Kind.COMPLETE: ["The draft is complete: every pick is in."],
+    }.get(event.kind, [])
+
+
+def board_event(draft: Draft, previous: live.SharedBoard | None) -> tuple[bytes, live.SharedBoard]:
+    """The event for the draft's current version, for viewers who hold `previous`: the pieces
+    that changed, or (no previous, or a changed grid shape) the instruction to reload."""
+    shared = live.shared_board(draft)
+    changes = shared.changes_since(previous) if previous is not None else None
+    events = events_between(draft, previous.version, shared.version) if previous else []
+    lines = (selectors.chat_event_line(event) for event in events)
+    data = {
+        "v": shared.version,
+        "from": previous.version if previous is not None else None,
+        "turn": shared.turn,
+        "say": sentences(draft, events),
+        "pieces": changes,
+        "taken": sorted(live.state_of(draft).picked_movie_ids),
+        # The chat shows every pick, undo, skip, pause and resume as a line of its own.
+        "chat": [chat_line_html(draft, line) for line in lines if line is not None],
+    }
+    return message("board", data, event_id=shared.version), shared
+
+
+def chat_event(note: dict) -> bytes:
+    """A chat message posted (its line) or deleted (its id, to take it away)."""
+    dom_id = f"chat-m{int(note['m'])}"
+    if note.get("x"):
+        return message("chat", {"id": dom_id, "deleted": True})
+    draft = Draft.objects.select_related("league").get(pk=int(note["d"]))
+    line = selectors.chat_message_line(draft, int(note["m"]))
+    if line is None:
+        return message("chat", {"id": dom_id, "deleted": True})
+    return message("chat", chat_line_html(draft, line))
+
+
+def keepalive() -> bytes:
+    return f": {int(time.time())}\n\n".encode()
+
+
+def ready(version: int) -> bytes:
+    return f"retry: {RETRY_MS}\n".encode() + message("ready", {"v": version})
+
+
+def unavailable() -> bytes:
+    """What a stream answers where it cannot stream (a WSGI server): poll instead."""
+    return f"retry: {60_000}\n".encode() + message("unavailable", {})
