@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from bench.live import LatencyResult, Picked, Room, Viewers, results_table
-from draft.stream import keepalive, message, ready
+from draft.events import keepalive, message, ready
 
 
 def room() -> Room:
