@@ -8,18 +8,22 @@ with that key gets it back for one query and a cache read, without the view runn
 caches keyed by versions (draft/live.py, reviews/threads.py) serve every render that is not
 kept: the first after a change, and requests with other cookies.
 
-The database's state, on PostgreSQL, is its current snapshot (`pg_current_snapshot()`: which
-transactions have finished and which are still running). Any write that commits, anywhere,
-changes it: a pick, a comment, a film retitled in the admin, a profile renamed, a row fixed by
-hand in psql. So a kept answer is never stale, and no service has a version to bump or can
-forget to. (Transaction ids are the server's: a commit in another database on the same server
-changes the snapshot too, which costs a render, never a stale page.) An answer rendered while a
-write commits may hold the newer data under the older snapshot's key; every request after the
-commit reads the newer snapshot, so it never sees it.
+The database's state, on PostgreSQL, is its data version (config/dataversion.py): a number the
+database itself adds one to when a transaction that wrote anything a page can show commits: a
+pick, a comment, a film retitled in the admin, a profile renamed, a row fixed by hand in psql.
+So a kept answer is never stale, and no service has a version to bump or can forget to; and a
+commit that no page shows (the worker's heartbeat, a session saved at someone's log-in, a failed
+log-in's record, another database on the same server) leaves every kept page in place. For a
+member the same query also asks whether their session still exists (a log-out deletes it). An
+answer rendered while a write commits may hold the newer data under the older version's key;
+every request after the commit reads the newer version, so it never sees it.
 
-It is off on SQLite, which has no such state (`PRAGMA data_version` ignores the connection's own
-commits), and when `PAGE_CACHE` is off (the in-process tests, where a test's own transaction
-never commits).
+When a page is not kept yet, one request in this process renders it and the others asking for
+it wait for that render (up to `PAGE_CACHE_WAIT_SECONDS`) instead of rendering it too: after a
+pick, the first of a hundred readers renders the board and ninety-nine get it.
+
+It is off on SQLite, which has no such version, and when `PAGE_CACHE` is off (the in-process
+tests, where a test's own transaction never commits).
 
 Kept: answers to a GET (served to GET and HEAD), 200 pages and 204 polls (a board that has not
 moved), for at most `PAGE_CACHE_SECONDS`, and never past the moment the view says its answer
@@ -29,9 +33,9 @@ view is one of the places an expiry is noticed.
 Who is given a kept answer: a request whose only cookies are the session's and the CSRF one.
 The session cookie is part of the key, so a signed-in member is only ever given their own
 answers (the pick panel, the queue and the chat form that the view rendered for them); a
-reader without a session shares them with every other such reader. Their session is in the
-database: signing in or out, a changed password, a message left for the next page all commit,
-and so make a new key. Any other cookie (a vote, a remembered commenter, a message carried in a
+reader without a session shares them with every other such reader. Signing in gives a new
+session cookie, signing out deletes the session (the key's query sees it), a changed password
+changes the user (a new version). Any other cookie (a vote, a remembered commenter, a message carried in a
 cookie) means the answer is made for that request alone, and an answer that sets a cookie other
 than the CSRF one is never kept.
 
@@ -44,19 +48,23 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import re
 import struct
+import threading
 import zlib
 from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import ProgrammingError, connection
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.middleware.gzip import re_accepts_gzip
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+
+logger = logging.getLogger(__name__)
 
 KEPT_STATUSES = (200, 204)
 # Where a kept page had its reader's CSRF token, and the server's time: each request it is given
@@ -83,13 +91,34 @@ def keep_until(response, moment: datetime | None):
     return response
 
 
-def database_state() -> str | None:
-    """What changes with every committed write; None where there is no such thing (SQLite)."""
+def database_state(session_key: str = "") -> str | None:
+    """What changes with every committed write of something a page can show (the data
+    version, config/dataversion.py), and for a member whether their session still signs them
+    in (a log-out deletes it, which the data version leaves out), in one query. None where
+    there is no such thing (SQLite), or for a session that is gone: that request is rendered."""
     if connection.vendor != "postgresql":
         return None
+    try:
+        return _data_version(session_key)
+    except ProgrammingError:  # no page_data_version: `migrate` has not run since it came
+        logger.warning("Pages are not kept: run `python manage.py migrate`", exc_info=True)
+        return None
+
+
+def _data_version(session_key: str) -> str | None:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_current_snapshot()::text")
-        return cursor.fetchone()[0]
+        if not session_key:
+            cursor.execute("SELECT version FROM page_data_version WHERE id = 1")
+            row = cursor.fetchone()
+            return str(row[0]) if row else None
+        cursor.execute(
+            "SELECT version, EXISTS (SELECT 1 FROM django_session "
+            "WHERE session_key = %s AND expire_date > now()) "
+            "FROM page_data_version WHERE id = 1",
+            [session_key],
+        )
+        row = cursor.fetchone()
+        return str(row[0]) if row and row[1] else None
 
 
 def _viewer(request) -> str | None:
@@ -161,18 +190,24 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
-        key = getattr(request, "page_cache_key", None)
-        if key is not None:
-            kept = self._keepable(request, response)
-            if kept is not None:
-                seconds = settings.PAGE_CACHE_SECONDS
-                until = getattr(response, "page_cache_until", None)
-                if until is not None:
-                    seconds = min(seconds, (until - timezone.now()).total_seconds())
-                if seconds >= 1:
-                    cache.set(key, kept, int(seconds))
-        return response
+        try:
+            response = self.get_response(request)
+            key = getattr(request, "page_cache_key", None)
+            if key is not None:
+                kept = self._keepable(request, response)
+                if kept is not None:
+                    seconds = settings.PAGE_CACHE_SECONDS
+                    until = getattr(response, "page_cache_until", None)
+                    if until is not None:
+                        seconds = min(seconds, (until - timezone.now()).total_seconds())
+                    if seconds >= 1:
+                        cache.set(key, kept, int(seconds))
+            return response
+        finally:
+            # Kept or not, the requests waiting for this render may go on.
+            leading = getattr(request, "page_cache_leading", None)
+            if leading is not None:
+                renders.end(leading)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if (
@@ -184,11 +219,22 @@ class PageCacheMiddleware:
         viewer = _viewer(request)
         if viewer is None:
             return None
-        state = database_state()
+        state = database_state(viewer)
         if state is None:
             return None
         key = _key(request, state, viewer)
         kept = cache.get(key)
+        if kept is None:
+            running = renders.begin(key)
+            if running is None:
+                request.page_cache_leading = key  # this request renders it; others wait
+            else:
+                # Another request is rendering this very page: wait for it, without holding a
+                # connection the renderer (or anyone) may need meanwhile.
+                if not connection.in_atomic_block:
+                    connection.close()
+                running.wait(settings.PAGE_CACHE_WAIT_SECONDS)
+                kept = cache.get(key)
         if kept is None:
             if request.method == "GET":
                 request.page_cache_key = key
@@ -249,6 +295,33 @@ class PageCacheMiddleware:
             headers.append(("Content-Encoding", "gzip"))
         parts = GAP.split(content)
         return (response.status_code, headers, PiecesPage(parts[0::2], parts[1::2], compressed))
+
+
+class Renders:
+    """The renders of pages not kept yet that are under way in this process, by key: the first
+    request for a key renders it, the others wait for it (single flight)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.running: dict[str, threading.Event] = {}
+
+    def begin(self, key: str) -> threading.Event | None:
+        """None when this request is to render the page (and call `end`); else the event that
+        the request rendering it sets when it is done."""
+        with self.lock:
+            running = self.running.get(key)
+            if running is None:
+                self.running[key] = threading.Event()
+            return running
+
+    def end(self, key: str) -> None:
+        with self.lock:
+            done = self.running.pop(key, None)
+        if done is not None:
+            done.set()
+
+
+renders = Renders()
 
 
 class PiecesPage:

@@ -223,6 +223,8 @@ CACHES["default"]["KEY_PREFIX"] = _release()
 # Readers' pages kept whole until the database changes (config/pagecache.py): PostgreSQL only.
 PAGE_CACHE = env_bool("PAGE_CACHE", True)
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+# A request for a page another request is rendering waits for that render this long at most.
+PAGE_CACHE_WAIT_SECONDS = float(os.environ.get("PAGE_CACHE_WAIT_SECONDS", "5"))
 
 # A query is prepared on its connection once it has run this many times (psycopg's count).
 PREPARE_AFTER = 3

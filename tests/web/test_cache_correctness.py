@@ -14,6 +14,8 @@ clock; Carla (commissioner) runs it.
 
 import json
 import re
+import threading
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -25,13 +27,33 @@ from reviews import services
 from reviews.models import Comment, LeagueReaderSettings
 from tests.draft.factories import pick_on_clock
 from tests.web.conftest import HTMX, element, html_of
+from worker import rounds
 
 # Each change commits, as in production, so that readers' whole pages are kept too (on
-# PostgreSQL, config/pagecache.py): every test here runs through every cache a reader meets.
+# PostgreSQL, config/pagecache.py): every test here runs through every cache a reader meets,
+# with the worker running beside it as in production (its heartbeat written on every round).
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("readers_pages_kept"),
+    pytest.mark.usefixtures("readers_pages_kept", "worker_running"),
 ]
+
+
+@pytest.fixture
+def worker_running(monkeypatch):
+    """`manage.py worker`'s two loops, in threads, a round every 50 ms, a heartbeat each."""
+    monkeypatch.setattr(rounds, "BEAT_EVERY", timedelta(0))
+    stop = threading.Event()
+    loops = [
+        rounds.Loop("clock", rounds.ClockRound(), interval=0.05, stop=stop),
+        rounds.Loop("mail", rounds.mail_round, interval=0.05, stop=stop),
+    ]
+    threads = [threading.Thread(target=loop.run, daemon=True) for loop in loops]
+    for thread in threads:
+        thread.start()
+    yield
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=10)
 
 
 class Reader:

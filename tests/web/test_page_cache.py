@@ -1,13 +1,14 @@
 """Readers' whole pages, kept until the database changes (config/pagecache.py, issue 10).
 
 On PostgreSQL a reader without cookies gets a page another reader already got for one query
-(the database's snapshot) and a cache read; any committed write, however it was made, makes
-the next reader's page new. Nobody with a cookie is ever given a kept page, and a page that
-sets a cookie is never kept. On SQLite there is nothing to key the pages by: every request is
+(the data version, config/dataversion.py) and a cache read; any committed write of something a
+page shows, however it was made, makes the next reader's page new, and nothing else does.
+Nobody with another cookie is ever given a kept page, and a page that sets a cookie is never
+kept. On SQLite there is nothing to key the pages by: every request is
 rendered, and the pages are the same.
 
 Every test here commits its writes (transaction=True), as production does: a test's own
-transaction would never change the snapshot.
+transaction would never change the data version.
 
 The world is tests/web/site_map.py's: a public league, a live 4 × 3 draft with a one-hour clock
 in which Strange Dylan picked at 1.01 and wrote it up; Maya Reel (on_clock) is on the clock.
@@ -19,20 +20,25 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.apps import apps
 from django.db import connection
 from django.test import Client
+from django.test.signals import template_rendered
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from config import pagecache
+from config import dataversion, pagecache
 from draft import services as draft_services
 from draft.models import Draft
 from reviews.models import DraftReaderSettings
 from tests.draft.factories import pick_on_clock
+from tests.personas import PASSWORD
+from tests.threads import race
 from tests.web.conftest import HTMX, element, html_of, server_now
+from worker import rounds
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -43,8 +49,8 @@ KEPT = connection.vendor == "postgresql"
 
 
 def assert_kept(cold: int, warm: int, url=""):
-    """On PostgreSQL a kept page costs the snapshot's query alone; on SQLite nothing is kept
-    (there is no snapshot to key it by) and every request is rendered."""
+    """On PostgreSQL a kept page costs the data version's query alone; on SQLite nothing is
+    kept (there is no version to key it by) and every request is rendered."""
     if KEPT:
         assert warm == 1 < cold, (url, cold, warm)
     else:
@@ -60,9 +66,8 @@ def get(client, url, **extra):
 
 def again(ask):
     """`ask()` (a request) and the queries it cost, asked up to five times on PostgreSQL until
-    it is answered from a kept page: a transaction committed anywhere on the database server,
-    another database's too (transaction ids are the server's), makes the next request a miss,
-    and a test may run beside others on one server."""
+    it is answered from a kept page (a write the test makes in a thread of its own, the
+    worker's rounds in test_cache_correctness, may commit in between)."""
     for _ in range(5):
         with CaptureQueriesContext(connection) as queries:
             response = ask()
@@ -116,7 +121,7 @@ def test_any_committed_write_shows_on_the_next_request(world):
 
 def test_a_member_is_given_only_their_own_kept_page(world):
     """The session cookie is part of the key: a member's second visit to an unchanged board
-    costs the snapshot's query, and what was rendered for them (their pick form, their queue)
+    costs the data version's query, and what was rendered for them (their pick form, their queue)
     is never given to another member or to a reader."""
     url = world.board_url
     pick_form = reverse("draft:pick_submit", args=[world.league.slug, world.draft.slug])
@@ -291,7 +296,7 @@ def test_a_readers_poll_answer_is_kept_until_the_board_moves(world):
     first, _ = get(Client(), url, data={"v": shown}, **HTMX)
     kept, queries = again(lambda: Client().get(url, {"v": shown}, **HTMX))
     assert first.status_code == kept.status_code == 204
-    assert queries == 1  # the snapshot's, or on SQLite the poll's own
+    assert queries == 1  # the data version's, or on SQLite the poll's own
     picked = pick_on_clock(world.setup).pick
     moved = Client().get(url, {"v": shown}, **HTMX)
     assert moved.status_code == 200 and picked.movie.title in html_of(moved)
@@ -344,3 +349,93 @@ def test_a_page_put_together_around_its_gaps_is_one_valid_gzip_stream(pieces, to
     assert stream.eof and not stream.unused_data
     plain = pagecache.PiecesPage(pieces, gaps, compressed=False)
     assert plain.filled(token=token.encode(), now=now) == whole
+
+
+# --- What changes a page's key, and what does not (issue 17, finding 3) -----------------------
+
+
+def test_what_no_page_shows_leaves_kept_pages_in_place(world, settings):
+    """The key was the server's snapshot, which every transaction with an id changed: the
+    worker's heartbeat, a session saved at someone's log-in, a failed log-in's record, a commit
+    in another database. None of them shows on a page; the data version ignores them."""
+    url = world.board_url
+    first, cold = get(Client(), url)
+    rounds.Loop("clock", lambda: None, interval=1, stop=None).beat()  # the worker's heartbeat
+    someone = Client()
+    assert (
+        someone.post(reverse("login"), {"username": "maya", "password": PASSWORD}).status_code
+        == 302
+    )
+    Client().post(reverse("login"), {"username": "dylan", "password": "not it"})  # axes' rows
+    elsewhere_commits()
+    page, warm = get(Client(), url)
+    assert same_page(page, first)
+    assert_kept(cold, warm)
+
+
+def elsewhere_commits():
+    """A transaction with an id, committed in another database of the same server."""
+    if not KEPT:
+        return
+    import psycopg
+
+    params = {**connection.get_connection_params(), "dbname": "postgres"}
+    for name in ("cursor_factory", "context", "prepare_threshold"):
+        params.pop(name, None)
+    with psycopg.connect(**params, autocommit=True) as other:
+        other.execute("CREATE TABLE IF NOT EXISTS moviedraft_elsewhere (n int)")
+        other.execute("INSERT INTO moviedraft_elsewhere VALUES (1)")
+        other.execute("DROP TABLE moviedraft_elsewhere")
+
+
+@pytest.mark.parametrize("case", ["film retitled", "member renamed"])
+def test_a_write_by_hand_that_a_page_shows_changes_its_key(world, case):
+    """No service, no version bumped by the code: a row changed in SQL."""
+    table, column, row, value, url = {
+        "film retitled": (
+            "draft_movie", "title", world.writeup.pick.movie_id, "The Hand-Fixed Cut",
+            world.reader_pages()["film"],
+        ),
+        "member renamed": (
+            "draft_membership", "display_name", world.setup.seats[0].membership_id,
+            "Dylan By Hand", world.pick_page_url,
+        ),
+    }[case]  # fmt: skip
+    again(lambda: Client().get(url))
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {column} = %s WHERE id = %s", [value, row])
+    assert value in html_of(Client().get(url))
+
+
+def test_every_table_a_page_shows_is_versioned():
+    """The triggers are put on every table after each migrate, but the ones no page shows: a
+    table a migration adds is covered without anyone remembering it."""
+    if not KEPT:
+        assert pagecache.database_state() is None
+        return
+    seen = set(dataversion.seen_tables(connection))
+    assert dataversion.installed_on(connection) == seen
+    ours = {m._meta.db_table for m in apps.get_models() if m._meta.app_label in OUR_APPS}
+    assert ours - dataversion.UNSEEN <= seen
+    assert {"draft_pick", "draft_draft", "reviews_comment", "accounts_user"} <= seen
+
+
+OUR_APPS = {"draft", "reviews", "accounts", "worker"}
+
+
+def test_sixteen_readers_at_once_render_a_page_once(world):
+    """Single flight: the first request for a page that is not kept renders it; the others
+    in this process wait for that render instead of making their own."""
+    if not KEPT:
+        return
+    film = world.reader_pages()["film"]
+    rendered = []
+    on_render = lambda sender, template, **kw: rendered.append(template.name)  # noqa: E731
+    template_rendered.connect(on_render)
+    try:
+        answers = race([lambda: Client().get(film) for _ in range(16)])
+    finally:
+        template_rendered.disconnect(on_render)
+    assert {answer.status_code for answer in answers} == {200}
+    assert rendered.count("draft/movie_detail.html") == 1
+    assert len({html_of(answer) for answer in answers}) == 1
