@@ -108,6 +108,16 @@ class Hub:
         self.access_changes = 0
         self.pending: set[Listener] = set()  # streams to check again at the next turn
         self.next_recheck = 0.0  # when every stream is checked again (time.monotonic())
+        # The watchdog (`watch_due`): when the database's versions are next compared with
+        # the ones sent, and the drafts found ahead at the last comparison.
+        self.next_watch = 0.0
+        self.behind: dict[int, int] = {}
+        # The version each draft's viewers were last given or told to fetch (resync).
+        self.known: dict[int, int] = {}
+        # When the hub's thread last went round its loop; a thread that stops going round is
+        # replaced (`ensure_running`), and the one it replaced leaves when it wakes.
+        self.beat = time.monotonic()
+        self.generation = 0
 
     # Called from the stream views, on the event loop's thread.
 
@@ -115,9 +125,29 @@ class Hub:
         with self.lock:
             self.listeners[listener.draft_id].add(listener)
             if self.thread is None or not self.thread.is_alive():
-                self.stopping.clear()
-                self.thread = threading.Thread(target=self.run, name="draft-stream", daemon=True)
-                self.thread.start()
+                self._start(replacing=False)
+
+    def ensure_running(self) -> None:
+        """Called by the streams as they wait: a hub thread that has not gone round its loop
+        for STUCK_SECONDS (blocked on a connection that neither answers nor fails) is
+        replaced, and every stream is resynced by the new one."""
+        with self.lock:
+            if self.thread is None or not self.listeners:
+                return
+            if self.thread.is_alive() and time.monotonic() - self.beat < STUCK_SECONDS:
+                return
+            logger.error("Live updates: the hub stopped going round; starting it again")
+            self._start(replacing=True)
+
+    def _start(self, *, replacing: bool) -> None:
+        # With the lock held.
+        self.stopping.clear()
+        self.generation += 1
+        self.beat = time.monotonic()
+        self.thread = threading.Thread(
+            target=self.run, args=(self.generation, replacing), name="draft-stream", daemon=True
+        )
+        self.thread.start()
 
     def unsubscribe(self, listener: Listener) -> None:
         with self.lock:
@@ -127,6 +157,7 @@ class Hub:
                 if not viewers:
                     del self.listeners[listener.draft_id]
                     self.sent.pop(listener.draft_id, None)
+                    self.known.pop(listener.draft_id, None)
 
     def viewers(self, draft_id: int) -> int:
         with self.lock:
@@ -145,9 +176,10 @@ class Hub:
 
     # The hub's thread.
 
-    def run(self) -> None:
-        pause, reconnecting = 0.5, False
-        while not self.stopping.is_set():
+    def run(self, generation: int = 0, replacing: bool = False) -> None:
+        pause, reconnecting = 0.5, replacing  # a replacement resyncs everyone
+        current = lambda: not self.stopping.is_set() and self.generation == generation  # noqa: E731
+        while current():
             try:
                 with _listening_connection() as conn:
                     pause = 0.5
@@ -157,18 +189,21 @@ class Hub:
                     else:
                         self.catch_up()  # streams that opened before the LISTEN was up
                     reconnecting = True
-                    while not self.stopping.is_set():
+                    while current():
+                        self.beat = time.monotonic()
                         # Returns after the timeout, notifications or not: look again (or stop).
                         for note in conn.notifies(timeout=1.0):
                             self.handle(note.payload)
                         self.recheck_due()
+                        self.watch_due()
             except Exception:
                 logger.warning("Live updates: lost the database; retrying in %.1f s", pause)
                 logger.debug("Listening failed", exc_info=True)
                 self.stopping.wait(pause)
                 pause = min(pause * 2, 10.0)
             finally:
-                self.listening.clear()
+                if self.generation == generation:
+                    self.listening.clear()
                 close_old_connections()
         connections.close_all()
 
@@ -203,6 +238,7 @@ class Hub:
             previous = live.previous_board(draft)
         event, shared = events.board_event(draft, previous)
         self.sent[draft_id] = shared
+        self.known[draft_id] = shared.version
         self.publish(draft_id, event)
 
     def publish(self, draft_id: int, event: bytes) -> None:
@@ -286,6 +322,42 @@ class Hub:
         except RuntimeError:  # that loop is closed: the stream is gone
             self.unsubscribe(listener)
 
+    def watch_due(self) -> None:
+        """Every WATCH_SECONDS, compare each watched draft's version with the one its viewers
+        were last given: a draft found ahead twice in a row (a notification lost, whatever
+        lost it) is sent now. (Once is not enough: a change's notification may be on its
+        way.) One query."""
+        now = time.monotonic()
+        if now < self.next_watch:
+            return
+        self.next_watch = now + WATCH_SECONDS
+        with self.lock:
+            given = {d: min(v.version for v in group) for d, group in self.listeners.items()}
+        if not given:
+            self.behind.clear()
+            return
+        try:
+            current = dict(Draft.objects.filter(pk__in=given).values_list("pk", "version"))
+        except Exception:
+            logger.warning("Live updates: could not compare versions", exc_info=True)
+            connection.close()
+            return
+        behind = {}
+        for draft_id, version in current.items():
+            if version <= self.known.get(draft_id, given[draft_id]):
+                continue
+            if self.behind.get(draft_id) is None:
+                behind[draft_id] = version  # perhaps on its way: look again next time
+                continue
+            logger.warning("Live updates: draft %s moved on unheard; sending it now", draft_id)
+            try:
+                self.publish_board(draft_id, version=version)
+            except Exception:
+                logger.exception("Live updates: could not catch draft %s up", draft_id)
+                connection.close()
+                self.publish(draft_id, events.message("resync", {}))
+        self.behind = behind
+
     def catch_up(self) -> None:
         """Resync the viewers whose board changed between their stream opening and this
         process listening (a change then made a notification nobody here heard), and check
@@ -299,18 +371,27 @@ class Hub:
         for draft_id, version in given.items():
             if current.get(draft_id, version) != version:
                 self.publish(draft_id, events.message("resync", {}))
+        self.known.update(current)
 
     def resync_all(self) -> None:
         with self.lock:
             drafts = list(self.listeners)
             self.sent.clear()
+            self.known.clear()
             self.next_recheck = 0.0  # access may have changed unheard too
         for draft_id in drafts:
             self.publish(draft_id, events.message("resync", {}))
+        # What they fetch now is the current board: the watchdog compares with that.
+        self.known.update(Draft.objects.filter(pk__in=drafts).values_list("pk", "version"))
 
 
 # Streams whose access is checked in one go (a few queries each).
 RECHECK_BATCH = 1000
+# How often the hub compares the versions of the drafts it serves with the database's.
+WATCH_SECONDS = 3
+# A hub thread that has not gone round its loop (at least once a second) for this long is
+# replaced.
+STUCK_SECONDS = 15
 
 # Streams woken per turn of the event loop: between two batches the loop reads what came in,
 # so a member's request for their own part is not queued behind a thousand sends.
@@ -326,6 +407,10 @@ def _deliver(viewers: list[Listener], event: bytes) -> None:
         viewers[0].loop.call_soon(_deliver, viewers[DELIVERY_BATCH:], event)
 
 
+# The listening connection's name in pg_stat_activity (an operator, or a test, can find it).
+APPLICATION_NAME = "moviedraft-live"
+
+
 class _listening_connection:
     """A psycopg connection of its own, in autocommit, listening on the bus channel."""
 
@@ -336,6 +421,7 @@ class _listening_connection:
         params.pop("cursor_factory", None)
         params.pop("context", None)
         params.pop("prepare_threshold", None)
+        params["application_name"] = APPLICATION_NAME
         self.conn = psycopg.connect(**params, autocommit=True)
         self.conn.execute(f"LISTEN {bus.CHANNEL}")
         return self.conn
@@ -483,6 +569,7 @@ class EventsApp:
                 body = waiting.result() if waiting in done else events.keepalive()
                 if waiting not in done:
                     waiting.cancel()
+                    hub.ensure_running()  # a quiet stream checks that its hub still runs
                 if body is CLOSED:
                     # The viewer may no longer watch: say so and end the answer. The page
                     # stops listening and loads again, and gets what anyone without access gets.
