@@ -1,5 +1,6 @@
 """The ASGI application production serves (gunicorn with uvicorn workers): Django, with the
-live draft room's event streams answered in front of it (draft/stream.py)."""
+live draft room's event streams answered in front of it (draft/stream.py), and as many requests
+inside it at once as the process has database connections (config/admission.py)."""
 
 import os
 
@@ -8,6 +9,11 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_application = get_asgi_application()
 
-from draft.stream import EventsApp  # noqa: E402  (needs the apps loaded above)
+from django.conf import settings  # noqa: E402  (after the apps are loaded)
 
-application = EventsApp(django_application)
+from config.admission import Admission, limit  # noqa: E402
+from draft.stream import EventsApp  # noqa: E402
+
+application = EventsApp(
+    Admission(django_application, limit=limit(), wait_seconds=settings.ADMISSION_WAIT_SECONDS)
+)

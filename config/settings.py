@@ -130,6 +130,12 @@ TEMPLATES = [
     },
 ]
 
+# The most database connections one app process holds (the pool's size, on PostgreSQL), and
+# so the most requests it lets into Django at once (config/admission.py): the others wait their
+# turn, at most ADMISSION_WAIT_SECONDS.
+DATABASE_POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "10"))
+ADMISSION_WAIT_SECONDS = float(os.environ.get("ADMISSION_WAIT_SECONDS", "30"))
+
 # Database: SQLite in the project folder unless DATABASE_URL says otherwise. An empty
 # DATABASE_URL (`DATABASE_URL= make run`) counts as unset; one that names no database the app
 # can use stops the start with a line that says so.
@@ -184,8 +190,10 @@ elif env_bool("DATABASE_POOL", True):
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 2,
-        "max_size": int(os.environ.get("DATABASE_POOL_SIZE", "10")),
-        "timeout": 10,
+        "max_size": DATABASE_POOL_SIZE,
+        # A request let in (config/admission.py) finds a connection free; this is the most it
+        # waits when it does not (the database slow to answer, or down).
+        "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
     }
 
 

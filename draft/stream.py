@@ -19,6 +19,7 @@ instead (a 204 when nothing changed).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import logging
@@ -539,9 +540,12 @@ class EventsApp:
             # Django's board_events view: the 400, the 405, or (SQLite) "unavailable".
             return await self.django_app(scope, receive, send)
         changes_heard = hub.access_changes
-        listener = await sync_to_async(open_stream, thread_sensitive=False)(
-            request, league, draft, asyncio.get_running_loop()
-        )
+        # Letting the viewer in takes a database connection, in its turn with the requests.
+        slot = getattr(self.django_app, "slot", contextlib.nullcontext)
+        async with slot():
+            listener = await sync_to_async(open_stream, thread_sensitive=False)(
+                request, league, draft, asyncio.get_running_loop()
+            )
         if listener is None:
             return await self.django_app(scope, receive, send)  # the same 404 as the board
         seen = parse_int(request.headers.get("Last-Event-ID") or request.GET.get("v"), minimum=0)
