@@ -195,6 +195,15 @@ elif env_bool("DATABASE_POOL", True):
         # waits when it does not (the database slow to answer, or down).
         "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
     }
+    # After PostgreSQL restarts, the pool replaces its dead connections, but a replacement that
+    # failed while the server was away is tried again only after a pause that doubles each time
+    # (1, 2, 4… s): a restart of under two seconds refused picks for seconds after the server was
+    # back. Every half second instead, however long the wait (a refused connection is cheap).
+    # tests/web/test_database_restart.py fails if psycopg_pool stops reading these.
+    from psycopg_pool.base import AttemptWithBackoff
+
+    AttemptWithBackoff.INITIAL_DELAY = 0.5
+    AttemptWithBackoff.DELAY_BACKOFF = 1.0
 
 
 def _release() -> str:

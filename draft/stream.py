@@ -201,7 +201,9 @@ class Hub:
                 logger.warning("Live updates: lost the database; retrying in %.1f s", pause)
                 logger.debug("Listening failed", exc_info=True)
                 self.stopping.wait(pause)
-                pause = min(pause * 2, 10.0)
+                # Soon, and at most every two seconds: streams are resynced as soon as the
+                # database is back (a restart, a failover).
+                pause = min(pause * 2, 2.0)
             finally:
                 if self.generation == generation:
                     self.listening.clear()

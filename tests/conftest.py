@@ -40,4 +40,4 @@ def asgi_connections(transactional_db):
 
 
 # App servers as production runs them (tests/servers.py), for any test that needs one.
-from tests.servers import app_servers, collected_static  # noqa: E402, F401
+from tests.servers import app_servers, collected_static, private_postgres  # noqa: E402, F401

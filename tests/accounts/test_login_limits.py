@@ -11,12 +11,6 @@
   255-character column): now a form error before any attempt is made.
 """
 
-import http.cookiejar
-import re
-import urllib.error
-import urllib.parse
-import urllib.request
-
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
@@ -25,6 +19,7 @@ from django.test import Client
 from config import proxies
 from config.inputs import client_ip
 from tests.personas import PASSWORD
+from tests.servers import Browser
 
 pytestmark = pytest.mark.django_db
 
@@ -125,36 +120,6 @@ def test_a_username_longer_than_any_is_a_form_error(member, url, length):
 # --- Through the production server -----------------------------------------------------------
 
 
-class Browser:
-    """A browser with cookies, posting the log-in form with its CSRF token."""
-
-    def __init__(self, base: str):
-        self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        )
-
-    def log_in(self, password: str, forwarded_for: str) -> int:
-        with self.opener.open(self.base + LOGIN) as page:
-            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.read().decode())[
-                1
-            ]
-        body = urllib.parse.urlencode(
-            {"username": "dylan", "password": password, "csrfmiddlewaretoken": token}
-        ).encode()
-        request = urllib.request.Request(
-            self.base + LOGIN,
-            data=body,
-            headers={"X-Forwarded-For": forwarded_for, "Referer": self.base + LOGIN},
-        )
-
-        try:
-            with self.opener.open(request) as answer:
-                return answer.status
-        except urllib.error.HTTPError as error:
-            return error.code
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("trusted", ["", "127.0.0.1"], ids=["no-proxy", "proxy-on-loopback"])
 def test_a_new_forwarded_address_per_guess_through_the_production_server(
@@ -166,8 +131,12 @@ def test_a_new_forwarded_address_per_guess_through_the_production_server(
     clients), the account is locked after LOGIN_ACCOUNT_FAILURE_LIMIT."""
     server = app_servers(TRUSTED_PROXIES=trusted)
     browser = Browser(server.url)
-    statuses = [browser.log_in("wrong", f"203.0.113.{n}") for n in range(40)]
+
+    def log_in(password, forwarded_for):
+        return browser.log_in_as("dylan", password, headers={"X-Forwarded-For": forwarded_for})
+
+    statuses = [log_in("wrong", f"203.0.113.{n}") for n in range(40)]
     limit = 5 if not trusted else 20
     assert statuses[: limit - 1] == [200] * (limit - 1)
     assert set(statuses[limit - 1 :]) == {429}
-    assert browser.log_in(PASSWORD, "203.0.113.250") == 429
+    assert log_in(PASSWORD, "203.0.113.250") == 429
