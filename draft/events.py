@@ -8,6 +8,7 @@ one message posted or deleted. The event id is the board version.
 
 import json
 import time
+from dataclasses import dataclass
 
 from django.template.loader import get_template
 
@@ -76,7 +77,14 @@ def _say(event: DraftEvent, state) -> list[str]:
     }.get(event.kind, [])
 
 
-def board_event(draft: Draft, previous: live.SharedBoard | None) -> tuple[bytes, live.SharedBoard]:
+@dataclass(frozen=True)
+class BoardEvent:
+    message: bytes
+    shared: live.SharedBoard
+    actors: frozenset[int]  # who made the changes it carries (the picker): they get it first
+
+
+def board_event(draft: Draft, previous: live.SharedBoard | None) -> BoardEvent:
     """The event for the draft's current version, for viewers who hold `previous`: the pieces
     that changed, or (no previous, or a changed grid shape) the instruction to reload."""
     shared = live.shared_board(draft)
@@ -93,7 +101,8 @@ def board_event(draft: Draft, previous: live.SharedBoard | None) -> tuple[bytes,
         # The chat shows every pick, undo, skip, pause and resume as a line of its own.
         "chat": [chat_line_html(draft, line) for line in lines if line is not None],
     }
-    return message("board", data, event_id=shared.version), shared
+    actors = frozenset(event.actor_id for event in events if event.actor_id is not None)
+    return BoardEvent(message("board", data, event_id=shared.version), shared, actors)
 
 
 def chat_event(note: dict) -> bytes:

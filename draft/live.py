@@ -120,11 +120,11 @@ class SharedBoard:
 
     @property
     def banner_oob(self) -> SafeString:
-        return _out_of_band(self.banner)
+        return out_of_band(self.banner)
 
     @property
     def recent_oob(self) -> SafeString:
-        return _out_of_band(self.recent)
+        return out_of_band(self.recent)
 
     def changes_since(self, older: SharedBoard) -> dict[str, str] | None:
         """The pieces that differ from an older version's; None when the grid's shape changed
@@ -135,7 +135,7 @@ class SharedBoard:
         return {key: html for key, html in self.pieces.items() if older.pieces[key] != html}
 
 
-def _out_of_band(html: str) -> SafeString:
+def out_of_band(html: str) -> SafeString:
     # The first tag of a piece gets hx-swap-oob, so htmx swaps it where it stands.
     head, rest = html.split(">", 1)
     return mark_safe(f'{head} hx-swap-oob="true">{rest}')
@@ -149,8 +149,13 @@ def shared_board(draft: Draft) -> SharedBoard:
 def previous_board(draft: Draft) -> SharedBoard | None:
     """The shared parts of the version before the current one, if this process still has them
     (it rendered them for a page or a stream that opened then)."""
+    return board_at(draft, draft.version - 1)
+
+
+def board_at(draft: Draft, version: int) -> SharedBoard | None:
+    """The shared parts of an earlier version of the draft, if this process still has them."""
     key = version_key(draft)
-    return _boards.get((key[0], key[1] - 1, key[2]))
+    return _boards.get((key[0], version, key[2]))
 
 
 def _render(draft: Draft) -> SharedBoard:

@@ -239,14 +239,20 @@ class Hub:
             return
         if previous is None:
             previous = live.previous_board(draft)
-        event, shared = events.board_event(draft, previous)
-        self.sent[draft_id] = shared
-        self.known[draft_id] = shared.version
-        self.publish(draft_id, event)
+        event = events.board_event(draft, previous)
+        self.sent[draft_id] = event.shared
+        self.known[draft_id] = event.shared.version
+        self.publish(draft_id, event.message, first=event.actors)
 
-    def publish(self, draft_id: int, event: bytes) -> None:
+    def publish(self, draft_id: int, event: bytes, *, first=frozenset()) -> None:
+        """Hand the event to every viewer of the draft in this process: those who made the
+        change first (the picker sees their pick no later than anyone), then the members
+        (their own part may have to follow), then the readers."""
         with self.lock:
-            viewers = sorted(self.listeners.get(draft_id, ()), key=lambda v: not v.member)
+            viewers = sorted(
+                self.listeners.get(draft_id, ()),
+                key=lambda v: (v.watcher.user_id not in first, not v.member),
+            )
         by_loop: dict[asyncio.AbstractEventLoop, list[Listener]] = defaultdict(list)
         for viewer in viewers:
             by_loop[viewer.loop].append(viewer)

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from django_htmx.http import reswap, retarget
+from django_htmx.http import reswap, retarget, trigger_client_event
 
 from config.inputs import form_int, parse_int, safe_next
 from config.pagecache import for_readers, keep_until
@@ -401,6 +401,30 @@ def _render_board(request, draft, membership, *, partial=False, panel_error="", 
     return keep_until(response, draft.clock_deadline)
 
 
+def _picked(request, draft, membership, note: str):
+    """The answer to a pick made with htmx: the smallest that brings the picker's page up to
+    date, so that it shows the pick as soon as every other board does (or sooner): the pieces
+    of the board that changed since the version the page showed (`v`, as the live room sends
+    them to everyone), the picker's own panel and the note. The whole board when the page's
+    version is not at hand in this process."""
+    context = _board_context(request, draft, membership, query="")
+    context["panel_oob"] = True
+    context["flash"] = note
+    shared = context["shared"]
+    shown = parse_int(request.POST.get("v"), minimum=0)
+    older = live.board_at(draft, shown) if shown is not None else None
+    changes = shared.changes_since(older) if older is not None else None
+    if changes is None:
+        return render(request, "draft/board.html#board-update", context)
+    context["pieces"] = [live.out_of_band(html) for html in changes.values()]
+    # Nothing but the pieces, each where it stands; the page takes the board's new version
+    # and turn from the event, as from a live one (static/js/live.js).
+    response = reswap(render(request, "draft/board.html#board-picked", context), "none")
+    return trigger_client_event(
+        response, "board:picked", {"v": shared.version, "turn": shared.turn}, after="swap"
+    )
+
+
 def _pick_outcome(request, league, draft):
     """What became of a pick whose answer never arrived (a 503, a dropped connection): the page
     asks once the server answers again (`?slot=&movie=`, static/js/app.js) and gets the board
@@ -509,10 +533,7 @@ def board_pick(request, league, draft):
     note = f"You picked {pick.movie} at {pick.label}."
     if request.htmx:
         draft_obj.refresh_from_db()
-        context = _board_context(request, draft_obj, membership, query="")
-        context["panel_oob"] = True
-        context["flash"] = note
-        return render(request, "draft/board.html#board-update", context)
+        return _picked(request, draft_obj, membership, note)
     messages.success(request, note)
     return redirect(draft_obj)
 

@@ -44,6 +44,11 @@
   // and the viewer's panel key, so the server answers 204 when nothing changed.
   document.addEventListener("htmx:configRequest", function (evt) {
     var elt = evt.detail.elt;
+    // A pick says which version its page shows: the answer is then just what changed since.
+    if (elt && elt.closest && elt.closest(".pick-form") && evt.detail.verb === "post") {
+      evt.detail.parameters.v = String(version());
+      return;
+    }
     if (!elt || elt.id !== "board-grid" || evt.detail.verb !== "get") return;
     evt.detail.parameters.v = String(version());
     var panel = $("#pick-panel");
@@ -107,13 +112,12 @@
 
   // --- Applying a board event ------------------------------------------------------------
 
-  // While this page's own pick is on its way, its answer brings the new board: an event that
-  // arrives first waits for it (applying it would replace the form the answer belongs to).
+  // While this page's own pick is on its way, its answer brings the new board and panel: an
+  // event that cannot be applied as it stands (a resync) waits for it.
   var picking = false;
   var waiting = null;
 
   function onBoard(data) {
-    if (picking) { waiting = data; return; }
     if (data.v <= version()) {
       // Seen already (our own pick's answer, a reconnect): but the answer to a pick brings
       // no chat lines, so the pick's own line comes from here (a line on the page already
@@ -122,16 +126,21 @@
       return;
     }
     if (data.from !== version() || !data.pieces) {
+      // While this page's own pick is on its way, its answer brings the board: wait for it.
+      if (picking) { waiting = data; return; }
       resync();
       return; // the resync's answer brings the board, the panel and what happened
     }
+    // The grid, the banner and the recent picks take the event at once, also while this
+    // page's own pick is on its way (it is most likely that very pick: the picker sees it as
+    // soon as everyone does). The panel, which holds the pick's form, is left to the answer.
     Object.keys(data.pieces).forEach(function (id) { replace(id, data.pieces[id]); });
     setVersion(data.v);
     afterChange();
     announce(data);
     markTaken(data.taken || []);
     (data.chat || []).forEach(onChat);
-    refreshOwnParts(false, data.turn);
+    if (!picking) refreshOwnParts(false, data.turn);
   }
 
   function replace(id, html) {
@@ -217,6 +226,7 @@
     if (!isPick(evt)) return;
     justPicked = true;
     picking = evt.detail.xhr || true;
+    panelAsked += 1; // a panel asked for before this pick would be out of date
   });
   function pickDone(evt) {
     if (!picking || (picking !== true && evt.detail.xhr !== picking)) return;
@@ -229,6 +239,18 @@
   ["htmx:afterRequest", "htmx:afterSettle", "htmx:sendError", "htmx:responseError",
     "htmx:timeout", "htmx:swapError"].forEach(function (name) {
     document.addEventListener(name, pickDone);
+  });
+
+  // The answer to this page's own pick brought the changed pieces (out of band); the board's
+  // new version and turn come with it as an event, as they come with a live one. The live
+  // event for the same pick, when it arrives, then finds the page up to date.
+  document.addEventListener("board:picked", function (evt) {
+    var data = evt.detail || {};
+    if (!(data.v > version())) return;
+    setVersion(data.v);
+    lastTurn = data.turn || null;
+    turnGrid = grid();
+    afterChange();
   });
 
   function speak(selector, text) {
@@ -263,12 +285,28 @@
     var panel = $("#pick-panel");
     var panelUrl = room && room.getAttribute("data-panel-url");
     if (panel && panelUrl && window.htmx && (always || panelConcerned(panel, turn))) {
-      window.htmx.ajax("GET", panelUrl, { target: "#pick-panel", swap: "outerHTML" });
+      fetchPanel(panelUrl);
     }
     document.querySelectorAll("[data-live-refresh]").forEach(function (el) {
       if (!window.htmx) return;
       window.htmx.ajax("GET", el.getAttribute("data-live-refresh"), { target: "#" + el.id, swap: "outerHTML" });
     });
+  }
+
+  // The viewer's panel, asked again after each change that concerns them. Two changes in
+  // quick succession ask twice, and the answers may come back in either order: only the
+  // answer to the latest question is shown (nor one asked before this page's own pick, whose
+  // answer brings the panel as it now is).
+  var panelAsked = 0;
+  function fetchPanel(url) {
+    var asked = ++panelAsked;
+    window.fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then(function (response) { return response.status === 200 ? response.text() : null; })
+      .then(function (html) {
+        if (html === null || asked !== panelAsked || !$("#pick-panel")) return;
+        window.htmx.swap("#pick-panel", html, { swapStyle: "outerHTML" });
+      })
+      .catch(function () { /* the board's next change or poll asks again */ });
   }
 
   // Whose turn it was before the event (from the grid the page was drawn with, then from

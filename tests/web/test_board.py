@@ -6,6 +6,7 @@ Maya Reel (other_member) seat 2, Carla Commish (commissioner) seat 3, Player 1 s
 Round 1 is Horror/Thriller, round 2 Before 1980, round 3 Wildcard.
 """
 
+import json
 import re
 from datetime import timedelta
 
@@ -207,6 +208,40 @@ def test_a_pick_with_htmx_returns_the_board_and_the_pick_panel_out_of_band(
     assert "Draft this film" not in panel
     assert "You picked Halloween (1978) at 1.01." in text(element(html, "board-flash"))
     assert Pick.objects.filter(draft=live.draft).count() == 1
+
+
+def test_the_pickers_answer_is_just_what_changed_since_their_page(live, films, member_client):
+    """Issue 17, finding 7: the picker saw their own pick last, behind an answer holding the
+    whole board. A page that says which version it shows (`v`) gets the pieces that changed,
+    out of band, as the live room sends them to everyone, its own panel and the note, and the
+    board's new version and turn as an event."""
+    shown = member_client.get(board_url(live))  # the page, at the board's version
+    version = Draft.objects.get(pk=live.draft.pk).version
+    assert f'data-version="{version}"' in html_of(shown)
+    response = member_client.post(
+        pick_url(live), {"slot": 1, "movie": films["halloween"].pk, "v": version}, **HTMX
+    )
+    html = html_of(response)
+    assert response["HX-Reswap"] == "none"
+    moved = json.loads(response["HX-Trigger-After-Swap"])["board:picked"]
+    assert moved["v"] == version + 1 and moved["turn"]["slot"] == 2
+    assert 'id="board-grid"' not in html  # not the whole board
+    assert "Halloween" in html and 'id="cell-slot-1"' in html and 'id="board-banner"' in html
+    assert (
+        html.count('hx-swap-oob="true"') >= 4
+    )  # the cells, the banner, the recent picks, the panel
+    assert "Your next pick is 2.04" in text(element(html, "pick-panel"))
+    assert "You picked Halloween (1978) at 1.01." in text(element(html, "board-flash"))
+
+
+def test_a_pick_from_a_page_whose_version_is_not_at_hand_gets_the_whole_board(
+    live, films, member_client
+):
+    response = member_client.post(
+        pick_url(live), {"slot": 1, "movie": films["halloween"].pk, "v": 12345}, **HTMX
+    )
+    assert html_of(response).lstrip().startswith('<section id="board-grid"')
+    assert "HX-Reswap" not in response
 
 
 # Each refusal prepares the board, then says who posts, what, and the message they read.

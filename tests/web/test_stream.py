@@ -216,3 +216,37 @@ def test_a_stream_over_https_carries_hsts_as_pages_do(rf, settings):
     assert stream.front_door(rf.get("/", HTTP_HOST="evil.example")) is None
     settings.SECURE_SSL_REDIRECT = True
     assert stream.front_door(rf.get("/leagues/a/b/events/")) is None  # Django redirects it
+
+
+def test_the_member_who_made_a_change_gets_its_event_first():
+    """The picker's own board shows their pick no later than anyone's: their stream is handed
+    the event before the other members', who come before the readers."""
+    got: list[stream.Listener] = []
+    made: dict[str, object] = {}
+
+    async def run():
+        loop = asyncio.get_running_loop()
+        hub = stream.Hub()
+        as_ = lambda user, role: access.Watcher(  # noqa: E731
+            draft_id=7, league_id=1, user_id=user, commissioner=role
+        )
+        readers = [stream.Listener(loop=loop, watcher=as_(None, None)) for _ in range(60)]
+        members = [stream.Listener(loop=loop, watcher=as_(n, False)) for n in range(10, 20)]
+        picker = stream.Listener(loop=loop, watcher=as_(15, False))
+        made.update(picker=picker, members=members)
+        hub.listeners[7].update(readers + members + [picker])
+
+        async def wait(listener):
+            assert await listener.queue.get() == b"event"
+            got.append(listener)
+
+        waiting = [asyncio.ensure_future(wait(v)) for v in [*readers, *members, picker]]
+        await asyncio.sleep(0)
+        await loop.run_in_executor(None, lambda: hub.publish(7, b"event", first={15}))
+        await asyncio.wait_for(asyncio.gather(*waiting), 5)
+
+    thread = threading.Thread(target=lambda: asyncio.run(run()))
+    thread.start()
+    thread.join(10)
+    assert got[0].watcher.user_id == 15 and got[1].watcher.user_id == 15
+    assert {v.watcher.user_id for v in got[2:11]} <= set(range(10, 20))
