@@ -28,7 +28,7 @@ from django.conf import settings
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 
-from draft import selectors
+from draft import cells, selectors
 from draft.models import Draft
 from draft.state import DraftState
 
@@ -170,8 +170,8 @@ def _render(draft: Draft) -> SharedBoard:
         "on_clock_seat": board.on_clock_seat,
         "poll_seconds": settings.BOARD_POLL_SECONDS,
     }
-    seat_tpl = get_template(f"{TEMPLATE}#grid-seat")
-    cell_tpl = get_template(f"{TEMPLATE}#grid-cell")
+    paused = draft.status == Draft.Status.PAUSED
+    urls = cells.PickUrls(draft)
     pieces: dict[str, str] = {}
     banner = get_template(f"{TEMPLATE}#board-banner").render(context).strip()
     recent = get_template(f"{TEMPLATE}#board-recent").render(context).strip()
@@ -181,20 +181,18 @@ def _render(draft: Draft) -> SharedBoard:
     heads = []
     for seat in state.seats:
         piece = f"seat-{seat.pk}"
-        html = seat_tpl.render(
-            {**context, "seat": seat, "piece": piece, "on_clock": seat.pk == clock_seat}
-        ).strip()
+        html = cells.seat_head(seat, piece=piece, on_clock=seat.pk == clock_seat, paused=paused)
         pieces[piece] = html
-        heads.append(mark_safe(html))
+        heads.append(html)
     rows = []
     for row in board.rows:
-        cells = []
+        row_cells = []
         for cell in row.cells:
             piece = f"cell-{cell.key}"
-            html = cell_tpl.render({**context, "cell": cell, "piece": piece}).strip()
+            html = cells.grid_cell(cell, piece=piece, paused=paused, urls=urls)
             pieces[piece] = html
-            cells.append(mark_safe(html))
-        rows.append((row, cells))
+            row_cells.append(html)
+        rows.append((row, row_cells))
     grid = get_template(f"{TEMPLATE}#board-grid").render({**context, "heads": heads, "rows": rows})
     return SharedBoard(
         version=draft.version,

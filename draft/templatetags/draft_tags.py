@@ -1,7 +1,7 @@
 from django import template
 
 from config import links
-from draft import clock
+from draft import cells, clock
 
 register = template.Library()
 
@@ -27,3 +27,18 @@ def slash_breaks(value: str):
 def chat_links(text: str):
     """A chat message as escaped text whose http(s) addresses are links (config/links.py)."""
     return links.linkify(text)
+
+
+@register.simple_tag
+def poster(movie, size=""):
+    return cells.poster(movie, size or "")
+
+
+@register.simple_tag
+def avatar(member, size=""):
+    return cells.avatar(member, size or "")
+
+
+@register.simple_tag
+def pick_cell(pick, has_writeup=False):
+    return cells.pick_cell(pick, has_writeup=bool(has_writeup))

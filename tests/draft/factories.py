@@ -228,11 +228,14 @@ def sixteen_by_twenty(
     category_mode: str = PER_ROUND,
     start: bool = True,
     movies: int = 320,
+    seats: int = 16,
+    rounds: int = 20,
 ) -> DraftSetup:
-    """A big board: 16 seats × 20 open categories, bulk-created in a handful of queries.
+    """A big board: 16 seats × 20 open categories (or `seats` × `rounds`), bulk-created in a
+    handful of queries.
 
     Seat 1 is the commissioner (made if not given); the others are generated users. `movies`
-    films are made (320 fills every slot). Fill it with `bulk_fill_picks`.
+    films are made (320 fills every slot of 16 × 20). Fill it with `bulk_fill_picks`.
     """
     User = get_user_model()
     taken = User.objects.filter(username__startswith="big-").count()
@@ -241,7 +244,7 @@ def sixteen_by_twenty(
     others = User.objects.bulk_create(
         [
             User(username=f"big-{taken + n}", first_name="Big", last_name=str(n), password="!")
-            for n in range(1, 16)
+            for n in range(1, seats)
         ]
     )
     Membership.objects.bulk_create(
@@ -254,7 +257,7 @@ def sixteen_by_twenty(
         league=league, name="Big Draft", slug="big-draft", order=order, category_mode=category_mode
     )
     Category.objects.bulk_create(
-        [Category(draft=draft, position=n, name=f"Category {n}") for n in range(1, 21)]
+        [Category(draft=draft, position=n, name=f"Category {n}") for n in range(1, rounds + 1)]
     )
     memberships = {m.user_id: m for m in Membership.objects.filter(league=league)}
     users = [commissioner, *others]
