@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint format bench bench-live bench-markdown lock clean
+.PHONY: run test lint format bench bench-live bench-markdown bench-import lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,12 @@ bench-live: $(VENV)/.installed-dev
 # Renders pathological writeups and comments of the largest allowed size; fails over 100 ms.
 bench-markdown: $(VENV)/.installed-dev
 	$(BIN)/python bench/markdown.py
+
+# The catalog import on a generated title.basics of 1,000,000 feature films: a first import, the
+# same file again, a revision; time, CPU and peak memory of each (see bench/importing.py;
+# BENCH_IMPORT_ARGS="--mix imdb --rows 11500000" for a file shaped like all of IMDb's).
+bench-import: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.importing $(BENCH_IMPORT_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

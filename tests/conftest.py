@@ -1,4 +1,5 @@
 import pytest
+from django.db import connection
 
 # The personas are shared by every test module: see tests/personas.py.
 from tests.personas import *  # noqa: F403
@@ -41,3 +42,14 @@ def asgi_connections(transactional_db):
 
 # App servers as production runs them (tests/servers.py), for any test that needs one.
 from tests.servers import app_servers, collected_static, private_postgres  # noqa: E402, F401
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests about PostgreSQL itself (marked `postgresql`) are not collected on SQLite: they
+    have nothing to say there, and a skipped test would look like a hole in the suite."""
+    if connection.vendor == "postgresql":
+        return
+    kept = [item for item in items if item.get_closest_marker("postgresql") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept

@@ -4,6 +4,8 @@ Line numbers in the files count the header as line 1, as an editor does.
 """
 
 import gzip
+import random
+import re
 import time
 import tracemalloc
 from io import StringIO
@@ -11,10 +13,18 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, reset_queries
+from django.db import connection, reset_queries, transaction
+from django.test.utils import CaptureQueriesContext
 
-from draft import importers
-from draft.importers import ImportFileError, import_imdb, import_letterboxd
+from draft import importers, rules
+from draft.importers import (
+    ImportFileError,
+    common,
+    copy_plan,
+    import_imdb,
+    import_letterboxd,
+    python_plan,
+)
 from draft.models import Movie
 from tests.draft.factories import make_movie
 
@@ -104,6 +114,9 @@ def test_counts_skips_and_fields(tmp_path):
         [],
     )
     assert heat.search_title == "heat"
+    # What IMDb does not give: the model's defaults, as Movie.objects.create would set them.
+    assert (heat.poster_url, heat.tmdb_id, heat.added_by_id) == ("", None, None)
+    assert heat.created_at is not None
     # Film-Noir is not ours: dropped.
     assert films["tt0000005"].genres == ["Drama", "Mystery"]
     # Not quoted: a '"' is part of the title; \N is no runtime and no genres.
@@ -274,18 +287,231 @@ def test_imdb_films_with_the_same_title_and_year(tmp_path, batch_size):
     }
 
 
+# A statement that writes the catalog, as Django or the PostgreSQL writer words it.
+WRITES_TO_CATALOG = re.compile(r'\b(INSERT INTO|UPDATE|DELETE FROM) "?draft_movie"?\s')
+
+
+def row_versions() -> dict[str, str]:
+    """On PostgreSQL, each film's row version (xmin changes whenever the row is written)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT imdb_id, xmin::text FROM draft_movie")
+        return dict(cursor.fetchall())
+
+
+def test_a_second_run_of_the_same_file_writes_nothing(tmp_path):
+    path = write(tmp_path / "title.basics.tsv.gz", BASICS_HEADER, MIXED)
+    import_imdb(basics=path, batch_size=3)
+    versions = row_versions() if connection.vendor == "postgresql" else {}
+
+    with CaptureQueriesContext(connection) as queries:
+        again = import_imdb(basics=path, batch_size=3)
+
+    assert counts(again, "created", "updated", "unchanged") == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": 4,
+    }
+    # Not even a statement that would change no row: on PostgreSQL it would still fire the
+    # page cache's statement trigger and make every cached page new.
+    assert [q["sql"] for q in queries if WRITES_TO_CATALOG.search(q["sql"])] == []
+    if connection.vendor == "postgresql":
+        assert row_versions() == versions
+
+
+def test_a_run_adds_the_new_updates_the_changed_and_leaves_the_rest(tmp_path):
+    path = tmp_path / "title.basics.tsv.gz"
+    write(
+        path,
+        BASICS_HEADER,
+        [
+            title_row("tt0000001", "Heat", "1995", "170", "Crime"),
+            title_row("tt0000002", "Ronin", "1998", "122", "Action"),
+            title_row("tt0000003", "Laura", "1944", "88", "Mystery"),
+        ],
+    )
+    import_imdb(basics=path)
+    before = row_versions() if connection.vendor == "postgresql" else {}
+    write(
+        path,
+        BASICS_HEADER,
+        [
+            title_row("tt0000001", "Heat", "1995", "170", "Crime"),
+            title_row("tt0000002", "Ronin", "1998", "121", "Action,Thriller"),
+            title_row("tt0000003", "Laura", "1944", "88", "Mystery"),
+            title_row("tt0000004", "Solaris", "1972", "167", "Drama,Sci-Fi"),
+        ],
+    )
+
+    result = import_imdb(basics=path, batch_size=2)
+
+    assert counts(result, "created", "updated", "unchanged", "duplicates") == {
+        "created": 1,
+        "updated": 1,
+        "unchanged": 2,
+        "duplicates": 0,
+    }
+    films = {m.imdb_id: m for m in Movie.objects.all()}
+    assert (films["tt0000002"].runtime, films["tt0000002"].genres) == (121, ["Action", "Thriller"])
+    solaris = films["tt0000004"]
+    assert (solaris.title, solaris.search_title, solaris.year, solaris.runtime) == (
+        "Solaris",
+        "solaris",
+        1972,
+        167,
+    )
+    assert (solaris.genres, solaris.directors) == (["Drama", "Sci-Fi"], [])
+    if connection.vendor == "postgresql":
+        after = row_versions()
+        assert [imdb_id for imdb_id in before if after[imdb_id] != before[imdb_id]] == ["tt0000002"]
+
+
+@pytest.mark.parametrize("batch_size", [1000, 1], ids=["same batch", "later batch"])
+def test_a_title_a_renamed_film_leaves_is_free_from_the_next_batch(tmp_path, batch_size):
+    """IMDb renames a film and lists a new film under its old title, in the same batch: the old
+    title is still held in that batch (which came first is no part of a set-based plan), so
+    the new film waits for the next batch, or the next run."""
+    path = tmp_path / "title.basics.tsv.gz"
+    write(path, BASICS_HEADER, [title_row("tt0000001", "Solaris", "1972")])
+    import_imdb(basics=path)
+    write(
+        path,
+        BASICS_HEADER,
+        [
+            title_row("tt0000001", "Solaris Redux", "1972"),
+            title_row("tt0000002", "Solaris", "1972"),  # line 3
+        ],
+    )
+
+    result = import_imdb(basics=path, batch_size=batch_size)
+
+    if batch_size == 1:
+        assert counts(result, "updated", "created", "duplicates") == {
+            "updated": 1,
+            "created": 1,
+            "duplicates": 0,
+        }
+    else:
+        assert counts(result, "updated", "created", "duplicates") == {
+            "updated": 1,
+            "created": 0,
+            "duplicates": 1,
+        }
+        assert [str(note) for note in result.duplicate_rows] == [
+            "title.basics.tsv.gz line 3: tt0000002 “Solaris” (1972) has the same title and year "
+            "as tt0000001 “Solaris Redux”"
+        ]
+        again = import_imdb(basics=path, batch_size=batch_size)
+        assert counts(again, "created", "unchanged", "duplicates") == {
+            "created": 1,
+            "unchanged": 1,
+            "duplicates": 0,
+        }
+    assert sorted(Movie.objects.values_list("imdb_id", "title")) == [
+        ("tt0000001", "Solaris Redux"),
+        ("tt0000002", "Solaris"),
+    ]
+
+
+# Few titles and years, and few ids, so that a random batch collides in every way it can.
+PLAN_TITLES = ["Heat", "HEAT!", "Ronin", "Amélie", "Amelie", "Her"]
+PLAN_YEARS = [1995, 1996]
+
+
+def random_catalog(rng: random.Random) -> None:
+    keys, ids, movies = set(), set(), []
+    for _ in range(rng.randint(0, 7)):
+        title, year = rng.choice(PLAN_TITLES), rng.choice(PLAN_YEARS)
+        imdb_id = rng.choice([None, None, *(f"tt{n:07d}" for n in range(1, 9))])
+        key = (rules.normalize_title(title), year)
+        if key in keys or (imdb_id and imdb_id in ids):
+            continue
+        keys.add(key)
+        ids.add(imdb_id)
+        movies.append(
+            Movie(
+                title=title,
+                search_title=key[0],
+                year=year,
+                imdb_id=imdb_id,
+                genres=rng.sample(["Drama", "Holiday", "Comedy"], rng.randint(0, 2)),
+                runtime=rng.choice([None, 90, 100]),
+            )
+        )
+    Movie.objects.bulk_create(movies)
+
+
+def random_batch(rng: random.Random) -> list:
+    films = []
+    for line in range(2, rng.randint(3, 12)):
+        title = rng.choice(PLAN_TITLES)
+        films.append(
+            common._ImdbFilm(
+                line=line,
+                imdb_id=f"tt{rng.randint(1, 8):07d}",
+                title=title,
+                search_title=rules.normalize_title(title),
+                year=rng.choice(PLAN_YEARS),
+                runtime=rng.choice([None, 90, 120]),
+                genres=tuple(rng.sample(["Drama", "Comedy", "Crime"], rng.randint(0, 2))),
+            )
+        )
+    return films
+
+
+@pytest.mark.postgresql  # PostgreSQL's own writer (COPY and upsert)
+def test_the_postgres_plan_decides_as_the_python_plan():
+    """The two writers side by side on 400 random batches against random catalogs (titles
+    that collide, an id twice in a batch, films renamed onto others, catalog films without an
+    id): the same counts, the same notes, the same catalog afterwards."""
+    writers = [python_plan._write_imdb_films, copy_plan._write_imdb_films_in_postgres]
+    with copy_plan._staging_tables():
+        for seed in range(400):
+            seen = []
+            for writer in writers:
+                rng = random.Random(seed)
+                with transaction.atomic():
+                    random_catalog(rng)
+                    outcome = writer(random_batch(rng), file="t.tsv", with_ids=True)
+                    catalog = Movie.objects.values_list(
+                        "imdb_id", "title", "search_title", "year", "genres", "runtime"
+                    )
+                    seen.append(
+                        (
+                            +outcome.counts,
+                            [str(note) for note in outcome.duplicate_rows],
+                            outcome.imdb_ids,
+                            sorted(map(repr, catalog)),
+                        )
+                    )
+                    transaction.set_rollback(True)
+            assert seen[0] == seen[1], f"seed {seed}"
+
+
 def test_a_film_added_between_read_and_write_is_attached_not_fatal(tmp_path, monkeypatch):
     """Another writer adds "Heat" after the batch was planned: the batch's insert hits the
     constraint, and the batch is redone row by row from a fresh read."""
     make_movie("Heat", 1995)
-    real = importers._catalog_films
     calls = []
+    if connection.vendor == "postgresql":
+        real_plan = copy_plan._plan_staged_films
 
-    def blind_first_time(films):
-        calls.append(len(films))
-        return [] if len(calls) == 1 else real(films)
+        def blind_first_time(cursor):
+            cursor.execute(f"SELECT count(*) FROM {copy_plan._STAGED_FILMS}")
+            calls.append(cursor.fetchone()[0])
+            real_plan(cursor)
+            if len(calls) == 1:
+                # As if the plan had read the catalog before Heat was added: all new.
+                cursor.execute(f"UPDATE {copy_plan._STAGED_FILMS} SET outcome = 'create'")
 
-    monkeypatch.setattr(importers, "_catalog_films", blind_first_time)
+        monkeypatch.setattr(copy_plan, "_plan_staged_films", blind_first_time)
+    else:
+        real = python_plan._catalog_films
+
+        def blind_first_time(films):
+            calls.append(len(films))
+            return [] if len(calls) == 1 else real(films)
+
+        monkeypatch.setattr(python_plan, "_catalog_films", blind_first_time)
     path = write(
         tmp_path / "title.basics.tsv.gz",
         BASICS_HEADER,
@@ -311,6 +537,25 @@ def test_a_file_without_the_needed_columns_is_refused(tmp_path):
 
     with pytest.raises(ImportFileError, match="no titleType, isAdult, startYear"):
         import_imdb(basics=path)
+
+
+def test_progress_is_told_as_the_file_is_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(common, "PROGRESS_EVERY", 4)
+    path = write(tmp_path / "title.basics.tsv", BASICS_HEADER, MIXED)
+    heard = []
+
+    import_imdb(basics=path, progress=heard.append)
+
+    # Told before the row is parsed: at row 4, one film (Heat) is kept. The last word comes at
+    # the end of the file.
+    assert [(p.file, p.read, p.kept) for p in heard] == [
+        ("title.basics.tsv", 4, 1),
+        ("title.basics.tsv", 8, 2),
+        ("title.basics.tsv", 12, 3),
+        ("title.basics.tsv", 12, 4),
+    ]
+    shares = [p.done for p in heard]
+    assert shares == sorted(shares) and shares[-1] == 1.0
 
 
 # --- Directors: title.crew + name.basics ---------------------------------------------------
@@ -473,6 +718,7 @@ def test_command_reports_in_plain_words(tmp_path, catalog):
 
     report = out.getvalue()
     assert "IMDb title.basics.tsv.gz: read 12 rows." in report
+    assert "Kept 4 films; took " in report
     assert (
         "Films: 4 created, 0 updated, 0 catalog films given their IMDb id, 0 unchanged." in report
     )
@@ -482,6 +728,30 @@ def test_command_reports_in_plain_words(tmp_path, catalog):
     assert "Letterboxd watched.csv: read 9 rows." in report
     assert "3 matched a film in the catalog, 3 did not." in report
     assert "Not in the catalog: Her (2014); Perfect Days (2023); Perfect Days (2023)." in report
+
+
+class Terminal(StringIO):
+    def isatty(self):
+        return True
+
+
+def test_command_draws_a_progress_bar_on_a_terminal_only(tmp_path):
+    basics = write(tmp_path / "title.basics.tsv.gz", BASICS_HEADER, MIXED)
+    terminal, log = Terminal(), StringIO()
+
+    call_command("import_movies", "--imdb-basics", str(basics), stdout=terminal)
+    Movie.objects.all().delete()
+    call_command("import_movies", "--imdb-basics", str(basics), stdout=log)
+
+    bar, _, report = terminal.getvalue().rpartition("\r\x1b[K")
+    assert f"\rtitle.basics.tsv.gz [{'#' * 30}] 100% 12 rows read, 4 films kept, " in bar
+    assert "\r" not in log.getvalue()
+
+    # Once the bar is cleared, the report is the one a log gets (the time taken aside).
+    def without_time(text):
+        return [line for line in text.splitlines() if not line.startswith("  Kept ")]
+
+    assert without_time(report) == without_time(log.getvalue())
 
 
 def test_command_refuses_half_of_the_director_files(tmp_path):
@@ -535,8 +805,12 @@ def test_memory_stays_flat_however_long_the_file(tmp_path):
     small = write_big_basics(tmp_path / "small.tsv.gz", 20_000, first_id=1)
     big = write_big_basics(tmp_path / "big.tsv.gz", 200_000, first_id=1_000_000)
 
-    small_result, small_peak, small_took = measure(lambda: import_imdb(basics=small))
-    big_result, big_peak, big_took = measure(lambda: import_imdb(basics=big))
+    # Memory follows the batch, not the file: the same batch size for both, below the films of
+    # either file.
+    small_result, small_peak, small_took = measure(
+        lambda: import_imdb(basics=small, batch_size=1000)
+    )
+    big_result, big_peak, big_took = measure(lambda: import_imdb(basics=big, batch_size=1000))
 
     print(
         f"\n20k rows: peak {small_peak:.2f} MB in {small_took}; "
@@ -548,6 +822,31 @@ def test_memory_stays_flat_however_long_the_file(tmp_path):
     # Ten times the rows and the films, and not a megabyte more: memory that grew by even
     # 60 bytes a film or 6 bytes a row would cross this line.
     assert big_peak < small_peak + 1
+
+
+@pytest.mark.large
+def test_a_million_rows_in_the_memory_of_a_hundred_thousand(tmp_path):
+    """A million rows of title.basics (100,000 films), then the same file again. A minute or
+    more, so out of the default run: `pytest -m large tests/draft/test_import.py` runs it."""
+    small = write_big_basics(tmp_path / "small.tsv.gz", 100_000, first_id=1)
+    big = write_big_basics(tmp_path / "big.tsv.gz", 1_000_000, first_id=1_000_000)
+
+    small_result, small_peak, small_took = measure(lambda: import_imdb(basics=small))
+    big_result, big_peak, big_took = measure(lambda: import_imdb(basics=big))
+    again = import_imdb(basics=big)
+
+    print(
+        f"\n100k rows: peak {small_peak:.2f} MB in {small_took}; "
+        f"1M rows: peak {big_peak:.2f} MB in {big_took}"
+    )
+    assert (small_result.read, small_result.created) == (100_000, 10_000)
+    assert (big_result.read, big_result.created) == (1_000_000, 100_000)
+    assert big_peak < small_peak + 1
+    assert counts(again, "created", "updated", "unchanged") == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": 100_000,
+    }
 
 
 def test_debug_query_log_is_cleared_batch_by_batch(tmp_path, settings):

@@ -1,9 +1,10 @@
+import time
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 from draft import importers
-from draft.importers import ImportResult
+from draft.importers import ImportResult, Progress
 
 
 class Command(BaseCommand):
@@ -44,16 +45,25 @@ class Command(BaseCommand):
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1.")
 
+        # A bar on a terminal only: in a log or a pipe it would be noise.
+        bar = ProgressBar(self.stdout) if self.stdout.isatty() else None
         try:
             if basics:
-                result = importers.import_imdb(
-                    basics=basics,
-                    crew=crew,
-                    names=names,
-                    batch_size=options["batch_size"],
-                    min_year=options["min_year"],
-                )
-                self._report_imdb(basics, result, min_year=options["min_year"])
+                started = time.monotonic()
+                try:
+                    result = importers.import_imdb(
+                        basics=basics,
+                        crew=crew,
+                        names=names,
+                        batch_size=options["batch_size"],
+                        min_year=options["min_year"],
+                        progress=bar,
+                    )
+                finally:
+                    if bar:
+                        bar.clear()
+                took = time.monotonic() - started
+                self._report_imdb(basics, result, min_year=options["min_year"], took=took)
             if letterboxd:
                 result = importers.import_letterboxd(
                     path=letterboxd,
@@ -64,9 +74,13 @@ class Command(BaseCommand):
         except (OSError, importers.ImportFileError) as error:
             raise CommandError(str(error)) from error
 
-    def _report_imdb(self, path: Path, result: ImportResult, *, min_year: int | None) -> None:
+    def _report_imdb(
+        self, path: Path, result: ImportResult, *, min_year: int | None, took: float
+    ) -> None:
         say = self.stdout.write
         say(self.style.SUCCESS(f"IMDb {path.name}: read {rows(result.read)}."))
+        rate = result.read / max(took, 0.001)
+        say(f"  Kept {films(result.kept)}; took {duration(took)} ({rate:,.0f} rows a second).")
         say(
             f"  Films: {result.created:,} created, {result.updated:,} updated, "
             f"{result.attached:,} catalog films given their IMDb id, "
@@ -128,3 +142,41 @@ def rows(count: int) -> str:
 
 def films(count: int) -> str:
     return f"{count:,} film" if count == 1 else f"{count:,} films"
+
+
+def duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes} min {seconds:02d} s"
+
+
+class ProgressBar:
+    """One line on a terminal, redrawn at most five times a second: how much of the file has
+    been read, its rows read, the films kept and the time taken so far."""
+
+    WIDTH = 30
+
+    def __init__(self, out: OutputWrapper):
+        self.out = out
+        self.started = time.monotonic()
+        self.drawn = 0.0
+
+    def __call__(self, progress: Progress) -> None:
+        now = time.monotonic()
+        if now - self.drawn < 0.2 and progress.done < 1:
+            return
+        self.drawn = now
+        full = round(progress.done * self.WIDTH)
+        elapsed = round(now - self.started)
+        self.out.write(
+            f"\r{progress.file} [{'#' * full}{'.' * (self.WIDTH - full)}] {progress.done:4.0%} "
+            f"{rows(progress.read)} read, {films(progress.kept)} kept, "
+            f"{elapsed // 60}:{elapsed % 60:02d}\x1b[K",
+            ending="",
+        )
+        self.out.flush()
+
+    def clear(self) -> None:
+        self.out.write("\r\x1b[K", ending="")
+        self.out.flush()
