@@ -105,7 +105,10 @@ class Movie(models.Model):
     tmdb_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
     poster_url = models.URLField(blank=True, max_length=500)
     # Lower case, accents and punctuation removed: what search and duplicate checks compare.
-    search_title = models.CharField(max_length=200, editable=False, db_index=True)
+    # Its indexes: the unique (search_title, year) below for lookups by title; for the pick
+    # panel's search, the prefix, word-start and trigram indexes of migrations 0002 and 0007
+    # (PostgreSQL) or the FTS5 table of 0007 (SQLite), which Django cannot declare here.
+    search_title = models.CharField(max_length=200, editable=False)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -7,21 +7,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
 from django.db.models import (
     BooleanField,
-    Case,
     Exists,
     ExpressionWrapper,
-    IntegerField,
     OuterRef,
     Q,
     Subquery,
     Value,
-    When,
 )
-from django.db.models.functions import Length
 
 from draft import chat, rules
 from draft.models import (
@@ -48,54 +43,6 @@ def membership_for(league: League, user) -> Membership | None:
     if not user.is_authenticated:
         return None
     return Membership.objects.filter(league=league, user=user).first()
-
-
-# --- Movie search ------------------------------------------------------------------------
-
-
-def search_movies(query: str, *, limit: int = 12) -> list[Movie]:
-    """Films whose title matches, exact titles first, then titles that start with the query, then
-    titles with a word that starts with it, then the rest; accents and case never matter.
-    On PostgreSQL, titles within a typo or two (trigram similarity) come after those."""
-    needle = rules.normalize_title(query)
-    if not needle:
-        return []
-
-    matches = Q(search_title__contains=needle)
-    rank = Case(
-        When(search_title=needle, then=Value(0)),
-        When(search_title__startswith=needle, then=Value(1)),
-        When(search_title__contains=" " + needle, then=Value(2)),
-        default=Value(3),
-        output_field=IntegerField(),
-    )
-    queryset = Movie.objects.all()
-    if connection.vendor == "postgresql" and len(needle) >= 3:
-        queryset = queryset.annotate(similarity=TrigramWordSimilarity(needle, "search_title"))
-        matches |= Q(similarity__gte=0.5)
-        rank = Case(
-            When(search_title=needle, then=Value(0)),
-            When(search_title__startswith=needle, then=Value(1)),
-            When(search_title__contains=" " + needle, then=Value(2)),
-            When(search_title__contains=needle, then=Value(3)),
-            default=Value(4),
-            output_field=IntegerField(),
-        )
-        ordering = ["rank", "-similarity", Length("search_title"), "-year"]
-    else:
-        ordering = ["rank", Length("search_title"), "-year"]
-    return list(queryset.filter(matches).annotate(rank=rank).order_by(*ordering)[:limit])
-
-
-def similar_movies(title: str, year: int | None = None, *, limit: int = 5) -> list[Movie]:
-    """Films that may be the one a member is about to add: same title, or a close one."""
-    needle = rules.normalize_title(title)
-    if not needle:
-        return []
-    candidates = search_movies(title, limit=limit * 2)
-    if year:
-        candidates.sort(key=lambda m: (abs(m.year - year) > 1, m.search_title != needle))
-    return candidates[:limit]
 
 
 # --- Leagues ----------------------------------------------------------------------------
@@ -352,52 +299,6 @@ def pick_panel(state: DraftState, membership: Membership | None) -> PickPanel:
     else:
         panel.category = state.category_of_slot(slot)
     return panel
-
-
-@dataclass
-class SearchResult:
-    movie: Movie
-    taken_by: str = ""
-    taken_at: str = ""
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def available(self) -> bool:
-        return not self.taken_by and not self.problems
-
-    @property
-    def unavailable(self) -> bool:
-        return not self.available
-
-
-def search_for_pick(
-    query: str, *, draft: Draft, category: Category | None, limit: int = 12
-) -> list[SearchResult]:
-    """Search results for the pick panel, each marked taken (and by whom) or not fitting the
-    category (and why). Two queries: the films, then the draft's picks of those films."""
-    movies = search_movies(query, limit=limit)
-    if not movies:
-        return []
-    taken = {
-        p.movie_id: p
-        for p in Pick.objects.filter(draft=draft, movie__in=movies).select_related(
-            "seat__membership"
-        )
-    }
-    results = []
-    for movie in movies:
-        result = SearchResult(movie=movie)
-        pick = taken.get(movie.pk)
-        if pick:
-            result.taken_by = pick.seat.membership.display_name
-            result.taken_at = pick.label
-        if category is not None:
-            result.problems = rules.ineligibility_reasons(
-                rules.Film(movie.title, movie.year, tuple(movie.genres), movie.runtime),
-                category.rule,
-            )
-        results.append(result)
-    return results
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ from draft.models import (
     SkippedSlot,
     new_invite_token,
 )
-from draft.selectors import similar_movies
+from draft.search import similar_movies
 from draft.state import DraftState
 
 logger = logging.getLogger(__name__)

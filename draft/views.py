@@ -26,7 +26,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 from config.inputs import form_int, parse_int, safe_next
 from config.pagecache import for_readers, keep_until
 from config.pages import page_meta
-from draft import chat, clock, events, exports, live, selectors, services, stream
+from draft import chat, clock, events, exports, live, search, selectors, services, stream
 from draft.access import (
     get_draft_for_viewer,
     get_league_for_viewer,
@@ -358,7 +358,7 @@ def _board_context(request, draft, membership, *, panel_error="", query=None, sh
     query = request.GET.get("q", "") if query is None else query
     results = []
     if panel.can_pick and query.strip():
-        results = selectors.search_for_pick(query, draft=draft, category=panel.category)
+        results = search.search_for_pick(query, draft=draft, category=panel.category)
     queue_rows = []
     if panel.seat is not None and draft.status != Draft.Status.COMPLETE:
         queue_rows = selectors.queue_entries(panel.seat)
@@ -475,7 +475,7 @@ def board_search(request, league, draft):
         slot = state.slot_to_fill(seat) if seat else None
         category = state.category_of_slot(slot) if slot else None
     query = request.GET.get("q", "")[:100]
-    results = selectors.search_for_pick(query, draft=draft_obj, category=category)
+    results = search.search_for_pick(query, draft=draft_obj, category=category)
     return render(
         request,
         "draft/board.html#search-results",
@@ -813,7 +813,7 @@ def _console_context(request, draft, membership, given: ConsoleInput | None = No
         ),
     }
     if behalf_slot is not None and given.query.strip():
-        context["results"] = selectors.search_for_pick(
+        context["results"] = search.search_for_pick(
             given.query, draft=draft, category=behalf_category
         )
     return context
@@ -1142,7 +1142,7 @@ def movie_new(request):
         except ValidationError as error:
             form.add_error(None, error)
             if any(e.code == "did_you_mean" for e in error.error_list):
-                suggestions = selectors.similar_movies(d["title"], d["year"])
+                suggestions = search.similar_movies(d["title"], d["year"])
         else:
             messages.success(request, f"{movie} added to the catalog.")
             back = safe_next(request, "")
@@ -1210,7 +1210,7 @@ def queue(request, league, draft):
     context.update(
         queued={entry.movie.pk for entry in entries},
         query=query,
-        results=selectors.search_for_pick(query, draft=draft_obj, category=None) if query else [],
+        results=search.search_for_pick(query, draft=draft_obj, category=None) if query else [],
         live_updates=stream.available(),
     )
     return render(request, "draft/queue.html", context)

@@ -624,17 +624,19 @@ def profile_edit(request):
 @require_safe
 def search(request):
     query = request.GET.get("q", "").strip()[:200]
-    hits = selectors.search(query, request.user) if query else []
+    results = selectors.search(query, request.user) if query else selectors.SearchResults()
     return render(
         request,
         "reviews/search.html",
         {
             "query": query,
-            "hits": hits,
+            "hits": results.hits,
+            "suggestion": results.suggestion,
             "meta": page_meta(
                 request,
                 f"“{query}” — Search" if query else "Search writeups and picks",
-                "Search every public pick and writeup by film, blogger, category or words.",
+                "Search every public pick and writeup by film, director, blogger, category or "
+                "words.",
                 reverse("reviews:search"),
             ),
         },

@@ -180,7 +180,7 @@ def test_the_board_and_the_console_are_accessible_and_fit_the_screen(
     # A film that breaks the round's rule cannot be chosen; the first that fits is.
     expect(page.get_by_role("radio", name=re.compile("^The Holiday"))).to_be_disabled()
     expect(page.get_by_text("Does not fit: it is not Horror")).to_be_visible()
-    expect(page.get_by_role("radio", name=re.compile("^The Thing"))).to_be_checked()
+    expect(page.get_by_role("radio", name=re.compile("^The Shining"))).to_be_checked()
     assert_accessible(page, context=f"{label}, with search results")
     page.screenshot(path=f"/tmp/board-{label}-results.png", full_page=True)
     if not width:
@@ -278,12 +278,12 @@ def test_a_member_picks_with_the_keyboard_alone(live_server, new_page, live_draf
     with page.expect_response(search_for("the")):
         page.keyboard.type("the")
         page.keyboard.press("Enter")
-    # Titles that start with the words typed come first, shortest first.
+    # Titles that start with the words typed come first, in alphabetical order.
     radios = page.get_by_role("group", name="Films found").get_by_role("radio")
     expect(radios).to_have_count(3)
-    first = page.get_by_role("radio", name="The Thing")
-    second = page.get_by_role("radio", name="The Holiday")
-    expect(radios.first).to_have_accessible_name(re.compile("^The Thing"))
+    first = page.get_by_role("radio", name="The Holiday")
+    second = page.get_by_role("radio", name="The Shining")
+    expect(radios.first).to_have_accessible_name(re.compile("^The Holiday"))
 
     # Tab past the search button to the results: the first film is chosen and focused.
     page.keyboard.press("Tab")
@@ -299,8 +299,8 @@ def test_a_member_picks_with_the_keyboard_alone(live_server, new_page, live_draf
     expect(second).to_be_checked()
     expect(first).not_to_be_checked()
     page.keyboard.press("Enter")
-    expect(page.get_by_text("You picked The Holiday (2006) at 1.01.")).to_be_visible()
-    expect(grid_cell(page, "The Holiday")).to_be_visible()
+    expect(page.get_by_text("You picked The Shining (1980) at 1.01.")).to_be_visible()
+    expect(grid_cell(page, "The Shining")).to_be_visible()
     expect(page.get_by_role("heading", name="Your seat")).to_be_visible()
     assert_not_reloaded(page)
     # The pick is announced, and focus lands on the panel that says what comes next rather
@@ -317,14 +317,14 @@ def test_a_pick_by_keyboard_on_the_button_keeps_focus_in_the_panel(
     open_board(page, live_server, live_draft)
     with page.expect_response(search_for("the")):
         page.get_by_label("Search films").fill("the")
-    expect(page.get_by_role("radio", name="The Thing")).to_be_checked()
+    expect(page.get_by_role("radio", name="The Holiday")).to_be_checked()
 
     # The button is disabled while the pick is on its way, which takes focus off it: when the
     # answer comes, focus goes to the panel that says what comes next, not to <body>.
     button = page.get_by_role("button", name="Draft this film")
     button.focus()
     page.keyboard.press("Enter")
-    expect(page.get_by_text("You picked The Thing (1982) at 1.01.")).to_be_visible()
+    expect(page.get_by_text("You picked The Holiday (2006) at 1.01.")).to_be_visible()
     expect(page.get_by_role("heading", name="Your seat")).to_be_focused()
     assert page.evaluate("document.activeElement !== document.body")
     assert_not_reloaded(page)

@@ -1,6 +1,7 @@
 """Reader search on both databases: titles made only of stop words ("Her", "It", "Up", "Once")
 are found, a year narrows a title, title matches come before writeups that mention the word,
-and writeups are still searched by their words."""
+writeups are still searched by their words; films are found by their directors, accents never
+matter, a typo gets a "did you mean", and the page is one query whatever it finds."""
 
 import pytest
 from django.urls import reverse
@@ -36,8 +37,23 @@ def drafted(commissioner, member, other_member):
     return setup
 
 
-def titles(hits):
-    return [f"{hit.pick.movie.title} ({hit.pick.movie.year})" for hit in hits]
+@pytest.fixture
+def classics(drafted):
+    """Four more picks of round 2 and 3, with their directors: 2001 (Kubrick), Amélie
+    (Jeunet), The Godfather (Coppola), Todo sobre mi madre (Almodóvar)."""
+    films = [
+        make_movie("2001: A Space Odyssey", 1968, ["Sci-Fi"], directors=["Stanley Kubrick"]),
+        make_movie("Amélie", 2001, ["Comedy"], directors=["Jean-Pierre Jeunet"]),
+        make_movie("The Godfather", 1972, ["Crime"], directors=["Francis Ford Coppola"]),
+        make_movie("Todo sobre mi madre", 1999, ["Drama"], directors=["Pedro Almodóvar"]),
+    ]
+    for movie in films:
+        drafted.picks[movie.title] = pick_on_clock(drafted, movie).pick
+    return drafted
+
+
+def titles(results):
+    return [f"{hit.pick.movie.title} ({hit.pick.movie.year})" for hit in results.hits]
 
 
 @pytest.mark.parametrize("word", ["Her", "her", "It", "it", "Up", "up", "Once", "once"])
@@ -69,6 +85,80 @@ def test_the_search_page_finds_her_and_lists_her_first(client, drafted):
     her = drafted.picks["Her2013"].get_absolute_url()
     it = drafted.picks["It2017"].get_absolute_url()
     assert page.index(her) < page.index(it)
+
+
+@pytest.mark.parametrize("query", ["Kubrick", "kubrick", "Stanley Kubrick", "STANLEY"])
+def test_a_film_is_found_by_its_director(classics, query):
+    assert titles(selectors.search(query, _anonymous())) == ["2001: A Space Odyssey (1968)"]
+
+
+@pytest.mark.parametrize(
+    "query, film",
+    [
+        ("amelie", "Amélie (2001)"),
+        ("AMÉLIE", "Amélie (2001)"),
+        ("Amélie", "Amélie (2001)"),
+        ("almodovar", "Todo sobre mi madre (1999)"),
+        ("Almodóvar", "Todo sobre mi madre (1999)"),
+        ("jean-pierre jeunet", "Amélie (2001)"),
+    ],
+)
+def test_accents_never_matter(classics, query, film):
+    results = selectors.search(query, _anonymous())
+    assert titles(results) == [film]
+    assert results.suggestion == ""
+
+
+def test_her_is_a_word_not_part_of_godfather(classics):
+    found = titles(selectors.search("her", _anonymous()))
+    assert set(found[:2]) == {"Her (2013)", "Her (1999)"}
+    assert "The Godfather (1972)" not in found
+
+
+def test_a_typo_gets_a_did_you_mean_and_the_picks_it_would_find(classics):
+    results = selectors.search("godfater", _anonymous())
+    assert results.suggestion == "the godfather"
+    assert titles(results) == ["The Godfather (1972)"]
+    assert selectors.search("the godfater", _anonymous()).suggestion == "the godfather"
+    assert selectors.search("amelei", _anonymous()).suggestion == "amelie"
+
+
+def test_what_matches_gets_no_suggestion_and_nothing_close_gets_none(classics):
+    assert selectors.search("godfather", _anonymous()).suggestion == ""
+    nothing = selectors.search("zebra", _anonymous())
+    assert (nothing.hits, nothing.suggestion) == ([], "")
+
+
+def test_the_page_says_nothing_was_found_and_offers_the_correction(client, classics):
+    response = client.get(reverse("reviews:search"), {"q": "godfater"})
+    page = response.content.decode()
+    assert "Nothing found for “godfater”" in page
+    assert 'Did you mean <a href="/search/?q=the%20godfather">the godfather</a>?' in page
+    assert classics.picks["The Godfather"].get_absolute_url() in page
+    followed = client.get(reverse("reviews:search"), {"q": "the godfather"}).content.decode()
+    assert "1 result for “the godfather”" in followed and "Did you mean" not in followed
+
+
+@pytest.mark.parametrize("query", ["kubrick", "amelie", "godfater", "zebra", "her 2013"])
+def test_the_search_page_is_one_query_whatever_it_finds(
+    client, classics, django_assert_num_queries, query
+):
+    # 1 the matching (or, for a typo, the closest) picks with everything a result shows.
+    with django_assert_num_queries(1):
+        response = client.get(reverse("reviews:search"), {"q": query})
+    assert response.status_code == 200
+
+
+@pytest.mark.postgresql
+def test_writeups_fold_accents_on_postgresql(classics):
+    pick = classics.picks["Amélie"]
+    services.save_writeup(
+        pick=pick,
+        actor=pick.seat.membership.user,
+        body="A café in Montmartre, and a gnome that travels.",
+        publish=True,
+    )
+    assert titles(selectors.search("cafe montmartre", _anonymous())) == ["Amélie (2001)"]
 
 
 def _anonymous():
