@@ -1,42 +1,20 @@
 """Every read a reader page needs, in a fixed number of queries however many picks, writeups,
 comments or votes it shows. Threads, tallies and grids are assembled in Python."""
 
-import functools
-import operator
-import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.search import (
-    SearchQuery,
-    SearchRank,
-    SearchVector,
-    TrigramWordSimilarity,
-)
-from django.db import connection
 from django.db.models import (
-    BooleanField,
-    Case,
     Count,
     Exists,
-    ExpressionWrapper,
-    F,
-    FloatField,
     OuterRef,
     Q,
     Subquery,
-    TextField,
-    Value,
-    When,
 )
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Coalesce, Concat, Replace, StrIndex, Substr
-from django.db.models.lookups import GreaterThan
+from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 from django.utils.text import slugify
 
-from config.inputs import parse_int
-from draft import rules as draft_rules
+from draft import live
 from draft import selectors as draft_selectors
 from draft.models import Category, Draft, Membership, Pick, Seat
 from reviews.models import BloggerProfile, Comment, Vote, Writeup
@@ -275,59 +253,96 @@ def pick_page(
 
 @dataclass
 class Threads:
-    threads: list[Thread]
-    count: int  # the comments the viewer sees, removed ones not counted
+    """One page of a writeup's comment thread as one viewer sees it."""
+
+    threads: list[Thread]  # the page's top-level comments, each with its replies
+    count: int  # the comments the viewer sees in the whole thread, removed ones not counted
     held_count: int
     # Who sees more than a reader without an account: the held comments' ids and the ids of
     # the signed-in users who wrote them.
     held_ids: frozenset[int]
     held_user_ids: frozenset[int]
+    number: int = 1  # the page shown, 1 = the oldest comments
+    pages: int = 1
 
 
-def comment_threads(writeup: Writeup, *, user, held_ids: set[int], moderator: bool) -> Threads:
-    """Top-level comments oldest first (newest threads last, as on a blog), each with its
-    replies oldest first. Held comments show to moderators and to the browser that wrote them,
-    and to nobody else, nor does any reply under one; a removed comment with replies stays as
-    a placeholder so the replies keep their context. The count is of what the viewer sees."""
-    comments = list(
-        Comment.objects.filter(writeup=writeup)
+def comment_threads(
+    writeup: Writeup,
+    *,
+    user,
+    held_ids: set[int],
+    moderator: bool,
+    number: int | None = None,
+    per_page: int = 50,
+) -> Threads:
+    """Page `number` of the thread (1 = the oldest; the newest when None or past the end):
+    `per_page` top-level comments oldest first (newest threads last, as on a blog), each with
+    its replies oldest first. Held comments show to moderators and to the browser that wrote
+    them, and to nobody else, nor does any reply under one; a removed comment with replies
+    stays as a placeholder so the replies keep their context. The count is of what the viewer
+    sees in the whole thread.
+
+    Reads the page's comments only, whatever the thread's length: the counts (1), the page's
+    comments with their replies and their authors' profiles (1), and the held comments' ids
+    (1, only when the writeup has some)."""
+    user_id = user.pk if user.is_authenticated else None
+    held, visible = Comment.Status.HELD, Comment.Status.VISIBLE
+    mine = Q(pk__in=held_ids) | (Q(user_id=user_id) if user_id is not None else Q(pk__in=[]))
+    mine_above = Q(parent__pk__in=held_ids) | (
+        Q(parent__user_id=user_id) if user_id is not None else Q(pk__in=[])
+    )
+    shown = Q(status=visible) | (Q(status=held) if moderator else Q(status=held) & mine)
+    shown_reply = Comment.objects.filter(parent=OuterRef("pk")).filter(shown)
+    shown_top = Q(parent__isnull=True) & (
+        shown | (Q(status=Comment.Status.REMOVED) & Exists(shown_reply))
+    )
+    # A visible comment is counted unless it replies to a held comment the viewer cannot see.
+    counted = Q(status=visible) & (
+        Q(parent__isnull=True) | ~Q(parent__status=held) | (Q() if moderator else mine_above)
+    )
+    of_writeup = Comment.objects.filter(writeup=writeup)
+    totals = of_writeup.aggregate(
+        tops=Count("pk", filter=shown_top),
+        count=Count("pk", filter=counted),
+        held=Count("pk", filter=Q(status=held)),
+    )
+    pages = max(1, -(-totals["tops"] // per_page))
+    number = pages if number is None else min(max(number, 1), pages)
+    start = (number - 1) * per_page
+    page_tops = (
+        of_writeup.filter(shown_top)
+        .order_by("created_at", "id")
+        .values("pk")[start : start + per_page]
+    )
+    comments = (
+        Comment.objects.filter(Q(pk__in=page_tops) | Q(parent__in=page_tops))
         .select_related("user__blogger_profile")
         .order_by("created_at", "id")
     )
-    user_id = user.pk if user.is_authenticated else None
-
-    def shown(c: Comment) -> bool:
-        if c.status == Comment.Status.VISIBLE:
-            return True
-        if c.status == Comment.Status.HELD:
-            return moderator or c.pk in held_ids or (user_id is not None and c.user_id == user_id)
-        return False
-
-    by_parent: dict[int, list[Comment]] = defaultdict(list)
-    tops: list[Comment] = []
+    threads: dict[int, Thread] = {}
+    replies = []
     for c in comments:
         if c.parent_id is None:
-            tops.append(c)
+            threads[c.pk] = Thread(comment=c)
         else:
-            by_parent[c.parent_id].append(c)
-    threads = []
-    count = 0
-    for top in tops:
-        if top.status == Comment.Status.HELD and not shown(top):
-            # Sealed: nothing of a held comment shows to anyone else, whatever sits under it.
-            continue
-        replies = [r for r in by_parent.get(top.pk, []) if shown(r)]
-        if top.status == Comment.Status.REMOVED and not replies:
-            continue
-        threads.append(Thread(comment=top, replies=replies))
-        count += sum(c.status == Comment.Status.VISIBLE for c in [top, *replies])
-    held = [c for c in comments if c.status == Comment.Status.HELD]
+            replies.append(c)
+    for reply in replies:
+        if reply.status == visible or (
+            reply.status == held
+            and (moderator or reply.pk in held_ids or (user_id and reply.user_id == user_id))
+        ):
+            threads[reply.parent_id].replies.append(reply)
+    held_rows = (
+        list(of_writeup.filter(status=held).values_list("pk", "user_id")) if totals["held"] else []
+    )
     return Threads(
-        threads=threads,
-        count=count,
-        held_count=len(held),
-        held_ids=frozenset(c.pk for c in held),
-        held_user_ids=frozenset(c.user_id for c in held if c.user_id is not None),
+        threads=list(threads.values()),
+        count=totals["count"],
+        held_count=totals["held"],
+        held_ids=frozenset(pk for pk, _ in held_rows),
+        held_user_ids=frozenset(uid for _, uid in held_rows if uid is not None),
+        number=number,
+        pages=pages,
     )
 
 
@@ -348,14 +363,19 @@ class Recap:
         return sum(1 for w in self.writeups.values() if w.is_published)
 
     @property
+    def published_pick_ids(self) -> list[int]:
+        return [pick_id for pick_id, w in self.writeups.items() if w.is_published]
+
+    @property
     def votes_cast(self) -> bool:
         return any(q.total for q in self.questions)
 
 
 def recap(draft: Draft, *, voter: str | None, viewer_can_see_drafts: bool = False) -> Recap:
     """The board with each pick's writeup state, every question's tally, and who is late with
-    their writeup. Queries: the draft state (4), writeup states (1), tallies (1 or 2)."""
-    board = draft_selectors.build_board(draft)
+    their writeup. Queries: the draft state (4, none when this process has read this version
+    of the board already), writeup states (1), tallies (1 or 2)."""
+    board = live.board_of(draft)  # its state read once per board version, in this process
     state = board.state
     writeups = {
         w.pick_id: w
@@ -547,183 +567,6 @@ def blogger_is_hidden(blogger, viewer, page: BloggerPage | None = None) -> bool:
     return not Pick.objects.filter(
         seat__membership__user=blogger, draft__league__in=visible_leagues(viewer)
     ).exists()
-
-
-# --- Search -----------------------------------------------------------------------------
-
-# How close a title must come to a query that found nothing to be offered instead: the share of
-# the query's trigrams in the title (pg_trgm's word_similarity: "godfater" has 0.78 of its
-# trigrams in "the godfather", "amelei" 0.57 in "amelie"); and the shortest query offered one
-# (one or two letters have too few trigrams to tell anything).
-CLOSE_TITLE = 0.5
-SHORTEST_CORRECTED = 4
-
-
-@dataclass
-class SearchHit:
-    pick: Pick
-    writeup: Writeup | None
-    snippet: str = ""
-
-
-@dataclass
-class SearchResults:
-    """The picks that match; or, when none does, `suggestion`: the folded title of a picked
-    film close to what was typed ("the godfather" for "godfater"), with the picks of the films
-    closest to it in `hits`."""
-
-    hits: list[SearchHit] = field(default_factory=list)
-    suggestion: str = ""
-
-
-def search(query: str, user, *, limit: int = 40) -> SearchResults:
-    """Picks in leagues the reader may see, matched on the film's title and year, its
-    directors, the picker's name, the category and the words of the published writeup; accents
-    and case never matter. Picks whose title (and year) hold every word of the query come
-    first. When nothing matches, the picks of the films whose title comes closest, and that
-    title as a suggestion. One query, whatever the number of picks.
-
-    PostgreSQL: titles, directors, names and categories are searched with `moviedraft_simple`,
-    which keeps every word (the English configuration drops stop words, so "Her", "It", "Up"
-    and "Once" could not be found by title) and folds accents; writeups both so and stemmed
-    (`moviedraft_english`), so "lonely" also finds "loneliness". SQLite asks every word to be a
-    word of the title (accents folded), a director's (accents folded, draft_movie_directors_fts),
-    a word of the writeup, or part of the picker's name or the category."""
-    query = " ".join(query.split())[:200]
-    needle = draft_rules.normalize_title(query)
-    if not needle:
-        return SearchResults()
-    picks = Pick.objects.filter(draft__league__in=visible_leagues(user)).select_related(
-        "movie", "category", "draft__league", "seat__membership", "writeup"
-    )
-    if connection.vendor == "postgresql":
-        picks = _matching_on_postgresql(picks, query, needle)
-    else:
-        picks = _matching_on_sqlite(picks, query, needle)
-    found = list(picks[:limit])
-    words = [w.lower() for w in query.split() if len(w) > 2]
-    hits = [_hit(p, words) for p in found if p.matches]
-    if hits or not found:
-        return SearchResults(hits)
-    closest = found[0].movie.search_title
-    return SearchResults([_hit(p, []) for p in found], suggestion=closest)
-
-
-def _hit(pick: Pick, words: list[str]) -> SearchHit:
-    w = published_writeup(pick)
-    return SearchHit(pick=pick, writeup=w, snippet=_snippet(w.public_text, words) if w else "")
-
-
-def _matching_on_postgresql(picks, query: str, needle: str):
-    simple, english = "moviedraft_simple", "moviedraft_english"
-    title = SearchVector("movie__title", "movie__year", weight="A", config=simple)
-    card = (
-        title
-        # The names as JSON text ('["Stanley Kubrick"]'): the parser keeps only the words.
-        + SearchVector(Cast("movie__directors", TextField()), weight="B", config=simple)
-        + SearchVector("seat__membership__display_name", weight="B", config=simple)
-        # "Horror/Thriller" would be one path-like token to the parser: split it.
-        + SearchVector(
-            Replace(F("category__name"), Value("/"), Value(" ")), weight="B", config=simple
-        )
-        + SearchVector("writeup__public_text", weight="C", config=simple)
-    )
-    body = SearchVector("writeup__public_text", weight="C", config=english)
-    every_word = SearchQuery(query, search_type="websearch", config=simple)
-    stemmed = SearchQuery(query, search_type="websearch", config=english)
-    return (
-        picks.annotate(title_doc=title, card_doc=card, body_doc=body)
-        .annotate(
-            matches=ExpressionWrapper(
-                Q(card_doc=every_word) | Q(body_doc=stemmed), output_field=BooleanField()
-            ),
-            closeness=TrigramWordSimilarity(Value(needle), "movie__search_title"),
-        )
-        .filter(_matching_or_close(needle))
-        .annotate(
-            title_first=Case(When(title_doc=every_word, then=Value(0)), default=Value(1)),
-            rank=SearchRank(card, every_word) + SearchRank(body, stemmed),
-        )
-        .order_by("-matches", "title_first", "-rank", "-closeness", "-draft__created_at", "slot")
-    )
-
-
-def _matching_on_sqlite(picks, query: str, needle: str):
-    # Titles word by word, as folded for the pick search: " the godfather " holds " her "
-    # only if a word is "her".
-    picks = picks.annotate(
-        folded_title=Concat(Value(" "), "movie__search_title", Value(" ")),
-        closeness=_trigram_share(needle, "movie__search_title"),
-    )
-    in_title, matches = Q(), Q()
-    for word in query.split():
-        folded = draft_rules.normalize_title(word)
-        title_word = Q(folded_title__contains=f" {folded} ") if folded else Q(pk__in=[])
-        year = parse_int(word, minimum=0, maximum=32767)  # the year column's range
-        if year is not None:
-            title_word |= Q(movie__year=year)
-        in_title &= title_word
-        matches &= (
-            title_word
-            | Q(seat__membership__display_name__icontains=word)
-            | Q(category__name__icontains=word)
-            # Whole words: "her" is not in "other" (Django's REGEXP is Python's re).
-            | Q(writeup__public_text__iregex=rf"\b{re.escape(word)}\b")
-            | (Q(_directed_by(folded)) if folded else Q(pk__in=[]))
-        )
-    return (
-        picks.annotate(matches=ExpressionWrapper(matches, output_field=BooleanField()))
-        .filter(_matching_or_close(needle))
-        .annotate(title_first=Case(When(in_title, then=Value(0)), default=Value(1)))
-        .order_by("-matches", "title_first", "-closeness", "-draft__created_at", "slot")
-    )
-
-
-def _matching_or_close(needle: str) -> Q:
-    if len(needle) < SHORTEST_CORRECTED:
-        return Q(matches=True)
-    return Q(matches=True) | Q(closeness__gte=CLOSE_TITLE)
-
-
-def _directed_by(folded: str) -> RawSQL:
-    """The pick's film has a director with every word of `folded` (SQLite's FTS5 index of
-    directors, accents folded: "almodovar" is Almodóvar)."""
-    phrase = " ".join(f'"{w}"' for w in folded.split())
-    return RawSQL(
-        "EXISTS (SELECT 1 FROM draft_movie_directors_fts WHERE draft_movie_directors_fts "
-        'MATCH %s AND draft_movie_directors_fts.rowid = "draft_pick"."movie_id")',
-        [phrase],
-        output_field=BooleanField(),
-    )
-
-
-def _trigram_share(needle: str, field_name: str):
-    """The share of `needle`'s trigrams found in the folded text of `field_name`, each word
-    padded as pg_trgm pads it: close to pg_trgm's word_similarity, for SQLite."""
-    trigrams = sorted({f"  {w} "[i : i + 3] for w in needle.split() for i in range(len(w) + 1)})
-    padded = Concat(Value("  "), Replace(F(field_name), Value(" "), Value("  ")), Value(" "))
-    found = [
-        Case(When(GreaterThan(StrIndex(padded, Value(t)), 0), then=Value(1.0)), default=Value(0.0))
-        for t in trigrams
-    ]
-    return ExpressionWrapper(
-        functools.reduce(operator.add, found) / Value(float(len(trigrams))),
-        output_field=FloatField(),
-    )
-
-
-def _snippet(text: str, words: list[str], width: int = 220) -> str:
-    lower = text.lower()
-    positions = [lower.find(w) for w in words if lower.find(w) >= 0]
-    if not positions:
-        from reviews.markdown import excerpt
-
-        return excerpt(text, width)
-    start = max(0, min(positions) - 60)
-    if start:
-        start = text.find(" ", start) + 1
-    piece = text[start : start + width].rsplit(" ", 1)[0]
-    return ("…" if start else "") + piece + ("…" if start + width < len(text) else "")
 
 
 # --- Moderation ------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ never stale; a hit reads no comment at all.
 
 A long thread is shown a page at a time, as blogs do: THREADS_PER_PAGE top-level comments
 with their replies, the newest page by default (it is where a new comment lands) and older
-pages behind "Older comments" (`?comments=<n>`). A page costs the same however long the thread.
+pages behind "Older comments" (`?comments=<n>`). A page reads only its own comments, so it
+costs the same however long the thread.
 
 Only the thread every reader sees is cached. A moderator's thread (held comments, moderation
 forms with their CSRF tokens) and the thread of a reader who wrote a held comment (it shows to
@@ -100,12 +101,14 @@ def comment_thread(
         if cached is not None and not cached.differs_for(user_id=user_id, held_ids=held_ids):
             return cached
     threads = selectors.comment_threads(
-        page.writeup, user=user, held_ids=held_ids, moderator=moderator
+        page.writeup,
+        user=user,
+        held_ids=held_ids,
+        moderator=moderator,
+        number=number,
+        per_page=THREADS_PER_PAGE,
     )
-    pages = max(1, -(-len(threads.threads) // THREADS_PER_PAGE))
-    shown = pages if number is None else min(max(number, 1), pages)
-    start = (shown - 1) * THREADS_PER_PAGE
-    on_page = threads.threads[start : start + THREADS_PER_PAGE]
+    shown, pages, on_page = threads.number, threads.pages, threads.threads
     context = {
         "threads": on_page,
         "pick": page.pick,

@@ -19,8 +19,10 @@ from config.pages import page_meta
 from draft.models import Membership
 from draft.selectors import membership_for
 from reviews import markdown, selectors, services, threads
+from reviews import search as reader_search
 from reviews.forms import CommentForm, ProfileForm, ReaderSettingsForm, WriteupForm
 from reviews.models import BloggerProfile, Comment
+from reviews.recap_grid import recap_grid
 
 VOTER_COOKIE = "md_voter"
 HELD_COOKIE = "md_held"
@@ -461,6 +463,7 @@ def recap(request, league, draft):
             "is_commissioner": _is_commissioner(membership),
             "recap": data,
             "board": data.board,
+            "grid": recap_grid(draft_obj, data),
             "reader_settings": services.draft_settings(draft_obj),
             "meta": page_meta(
                 request,
@@ -624,7 +627,7 @@ def profile_edit(request):
 @require_safe
 def search(request):
     query = request.GET.get("q", "").strip()[:200]
-    results = selectors.search(query, request.user) if query else selectors.SearchResults()
+    results = reader_search.search(query, request.user) if query else reader_search.SearchResults()
     return render(
         request,
         "reviews/search.html",

@@ -73,6 +73,49 @@ def test_recap_links_every_pick_and_marks_writeups(client, league_setup, publish
     assert '<link rel="canonical"' in page and "og:title" in page
 
 
+def test_the_recap_grid_is_kept_until_a_pick_or_a_writeup_changes_it(
+    client, league_setup, published, member, other_member
+):
+    """Issue 17: the recap's grid is rendered once per board version and set of published
+    writeups; every change the grid shows still shows at once."""
+    from unittest import mock
+
+    from reviews import recap_grid
+
+    def recap():
+        with mock.patch.object(
+            recap_grid, "render_to_string", wraps=recap_grid.render_to_string
+        ) as r:
+            page = client.get(recap_url(league_setup)).content.decode()
+        return page, r.call_count
+
+    page, renders = recap()
+    assert page.count("✎ writeup") == 1 and renders == 1
+    # Nothing the grid shows changed (a vote, a comment): the kept grid.
+    DraftReaderSettings.objects.create(draft=league_setup.draft, voting_open=True)
+    services.cast_vote(
+        draft=league_setup.draft,
+        question=Vote.DRAFT_QUESTION,
+        choice_id=league_setup.picks[0].seat_id,
+        voter="reader-1",
+    )
+    Comment.objects.create(writeup=published, author_name="Rita", body="Yes", body_html="Yes")
+    page, renders = recap()
+    assert page.count("✎ writeup") == 1 and renders == 0
+    # A writeup published: its pen mark at once.
+    services.save_writeup(pick=league_setup.picks[1], actor=other_member, body="Yes.", publish=True)
+    page, renders = recap()
+    assert page.count("✎ writeup") == 2 and renders == 1
+    # Taken back: gone at once.
+    services.unpublish_writeup(writeup=published, actor=member)
+    page, renders = recap()
+    assert page.count("✎ writeup") == 1 and renders == 1
+    # A new pick: in the grid at once.
+    pick = play_picks(league_setup, 1)[0]
+    page, renders = recap()
+    assert pick.get_absolute_url() in page and renders == 1
+
+
 def test_category_page_lists_the_categorys_picks(client, league_setup, published):
     page = client.get(category_url(league_setup, "horror-thriller")).content.decode()
     assert page.count('class="entry card"') == 4  # round 1 is Horror/Thriller
@@ -409,17 +452,17 @@ def test_pick_page_queries_do_not_grow_with_comments(
     add_comments(published, 1)
     # 1 draft with league and reader settings, 2 the pick's rounds with films, categories,
     # seats, members, users and profiles, 3 the writeup, 4 the round's vote tally, and on a
-    # miss of the rendered thread 5 its comments with their users' profiles. (An anonymous
-    # reader with no cookie has no session.)
-    with django_assert_num_queries(5):
+    # miss of the rendered thread 5 its counts and 6 its page's comments with their users'
+    # profiles. (An anonymous reader with no cookie has no session.)
+    with django_assert_num_queries(6):
         response = client.get(pick.get_absolute_url())
     assert response.content.decode().count('class="comment"') == 1
     add_comments(published, 199)  # 101 threads: pages of 50, 50 and 1
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get(pick.get_absolute_url())
     html = response.content.decode()
     assert "200 comments" in html and "Older comments" in html
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get(pick.get_absolute_url(), {"comments": 1})
     # The first comment, then 49 of the later threads with a reply each.
     assert response.content.decode().count('class="comment"') == 99
@@ -439,8 +482,8 @@ def test_pick_page_queries_for_a_signed_in_voter(
 ):
     DraftReaderSettings.objects.create(draft=league_setup.draft, voting_open=True)
     add_comments(published, 200)
-    # The five above, plus 1 session, 2 user, 3 membership, 4 the reader's own vote.
-    with django_assert_num_queries(9):
+    # The six above, plus 1 session, 2 user, 3 membership, 4 the reader's own vote.
+    with django_assert_num_queries(10):
         member_client.get(league_setup.picks[0].get_absolute_url())
 
 
@@ -516,10 +559,32 @@ def test_category_page_queries_are_constant(client, small, big, django_assert_nu
     assert response.content.decode().count('class="entry card"') == 16
 
 
+def test_a_page_of_a_long_thread_loads_only_the_comments_it_shows(client, league_setup, published):
+    """Issue 17: a thread's cold render grew with the comments not shown (26 / 60 / 254 ms at
+    10 / 1,000 / 10,000 comments). A page loads its own threads and their replies, nothing
+    more, and still counts the whole thread."""
+    from django.db.models.signals import post_init
+
+    add_comments(published, 2000)  # 1,000 threads of a comment and a reply
+    loaded = []
+
+    def count(sender, instance, **kwargs):
+        loaded.append(instance)
+
+    post_init.connect(count, sender=Comment)
+    try:
+        html = client.get(league_setup.picks[0].get_absolute_url()).content.decode()
+    finally:
+        post_init.disconnect(count, sender=Comment)
+    assert "2,000 comments" in html or "2000 comments" in html
+    assert html.count('class="comment"') == 100  # the newest 50 threads, a reply each
+    assert len(loaded) == 100
+
+
 def test_big_pick_page_queries_are_constant(client, big, django_assert_num_queries):
     url = big.draft.picks.select_related("draft__league").get(slot=170).get_absolute_url()
-    # 1 draft, 2 rounds, 3 writeup, 4 comments, 5 tally.
-    with django_assert_num_queries(5):
+    # 1 draft, 2 rounds, 3 writeup, 4 the thread's counts, 5 its page's comments, 6 tally.
+    with django_assert_num_queries(6):
         response = client.get(url)
     assert response.content.decode().count('class="vote-option"') == 16
 

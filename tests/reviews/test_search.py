@@ -6,7 +6,7 @@ matter, a typo gets a "did you mean", and the page is one query whatever it find
 import pytest
 from django.urls import reverse
 
-from reviews import selectors, services
+from reviews import search, services
 from tests.draft.factories import four_by_three, make_movie, open_categories, pick_on_clock
 
 pytestmark = pytest.mark.django_db
@@ -58,24 +58,24 @@ def titles(results):
 
 @pytest.mark.parametrize("word", ["Her", "her", "It", "it", "Up", "up", "Once", "once"])
 def test_a_title_of_stop_words_is_found(drafted, word):
-    hits = selectors.search(word, _anonymous())
+    hits = search.search(word, _anonymous())
     assert titles(hits)[0].split(" (")[0] == word.capitalize()
 
 
 def test_a_year_narrows_a_title(drafted):
-    assert titles(selectors.search("her 2013", _anonymous())) == ["Her (2013)"]
-    assert titles(selectors.search("her 1999", _anonymous())) == ["Her (1999)"]
+    assert titles(search.search("her 2013", _anonymous())) == ["Her (2013)"]
+    assert titles(search.search("her 1999", _anonymous())) == ["Her (1999)"]
 
 
 def test_title_matches_come_before_writeups_that_mention_the_word(drafted):
-    found = titles(selectors.search("her", _anonymous()))
+    found = titles(search.search("her", _anonymous()))
     assert set(found[:2]) == {"Her (2013)", "Her (1999)"}
     assert "It (2017)" in found[2:]  # its writeup says "her"
 
 
 def test_writeups_are_searched_by_their_words(drafted):
-    assert titles(selectors.search("balloon", _anonymous())) == ["It (2017)"]
-    assert titles(selectors.search("small town loneliness", _anonymous())) == ["It (2017)"]
+    assert titles(search.search("balloon", _anonymous())) == ["It (2017)"]
+    assert titles(search.search("small town loneliness", _anonymous())) == ["It (2017)"]
 
 
 def test_the_search_page_finds_her_and_lists_her_first(client, drafted):
@@ -89,7 +89,7 @@ def test_the_search_page_finds_her_and_lists_her_first(client, drafted):
 
 @pytest.mark.parametrize("query", ["Kubrick", "kubrick", "Stanley Kubrick", "STANLEY"])
 def test_a_film_is_found_by_its_director(classics, query):
-    assert titles(selectors.search(query, _anonymous())) == ["2001: A Space Odyssey (1968)"]
+    assert titles(search.search(query, _anonymous())) == ["2001: A Space Odyssey (1968)"]
 
 
 @pytest.mark.parametrize(
@@ -104,28 +104,28 @@ def test_a_film_is_found_by_its_director(classics, query):
     ],
 )
 def test_accents_never_matter(classics, query, film):
-    results = selectors.search(query, _anonymous())
+    results = search.search(query, _anonymous())
     assert titles(results) == [film]
     assert results.suggestion == ""
 
 
 def test_her_is_a_word_not_part_of_godfather(classics):
-    found = titles(selectors.search("her", _anonymous()))
+    found = titles(search.search("her", _anonymous()))
     assert set(found[:2]) == {"Her (2013)", "Her (1999)"}
     assert "The Godfather (1972)" not in found
 
 
 def test_a_typo_gets_a_did_you_mean_and_the_picks_it_would_find(classics):
-    results = selectors.search("godfater", _anonymous())
+    results = search.search("godfater", _anonymous())
     assert results.suggestion == "the godfather"
     assert titles(results) == ["The Godfather (1972)"]
-    assert selectors.search("the godfater", _anonymous()).suggestion == "the godfather"
-    assert selectors.search("amelei", _anonymous()).suggestion == "amelie"
+    assert search.search("the godfater", _anonymous()).suggestion == "the godfather"
+    assert search.search("amelei", _anonymous()).suggestion == "amelie"
 
 
 def test_what_matches_gets_no_suggestion_and_nothing_close_gets_none(classics):
-    assert selectors.search("godfather", _anonymous()).suggestion == ""
-    nothing = selectors.search("zebra", _anonymous())
+    assert search.search("godfather", _anonymous()).suggestion == ""
+    nothing = search.search("zebra", _anonymous())
     assert (nothing.hits, nothing.suggestion) == ([], "")
 
 
@@ -158,7 +158,7 @@ def test_writeups_fold_accents_on_postgresql(classics):
         body="A café in Montmartre, and a gnome that travels.",
         publish=True,
     )
-    assert titles(selectors.search("cafe montmartre", _anonymous())) == ["Amélie (2001)"]
+    assert titles(search.search("cafe montmartre", _anonymous())) == ["Amélie (2001)"]
 
 
 def _anonymous():
