@@ -39,7 +39,7 @@ TRIGRAMS_ONLY = "SET enable_seqscan = off SET enable_indexscan = off SET enable_
 
 POSTGRESQL = [
     "DROP INDEX IF EXISTS draft_movie_search_trgm",
-    # Reader search (reviews.selectors.search): words with their accents folded, as kept
+    # Reader search (reviews.search.search): words with their accents folded, as kept
     # ("moviedraft_simple") and stemmed ("moviedraft_english"): "amelie" finds "Amélie".
     "CREATE EXTENSION IF NOT EXISTS unaccent",
     "CREATE TEXT SEARCH CONFIGURATION moviedraft_simple (COPY = simple)",
