@@ -453,10 +453,11 @@ def _pick_outcome(request, league, draft):
 @require_safe
 def board_panel(request, league, draft):
     """This viewer's own part of the board (the pick panel, my picks, my queue), fetched by a
-    live board when an event says the viewer's turn changed."""
+    live board when an event says the viewer's turn changed; with `?q=`, the search the
+    member had typed, with its results as they now are."""
     draft_obj, membership = get_draft_for_viewer(request, league, draft)
     _touch_clock(draft_obj)
-    context = _board_context(request, draft_obj, membership, query="", shared=False)
+    context = _board_context(request, draft_obj, membership, shared=False)
     return render(request, "draft/board.html#pick-panel", context)
 
 

@@ -297,16 +297,72 @@
   // quick succession ask twice, and the answers may come back in either order: only the
   // answer to the latest question is shown (nor one asked before this page's own pick, whose
   // answer brings the panel as it now is).
+  // A search typed meanwhile is kept: the panel is asked for with it (its results come marked
+  // as they now are: a film just taken, another round's rules), and what was typed after the
+  // question went out is searched again; the focus, the caret and the film chosen stay.
   var panelAsked = 0;
   function fetchPanel(url) {
     var asked = ++panelAsked;
-    window.fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+    var typed = searchTyped();
+    var ask = typed ? url + (url.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(typed) : url;
+    window.fetch(ask, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
       .then(function (response) { return response.status === 200 ? response.text() : null; })
       .then(function (html) {
         if (html === null || asked !== panelAsked || !$("#pick-panel")) return;
+        var kept = searchState();
         window.htmx.swap("#pick-panel", html, { swapStyle: "outerHTML" });
+        restoreSearch(kept, typed);
       })
       .catch(function () { /* the board's next change or poll asks again */ });
+  }
+
+  // The panel also comes out of band, with a board the poll brought: the same care.
+  var oobKept = null;
+  document.addEventListener("htmx:oobBeforeSwap", function (evt) {
+    if (evt.detail.target && evt.detail.target.id === "pick-panel") oobKept = searchState();
+  });
+  document.addEventListener("htmx:oobAfterSwap", function (evt) {
+    if (!oobKept || !evt.detail.target || evt.detail.target.id !== "pick-panel") return;
+    var kept = oobKept;
+    oobKept = null;
+    restoreSearch(kept, "");
+  });
+
+  function searchTyped() {
+    var input = $("#pick-panel #movie-search");
+    return input ? input.value.trim() : "";
+  }
+
+  function searchState() {
+    var input = $("#pick-panel #movie-search");
+    if (!input) return null;
+    var chosen = $("#pick-panel input[name=movie]:checked");
+    return {
+      value: input.value,
+      focused: document.activeElement === input,
+      start: input.selectionStart,
+      end: input.selectionEnd,
+      chosen: chosen ? chosen.value : null
+    };
+  }
+
+  function restoreSearch(kept, asked) {
+    var input = $("#pick-panel #movie-search");
+    if (!kept || !input || !kept.value.trim()) return;
+    if (input.value !== kept.value) input.value = kept.value;
+    if (kept.value.trim() !== asked) {
+      // Typed after the panel was asked for. htmx wires a swapped-in form up when the swap
+      // settles; this search goes now.
+      window.htmx.process($("#pick-panel"));
+      window.htmx.trigger("#film-search", "submit");
+    } else if (kept.chosen) {
+      var same = $("#pick-panel input[name=movie][value='" + kept.chosen.replace(/\D/g, "") + "']");
+      if (same && !same.disabled) same.checked = true;
+    }
+    if (kept.focused) {
+      input.focus();
+      try { input.setSelectionRange(kept.start, kept.end); } catch (e) { /* not a text field */ }
+    }
   }
 
   // Whose turn it was before the event (from the grid the page was drawn with, then from

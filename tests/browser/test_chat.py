@@ -141,6 +141,9 @@ def test_earlier_messages_load_in_place_and_keep_the_keyboards_focus(
     expect(page.locator("#chat-earlier > li")).to_have_count(40)
     expect(page.locator("#chat-earlier > li").first).to_contain_text("Message number 11")
     expect(page.get_by_role("link", name="Earlier messages")).to_be_focused()
+    # htmx wires the new link up when its swap settles (htmx.config.defaultSettleDelay): an
+    # Enter before that would follow the link as a plain one, to the chat's own page.
+    expect(page.locator("#chat-earlier-control.htmx-added")).to_have_count(0)
     page.keyboard.press("Enter")
     expect(page.locator("#chat-earlier > li")).to_have_count(51)
     # The start of the chat: the focus stays where the link was.

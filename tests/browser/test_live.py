@@ -392,6 +392,8 @@ def test_the_picker_sees_their_own_pick_no_later_than_anyone(
         picker, other = (pages[member.pk], pages[other_member.pk])[:: 1 if dylan_picks else -1]
         label = f"{(slot - 1) // 2 + 1}.{(slot - 1) % 2 + 1:02d}"
         expect(picker.get_by_role("heading", name=f"Your pick: {label}")).to_be_visible()
+        # htmx wires a swapped-in panel's search up when the swap settles; a person types later.
+        expect(picker.locator("#pick-panel.htmx-added")).to_have_count(0)
         picker.get_by_label("Search films").fill(title)
         choice = picker.get_by_role("radio", name=re.compile(f"^{title}"))
         expect(choice).to_be_checked()
@@ -404,3 +406,32 @@ def test_the_picker_sees_their_own_pick_no_later_than_anyone(
     assert max(behind) < 100, f"the picker's board behind the other's (ms): {behind}"
     for page in pages.values():
         assert_accessible(page, context="after twenty picks")
+
+
+@pytest.mark.postgresql
+def test_a_search_typed_in_the_panel_survives_its_refresh(
+    asgi_server, new_page, room, member, other_member, commissioner
+):
+    """A member making up a skipped pick searches while the draft goes on: each pick refreshes
+    their panel (they owe a pick), which wiped what they had typed and the results. The panel
+    now comes back with the search, its results marked as they now are, focus in the box."""
+    services.skip_on_clock(draft_id=room.pk, actor=commissioner)  # Dylan skipped; Maya is up
+    dylan = new_page()
+    log_in(dylan, asgi_server, member)
+    open_board(dylan, asgi_server, room)
+    expect(dylan.get_by_role("heading", name="Make up your skipped pick 1.01")).to_be_visible()
+    search = dylan.get_by_label("Search films")
+    search.fill("ar")
+    expect(dylan.get_by_role("radio", name=re.compile("^Arrival"))).to_be_checked()
+    expect(search).to_be_focused()
+
+    her = Movie.objects.get(title="Her")
+    services.make_pick(draft_id=room.pk, user=other_member, movie_id=her.pk, expected_slot=None)
+    expect(dylan.locator("#board-grid")).to_contain_text("Her")
+    arrival = Movie.objects.get(title="Arrival")
+    services.make_pick(draft_id=room.pk, user=commissioner, movie_id=arrival.pk, expected_slot=None)
+    # The refresh after Carla's pick: Arrival is hers now, and the search is still there.
+    expect(dylan.get_by_text("Taken by Carla Commish at 1.03")).to_be_visible()
+    expect(search).to_have_value("ar")
+    expect(search).to_be_focused()
+    expect(dylan.get_by_role("radio", name=re.compile("^Arrival"))).to_be_disabled()
