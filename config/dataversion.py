@@ -12,6 +12,8 @@ live draft every page was rendered again several times a second. Now:
 - A deferred constraint trigger on that note runs at the transaction's commit and adds one to
   `page_data_version`: the new number becomes visible in the same instant as the data. A write
   made by hand in psql counts like any other; nothing in the code has a version to bump.
+- A chat line posted is counted apart (`chat_version`, see CHAT_LINES), so that a busy chat
+  leaves kept pages that do not show it, or whose script catches it up, in place.
 - Tables no page shows are left out (`UNSEEN`): sessions, log-in records, the outbox, the
   heartbeat, rate-limit tallies. A user's `last_login` (set at every log-in) is left out too.
 
@@ -43,21 +45,48 @@ UNSEEN = {
 # Columns whose update no page shows, per table.
 UNSEEN_COLUMNS = {"accounts_user": {"last_login"}}
 
+# Tables whose new rows are counted apart, in `chat_version`: a chat line posted every second
+# must not make every kept page new. A page that shows the chat either keys by both numbers or
+# says that its script catches its chat up (`pagecache.chat_catches_up`). A line changed or
+# deleted (a commissioner hides it) counts in `version`, as every other write does.
+CHAT_LINES = {"draft_chatmessage"}
+
 SETUP = """
 CREATE TABLE IF NOT EXISTS page_data_version (id int PRIMARY KEY, version bigint NOT NULL);
-INSERT INTO page_data_version VALUES (1, 1) ON CONFLICT DO NOTHING;
-CREATE TABLE IF NOT EXISTS page_data_pending (xid xid8 PRIMARY KEY);
+ALTER TABLE page_data_version ADD COLUMN IF NOT EXISTS chat_version bigint NOT NULL DEFAULT 1;
+INSERT INTO page_data_version VALUES (1, 1, 1) ON CONFLICT DO NOTHING;
+DO $$ BEGIN
+    -- Before chat lines were counted apart, a transaction was noted once, with no kind.
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                   WHERE table_name = 'page_data_pending' AND column_name = 'kind'
+                   AND table_schema = current_schema()) THEN
+        DROP TABLE IF EXISTS page_data_pending;
+    END IF;
+END $$;
+CREATE TABLE IF NOT EXISTS page_data_pending (
+    xid xid8 NOT NULL, kind text NOT NULL, PRIMARY KEY (xid, kind)
+);
 
 CREATE OR REPLACE FUNCTION page_data_written() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO page_data_pending VALUES (pg_current_xact_id()) ON CONFLICT DO NOTHING;
+    INSERT INTO page_data_pending VALUES (pg_current_xact_id(), 'page') ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION page_chat_written() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO page_data_pending VALUES (pg_current_xact_id(), 'chat') ON CONFLICT DO NOTHING;
     RETURN NULL;
 END $$;
 
 CREATE OR REPLACE FUNCTION page_data_committing() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE page_data_version SET version = version + 1 WHERE id = 1;
-    DELETE FROM page_data_pending WHERE xid = NEW.xid;
+    IF NEW.kind = 'chat' THEN
+        UPDATE page_data_version SET chat_version = chat_version + 1 WHERE id = 1;
+    ELSE
+        UPDATE page_data_version SET version = version + 1 WHERE id = 1;
+    END IF;
+    DELETE FROM page_data_pending WHERE xid = NEW.xid AND kind = NEW.kind;
     RETURN NULL;
 END $$;
 
@@ -67,6 +96,7 @@ CREATE CONSTRAINT TRIGGER page_data_commit AFTER INSERT ON page_data_pending
 """
 
 TRIGGER = "page_data_written"
+CHAT_TRIGGER = "page_chat_written"
 
 
 def seen_tables(connection) -> list[str]:
@@ -88,6 +118,12 @@ def install(using: str = "default") -> None:
             if unseen:
                 seen = [connection.ops.quote_name(c) for c in columns[table] if c not in unseen]
                 events = f"INSERT OR DELETE OR TRUNCATE OR UPDATE OF {', '.join(seen)}"
+            elif table in CHAT_LINES:
+                events = "UPDATE OR DELETE OR TRUNCATE"
+                cursor.execute(
+                    f"CREATE OR REPLACE TRIGGER {CHAT_TRIGGER} AFTER INSERT ON {quoted} "
+                    f"FOR EACH STATEMENT EXECUTE FUNCTION page_chat_written()"
+                )
             else:
                 events = "INSERT OR UPDATE OR DELETE OR TRUNCATE"
             cursor.execute(

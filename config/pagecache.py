@@ -83,6 +83,14 @@ def for_readers(view):
     return view
 
 
+def chat_catches_up(view):
+    """Mark a kept view whose page shows the draft-room chat and whose script asks for the
+    lines posted since as soon as it runs (static/js/live.js): its kept answer outlives a chat
+    line posted (for at most PAGE_CACHE_CHAT_SECONDS), where any other write makes it new."""
+    view.page_chat_catches_up = True
+    return view
+
+
 def keep_until(response, moment: datetime | None):
     """The answer shows something that changes at `moment` without a write (a clock running out):
     keep it no longer."""
@@ -91,34 +99,39 @@ def keep_until(response, moment: datetime | None):
     return response
 
 
-def database_state(session_key: str = "") -> str | None:
+def database_state(session_key: str = "", *, chat: bool = True) -> str | None:
     """What changes with every committed write of something a page can show (the data
-    version, config/dataversion.py), and for a member whether their session still signs them
-    in (a log-out deletes it, which the data version leaves out), in one query. None where
-    there is no such thing (SQLite), or for a session that is gone: that request is rendered."""
+    version, config/dataversion.py; with `chat`, the count of chat lines posted too), and for a
+    member whether their session still signs them in (a log-out deletes it, which the data
+    version leaves out), in one query. None where there is no such thing (SQLite), or for a
+    session that is gone: that request is rendered."""
     if connection.vendor != "postgresql":
         return None
     try:
-        return _data_version(session_key)
+        return _data_version(session_key, chat)
     except ProgrammingError:  # no page_data_version: `migrate` has not run since it came
         logger.warning("Pages are not kept: run `python manage.py migrate`", exc_info=True)
         return None
 
 
-def _data_version(session_key: str) -> str | None:
+def _data_version(session_key: str, chat: bool) -> str | None:
     with connection.cursor() as cursor:
         if not session_key:
-            cursor.execute("SELECT version FROM page_data_version WHERE id = 1")
+            cursor.execute("SELECT version, chat_version FROM page_data_version WHERE id = 1")
             row = cursor.fetchone()
-            return str(row[0]) if row else None
-        cursor.execute(
-            "SELECT version, EXISTS (SELECT 1 FROM django_session "
-            "WHERE session_key = %s AND expire_date > now()) "
-            "FROM page_data_version WHERE id = 1",
-            [session_key],
-        )
-        row = cursor.fetchone()
-        return str(row[0]) if row and row[1] else None
+            signed_in = True
+        else:
+            cursor.execute(
+                "SELECT version, chat_version, EXISTS (SELECT 1 FROM django_session "
+                "WHERE session_key = %s AND expire_date > now()) "
+                "FROM page_data_version WHERE id = 1",
+                [session_key],
+            )
+            row = cursor.fetchone()
+            signed_in = bool(row and row[2])
+        if not row or not signed_in:
+            return None
+        return f"{row[0]}:{row[1]}" if chat else str(row[0])
 
 
 def _viewer(request) -> str | None:
@@ -196,7 +209,7 @@ class PageCacheMiddleware:
             if key is not None:
                 kept = self._keepable(request, response)
                 if kept is not None:
-                    seconds = settings.PAGE_CACHE_SECONDS
+                    seconds = getattr(request, "page_cache_seconds", settings.PAGE_CACHE_SECONDS)
                     until = getattr(response, "page_cache_until", None)
                     if until is not None:
                         seconds = min(seconds, (until - timezone.now()).total_seconds())
@@ -219,9 +232,17 @@ class PageCacheMiddleware:
         viewer = _viewer(request)
         if viewer is None:
             return None
-        state = database_state(viewer)
-        if state is None:
+        catches_up = getattr(view_func, "page_chat_catches_up", False)
+        full = database_state(viewer)
+        if full is None:
             return None
+        # What the page's parts shared by every viewer are kept by (draft/live.py: the chat).
+        request.page_data_state = full
+        state = full.split(":")[0] if catches_up else full
+        if catches_up:
+            request.page_cache_seconds = min(
+                settings.PAGE_CACHE_SECONDS, settings.PAGE_CACHE_CHAT_SECONDS
+            )
         key = _key(request, state, viewer)
         kept = cache.get(key)
         if kept is None:

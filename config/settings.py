@@ -240,6 +240,9 @@ CACHES["default"]["KEY_PREFIX"] = _release()
 # Readers' pages kept whole until the database changes (config/pagecache.py): PostgreSQL only.
 PAGE_CACHE = env_bool("PAGE_CACHE", True)
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+# A kept board outlives chat lines posted since for at most this long (its script asks for
+# them at once; a browser without JavaScript sees them at its next reload after this).
+PAGE_CACHE_CHAT_SECONDS = int(os.environ.get("PAGE_CACHE_CHAT_SECONDS", "15"))
 # A request for a page another request is rendering waits for that render this long at most.
 PAGE_CACHE_WAIT_SECONDS = float(os.environ.get("PAGE_CACHE_WAIT_SECONDS", "5"))
 

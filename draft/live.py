@@ -83,6 +83,17 @@ class _VersionCache:
 
 _states = _VersionCache(64)
 _boards = _VersionCache(64)
+_chats = _VersionCache(16)
+
+
+def newest_chat(draft: Draft, data_state: str | None, make):
+    """The newest page of a draft's chat as every viewer but a commissioner sees it (its lines,
+    and their HTML), made by `make()` once per state of the database (`data_state`, the page
+    cache's data and chat versions: config/pagecache.py) in this process. Without a state (no
+    page cache: SQLite) it is made for each request."""
+    if not data_state:
+        return make()
+    return _chats.get_or_make(("chat", *version_key(draft), data_state), make)
 
 
 def version_key(draft: Draft) -> tuple:
@@ -227,5 +238,6 @@ def turn_of(board: selectors.Board) -> dict:
 
 def forget() -> None:
     """Drop every cached version (tests; a process never needs to: versions only grow)."""
+    _chats.clear()
     _states.clear()
     _boards.clear()

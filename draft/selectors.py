@@ -652,9 +652,18 @@ class ChatRoom:
         return not self.refusal
 
 
-def chat_room(draft: Draft, user, membership: Membership | None, *, before: str = "") -> ChatRoom:
+def chat_room(
+    draft: Draft,
+    user,
+    membership: Membership | None,
+    *,
+    before: str = "",
+    page: ChatPage | None = None,
+) -> ChatRoom:
+    """The chat as this viewer sees it: `page` (the newest, read once for every viewer:
+    draft/live.py) or the one `before` a cursor."""
     return ChatRoom(
-        page=chat_page(draft, before=before),
+        page=page or chat_page(draft, before=before),
         refusal=chat.post_refusal(draft.league, user, membership),
         can_delete=chat.may_delete(membership),
     )

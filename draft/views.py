@@ -16,15 +16,17 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from config.inputs import form_int, parse_int, safe_next
-from config.pagecache import for_readers, keep_until
+from config.pagecache import chat_catches_up, for_readers, keep_until
 from config.pages import page_meta
 from draft import chat, clock, events, exports, live, search, selectors, services, stream
 from draft.access import (
@@ -306,6 +308,7 @@ def _poll_user_id(request):
 
 
 @for_readers
+@chat_catches_up  # its chat asks for the lines posted since at once (static/js/live.js)
 @require_safe
 def board(request, league, draft):
     if "v" in request.GET and request.htmx:
@@ -546,7 +549,16 @@ def chat_context(request, draft, membership, *, form=None, before: str = "") -> 
     """What the chat partial (draft/chat.html#chat) needs besides `league` and `draft`. A page
     that embeds the chat (the board) adds it to its context:
     `context.update(chat_context(request, draft, membership))`."""
-    room = selectors.chat_room(draft, request.user, membership, before=before)
+    lines_html = ""
+    page = None
+    if not before:
+        # The newest page and its lines' HTML are the same for every viewer but a
+        # commissioner (whose lines carry a delete button): read and rendered once per
+        # state of the database, for the fifty members who load the board after a change.
+        page, lines_html = live.newest_chat(
+            draft, getattr(request, "page_data_state", None), lambda: _newest_chat(draft)
+        )
+    room = selectors.chat_room(draft, request.user, membership, before=before, page=page)
     if form is None and room.can_post:
         form = ChatForm(auto_id="chat-%s")
     return {
@@ -554,7 +566,21 @@ def chat_context(request, draft, membership, *, form=None, before: str = "") -> 
         "chat_form": form,
         "chat_after": room.page.newest,
         "chat_tools": room.can_delete,
+        "chat_lines_html": "" if room.can_delete else lines_html,
     }
+
+
+def _newest_chat(draft):
+    page = selectors.chat_page(draft)
+    html = render_to_string(
+        "draft/chat.html#chat-lines",
+        {
+            "chat": selectors.ChatRoom(page=page, refusal="", can_delete=False),
+            "league": draft.league,
+            "draft": draft,
+        },
+    )
+    return page, mark_safe(html)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -70,6 +70,9 @@
     source.addEventListener("ready", function () {
       window.clearTimeout(readyTimer);
       setStreaming(true);
+      // Lines posted before the stream opened: since the page was drawn, or since the page
+      // was kept (a kept board outlives chat lines, config/pagecache.py).
+      fetchChat(false);
     });
     source.addEventListener("unavailable", function () {
       close();

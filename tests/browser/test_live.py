@@ -435,3 +435,23 @@ def test_a_search_typed_in_the_panel_survives_its_refresh(
     expect(search).to_have_value("ar")
     expect(search).to_be_focused()
     expect(dylan.get_by_role("radio", name=re.compile("^Arrival"))).to_be_disabled()
+
+
+@pytest.mark.postgresql
+def test_a_kept_board_catches_its_chat_up_at_once(
+    asgi_server, new_page, room, member, other_member, settings
+):
+    """A member's kept board outlives chat lines posted since (a live draft's chat would make
+    every board new every second): the page asks for those lines as soon as its stream is
+    open, so the reloaded board shows them, once each."""
+    settings.PAGE_CACHE = True
+    maya = new_page()
+    log_in(maya, asgi_server, other_member)
+    open_board(maya, asgi_server, room)
+    services.post_chat_message(draft=room, user=member, text="Posted after Maya's page was kept")
+    expect(maya.get_by_text("Posted after Maya's page was kept")).to_have_count(1)
+    maya.reload()
+    expect(maya.locator("html[data-streaming]")).to_have_count(1)
+    expect(maya.get_by_text("Posted after Maya's page was kept")).to_have_count(1)
+    services.post_chat_message(draft=room, user=member, text="And another one")
+    expect(maya.get_by_text("And another one")).to_have_count(1)

@@ -160,6 +160,73 @@ def test_a_members_kept_page_follows_what_they_do(world):
     assert reverse("logout") not in page and film.title not in element(page, "pick-panel")
 
 
+def test_a_chat_line_leaves_kept_boards_in_place_and_a_deleted_line_does_not(world):
+    """Issue 17: with a chat line every second in a live draft, fifty members' boards were
+    rendered again fifty times a second. A chat line posted is counted apart: a kept board
+    (whose script asks for the lines since at once) outlives it, for at most
+    PAGE_CACHE_CHAT_SECONDS; a page that does not catch the chat up is new. A line a
+    commissioner deletes is a write like any other: every kept page is new."""
+    url = world.board_url
+    maya = world.client("on_clock")
+    first, cold = get(maya, url)
+    again(lambda: Client().get(world.pick_page_url))
+    line = draft_services.post_chat_message(
+        draft=world.draft, user=world.users["member"], text="Anyone seen The Thing?"
+    )
+    page, warm = again(lambda: maya.get(url))
+    assert_kept(cold, warm)
+    if KEPT:
+        assert "Anyone seen The Thing?" not in html_of(page)  # the script asks for it
+        assert same_page(page, first)
+        assert get(Client(), world.pick_page_url)[1] > 1  # kept by the chat's count too
+    # The chat's own page is never kept; it shows the line at once.
+    chat = html_of(maya.get(reverse("draft:chat", args=[world.league.slug, world.draft.slug])))
+    assert "Anyone seen The Thing?" in chat
+    draft_services.delete_chat_message(
+        draft=world.draft, actor=world.users["commissioner"], message_id=line.pk
+    )
+    page, rendered = get(maya, url)
+    assert rendered > 1 and "Anyone seen The Thing?" not in html_of(page)
+
+
+def test_members_boards_after_a_change_read_and_render_the_chat_once(world):
+    """Fifty members load the board after each pick: its chat (the newest lines, the same for
+    every viewer but a commissioner) is read and rendered once per state of the database."""
+    if not KEPT:
+        return
+    url = world.board_url
+    draft_services.post_chat_message(
+        draft=world.draft, user=world.users["member"], text="Who takes the next one?"
+    )
+
+    def chat_queries(client):
+        with CaptureQueriesContext(connection) as queries:
+            page = html_of(client.get(url))
+        assert "Who takes the next one?" in page
+        return sum("draft_chatmessage" in q["sql"] for q in queries.captured_queries)
+
+    assert chat_queries(world.client("on_clock")) == 1
+    assert chat_queries(world.client("member")) == 0
+    # A commissioner's lines carry delete buttons: theirs are their own, from the same read.
+    commissioner = html_of(world.client("commissioner").get(url))
+    assert "Delete<span" in commissioner and "Who takes the next one?" in commissioner
+    assert "Delete<span" not in html_of(world.client("member").get(url))
+
+
+def test_a_board_kept_past_a_chat_line_is_kept_no_longer_than_the_chats_bound(world, settings):
+    if not KEPT:
+        return
+    settings.PAGE_CACHE_CHAT_SECONDS = 2
+    url = world.board_url
+    again(lambda: Client().get(url))
+    draft_services.post_chat_message(
+        draft=world.draft, user=world.users["member"], text="Two seconds at most"
+    )
+    assert "Two seconds at most" not in html_of(Client().get(url))
+    with time_machine.travel(timezone.now() + timedelta(seconds=3)):
+        assert "Two seconds at most" in html_of(Client().get(url))
+
+
 def test_a_reader_with_any_other_cookie_is_never_given_a_kept_page(world):
     url = world.board_url
     Client().get(url)
