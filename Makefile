@@ -35,12 +35,14 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 
 # Each page's req/s as a share of a one-query Django floor, under gunicorn and wrk, on a fresh
-# PostgreSQL database (see bench/run.py; BENCH_SECONDS=2 BENCH_ROUNDS=1 for a quick look).
+# PostgreSQL database (see bench/run.py; BENCH_ARGS=--quick for a look in 2 minutes).
+# BENCH_LIVE=1 (or BENCH_ARGS=--live): live mode, with the worker running, a pick every 2 s and a
+# chat line every second on the bench's board while wrk measures (bench/activity.py).
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # A pick reaching 1,000 open boards through the production server (gunicorn, uvicorn workers),
-# 5,000 streams held for a minute, memory per stream (see bench/live.py; BENCH_LIVE_ARGS=--quick).
+# 10,000 streams held for a minute, memory per stream (see bench/live.py; BENCH_LIVE_ARGS=--quick).
 bench-live: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.live $(BENCH_LIVE_ARGS)
 

@@ -3,8 +3,10 @@
 `prepare()` adds to a migrated database that already holds the demo league (`seed_demo`) what
 the targets of issue 10 name: a 16-seat × 20-round board half drafted (160 picks), 200 comments
 on the demo's *Her* pick (2.01), and two pick pages that carry the same writeup with 10 and with
-1,000 comments. `bench_paths()` lists the requests, each with the status and the text its answer
-must carry, so that a 404, a 500 or a page that lost its data is never timed.
+1,000 comments; and, for issue 17, 50 members in the board's league (its 16 seat holders and 34
+more). `bench_paths()` lists the requests, each with the status and the text its answer must
+carry, so that a 404, a 500 or a page that lost its data is never timed; `bench_paths(live=True)`
+lists them as live mode times them, while picks and chat lines change the board (bench/activity.py).
 
 Only public entry points are used (the demo, the factories of tests/draft/factories.py, the
 reviews services, URL reversing), so the harness survives refactors of selectors and views.
@@ -25,18 +27,32 @@ from django.urls import reverse
 
 from draft.demo import DRAFT_NAME, LEAGUE_NAME
 from draft.models import Draft, Movie, Pick
+from draft.services import join_league
 from reviews import services as reviews
 from reviews.demo import HER_WRITEUP
 from reviews.models import Comment, Writeup
-from tests.draft.factories import bulk_fill_picks, sixteen_by_twenty
+from tests.draft.factories import bulk_fill_picks, make_users, sixteen_by_twenty
 
 # Every comment the bench writes carries this word, so a check can tell its comments are shown
 # without depending on which page of a long thread comes first.
 COMMENT_MARK = "benchmark-comment"
-# Share of the floor's req/s each kind of path must reach (issue 10); "thread" is compared with
-# the 10-comment pick page instead of the floor.
-TARGETS = {"poll": 0.90, "partial": 0.50, "page": 0.40, "search": 0.25, "thread": 0.80}
+# Share of the floor's req/s each kind of path must reach with nothing written meanwhile (issue
+# 10; "members", issue 17, as the member's own board); "thread" is compared with the 10-comment
+# pick page instead of the floor.
+TARGETS = {
+    "poll": 0.90,
+    "partial": 0.50,
+    "page": 0.40,
+    "search": 0.25,
+    "thread": 0.80,
+    "members": 0.40,
+}
+# In live mode (issue 17: a pick every 2 s, a chat line every second, the worker running), every
+# reader page, the 1,000-comment one included, is held to the floor.
+LIVE_TARGETS = {"poll": 0.95, "partial": 0.60, "page": 0.60, "search": 0.60, "members": 0.50}
 SEARCH_QUERY = "love"
+# Members of the board's league signed in at once on the "50 members" path.
+MEMBERS = 50
 
 _SENTENCES = [
     "I rewatched it after reading this and the *score* did most of the work again.",
@@ -57,6 +73,8 @@ class BenchData:
     her: Pick
     her_comments: int
     thread_picks: dict[int, Pick] = field(default_factory=dict)  # comment count -> pick
+    # Members of the board's league: its seat holders in seat order, then members without a seat.
+    members: list = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -72,6 +90,14 @@ class BenchPath:
     expect: tuple[str, ...] = ()  # text the body must contain
     absent: tuple[str, ...] = ()  # text it must not contain
     baseline: str = ""  # for target "thread": the key of the path it is compared with
+    # The wrk script (in bench/) that makes its requests; report.lua sends the same one each time.
+    script: str = "report.lua"
+    # members.lua: each request carries the next of these `Cookie:` values (its member's session).
+    cookies: tuple[str, ...] = ()
+    # Live mode, where picks move the board's version while wrk runs: the `v=` of the URL is
+    # taken anew at each run, the version then ("current"; follow.lua follows it from there) or
+    # the one before it ("behind": a board one pick or more behind, as after a change).
+    follow: str = ""
 
 
 def comment_body(n: int) -> str:
@@ -101,7 +127,9 @@ def add_comments(writeup: Writeup, count: int, *, first: int = 1) -> None:
             parent_id = comment.pk
 
 
-def prepare(*, her_comments: int = 200, threads: tuple[int, int] = (10, 1000)) -> BenchData:
+def prepare(
+    *, her_comments: int = 200, threads: tuple[int, int] = (10, 1000), members: int = MEMBERS
+) -> BenchData:
     """Add the bench's data to a database that holds the demo league (run seed_demo first)."""
     her = Pick.objects.select_related("draft__league", "seat__membership__user").get(
         draft__league__name=LEAGUE_NAME, draft__name=DRAFT_NAME, movie__title="Her"
@@ -123,12 +151,18 @@ def prepare(*, her_comments: int = 200, threads: tuple[int, int] = (10, 1000)) -
         )
         add_comments(writeup, count)
         thread_picks[count] = pick
+
+    # The rest of the league joins as anyone does, with the invite: members without a seat.
+    others = make_users(max(0, members - len(setup.users)), prefix="member")
+    for user in others:
+        join_league(user=user, league=board.league, token=board.league.invite_token)
     return BenchData(
         board=board,
         member_on_clock=setup.user_on_clock(),
         her=her,
         her_comments=Comment.objects.filter(writeup=her_writeup).count(),
         thread_picks=thread_picks,
+        members=[*setup.users, *others][:members],
     )
 
 
@@ -153,11 +187,15 @@ def poll_url(board: Draft) -> tuple[str, int]:
     return f"{board.get_absolute_url()}?v={board.version}", board.version
 
 
-def bench_paths(data: BenchData) -> list[BenchPath]:
+def bench_paths(data: BenchData, *, live: bool = False) -> list[BenchPath]:
+    """The requests the bench times. `live`: as live mode times them, while the board moves
+    (picks, and undos once it is full): the poll follows the board's version, the partial is
+    a pick or more behind it, and answers are recognised by the board's first pick (which the
+    activity never takes back) instead of its last; every reader page has the floor as its
+    measure."""
     board = data.board
-    last_title = (
-        Pick.objects.filter(draft=board).order_by("-slot").values_list("movie__title", flat=True)[0]
-    )
+    picks = Pick.objects.filter(draft=board).order_by("slot").values_list("movie__title", flat=True)
+    title = picks.first() if live else picks.last()
     current, version = poll_url(board)
     stale = re.sub(r"([?&]v=)\d+", rf"\g<1>{version - 1}", current)
     htmx = {"HX-Request": "true"}
@@ -165,37 +203,69 @@ def bench_paths(data: BenchData) -> list[BenchPath]:
     her_film = Movie.objects.get(pk=data.her.movie_id)
     small, large = sorted(data.thread_picks)
     dylan = data.her.seat.membership.user.username
+    logout = reverse("logout")
+    members = tuple(session_cookie(user) for user in data.members)
+    if live:
+        poll = BenchPath(
+            "poll-204",
+            "board poll, following the draft (204 between picks)",
+            current,
+            "poll",
+            204,
+            # follow.lua reads the version from the board a poll brings after a pick, so these
+            # answers come uncompressed (wrk's Lua cannot inflate); 204s have no body anyway.
+            {**htmx, "Accept-Encoding": "identity"},
+            script="follow.lua",
+            follow="current",
+        )
+    else:
+        poll = BenchPath(
+            "poll-204", "board poll, nothing changed (204)", current, "poll", 204, htmx
+        )
     return [
-        BenchPath("poll-204", "board poll, nothing changed (204)", current, "poll", 204, htmx),
+        poll,
         BenchPath(
             "board-partial",
             "board partial 16 × 20 after a change",
             stale,
             "partial",
             headers=htmx,
-            expect=(last_title,),
+            expect=(title,),
             absent=("<html",),
+            follow="behind" if live else "",
         ),
         BenchPath(
             "board-reader",
             "full board 16 × 20, reader",
             board.get_absolute_url(),
             "page",
-            expect=(last_title, "<html"),
-            absent=(reverse("logout"),),
+            expect=(title, "<html"),
+            absent=(logout,),
         ),
         BenchPath(
             "board-member",
-            "full board 16 × 20, member on the clock",
+            # In live mode the turn moves on: seat 1 is on the clock now and then.
+            "full board 16 × 20, a member" if live else "full board 16 × 20, member on the clock",
             board.get_absolute_url(),
             "page",
             headers={"Cookie": session_cookie(data.member_on_clock)},
             # The pick form is only there for the member on the clock, and only when signed in.
-            expect=(
-                last_title,
-                reverse("logout"),
+            expect=(title, logout)
+            if live
+            else (
+                title,
+                logout,
                 reverse("draft:pick_submit", args=[board.league.slug, board.slug]),
             ),
+        ),
+        BenchPath(
+            "members",
+            f"{len(members)} members on one board",
+            board.get_absolute_url(),
+            "members",
+            expect=(title, logout),
+            script="members.lua",
+            cookies=members,
         ),
         BenchPath("home", "home", reverse("home"), "page", expect=(DRAFT_NAME, board.name)),
         BenchPath(
@@ -210,7 +280,7 @@ def bench_paths(data: BenchData) -> list[BenchPath]:
             "recap 16 × 20",
             reverse("reviews:recap", args=[board.league.slug, board.slug]),
             "page",
-            expect=(last_title,),
+            expect=(title,),
         ),
         BenchPath(
             "pick-200",
@@ -244,18 +314,31 @@ def bench_paths(data: BenchData) -> list[BenchPath]:
             f"pick-{small}",
             f"pick page, {small:,} comments",
             data.thread_picks[small].get_absolute_url(),
-            "",
+            "page" if live else "",
             expect=(COMMENT_MARK,),
         ),
         BenchPath(
             f"pick-{large}",
             f"pick page, {large:,} comments",
             data.thread_picks[large].get_absolute_url(),
-            "thread",
+            "page" if live else "thread",
             expect=(COMMENT_MARK,),
-            baseline=f"pick-{small}",
+            baseline="" if live else f"pick-{small}",
         ),
     ]
+
+
+def board_version(board_id: int) -> int:
+    """The board's version now (live mode reads it before each run of a path that follows it)."""
+    return Draft.objects.values_list("version", flat=True).get(pk=board_id)
+
+
+def url_at(path: BenchPath, version: int) -> str:
+    """The path's URL for a board at `version`: as it is, unless the path follows the board."""
+    if not path.follow:
+        return path.url
+    shown = version if path.follow == "current" else version - 1
+    return re.sub(r"([?&]v=)\d+", rf"\g<1>{shown}", path.url)
 
 
 def check_answer(path: BenchPath, status: int, body: str) -> str | None:

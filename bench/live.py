@@ -1,7 +1,7 @@
 """`make bench-live`: how fast a pick reaches every open board, on the production server.
 
-    make bench-live                                   # 1,000 viewers, 10 picks, 5,000 held 60 s
-    make bench-live BENCH_LIVE_ARGS=--quick           # 3 picks, 5,000 held 10 s
+    make bench-live                                   # 1,000 viewers, 10 picks, 10,000 held 60 s
+    make bench-live BENCH_LIVE_ARGS=--quick           # 3 picks, 10,000 held 10 s
     make bench-live BENCH_LIVE_ARGS="--viewers 2000 --picks 20 --hold 0"
 
 What it does, in order:
@@ -20,13 +20,16 @@ What it does, in order:
    members whose turn changed (the one who picked, the one who comes on the clock), to the
    moment they also hold their personal fragment (`…/panel/`, fetched after the event). One
    warm-up pick first, not counted.
-4. Hold: a fresh server; H connections (default 5,000) opened and held for S seconds (default
+4. Hold: a fresh server; H connections (default 10,000) opened and held for S seconds (default
    60), one pick made in the middle of it; every failed open, early disconnect, resync or
-   missed event is an error.
+   missed event is an error. Each connection is a file descriptor in this process and one in a
+   worker: the bench raises its open-files limit (RLIMIT_NOFILE) to what it needs, up to the
+   hard limit, before it starts the server, whose processes inherit it.
 5. Memory per connection: the RSS of the gunicorn workers before and after the connections
    were opened, over their count (each phase on a freshly started server).
-6. The table: p50, p95 and max against the targets (p95 ≤ 0.3 s, max ≤ 1 s), the
-   bytes per board event, the hold's errors, memory per connection. Printed and written to
+6. The table: p50, p95 and max against the targets (the board event at each of 1,000 viewers:
+   p95 ≤ 0.1 s, issue 17; the personal fragment: p95 ≤ 0.3 s; both max ≤ 1 s), the bytes per
+   board event, the hold's errors, memory per connection. Printed and written to
    bench/results-live.md. The server is stopped and the database dropped, also on Ctrl-C.
 
 Exit status: 0 when it measured (SHORT included; --strict makes SHORT fail), 1 when it could not.
@@ -67,7 +70,11 @@ from bench.run import (
 
 BENCH = ROOT / "bench"
 WORKERS = 2
-TARGET_P95 = 0.3  # seconds
+# Seconds: a pick reaches each of 1,000 open boards within TARGET_P95 (issue 17; it was 0.3 s);
+# a member whose turn changed holds their own part, fetched after the event, within
+# TARGET_P95_PERSONAL. Nobody waits more than TARGET_MAX.
+TARGET_P95 = 0.1
+TARGET_P95_PERSONAL = 0.3
 TARGET_MAX = 1.0
 # Opening streams: at most this many connecting at once (gunicorn's listen backlog is 2,048).
 OPENING_AT_ONCE = 200
@@ -87,7 +94,7 @@ def options(argv=None) -> argparse.Namespace:
     parser.add_argument("--pause", type=float, default=1.0, help="seconds between picks")
     parser.add_argument("--seats", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=12)
-    parser.add_argument("--hold", type=int, default=5000, help="connections held; 0: no hold")
+    parser.add_argument("--hold", type=int, default=10000, help="connections held; 0: no hold")
     parser.add_argument("--hold-seconds", type=float, default=60.0)
     parser.add_argument(
         "--every-seat-fetches",
@@ -108,16 +115,25 @@ def options(argv=None) -> argparse.Namespace:
     return args
 
 
-def raise_open_files(needed: int) -> None:
-    """Each connection is a file descriptor here and one in a worker (which inherits the limit)."""
+def open_files_needed(connections: int) -> int:
+    """File descriptors one process needs: the client holds every connection, a worker about
+    half of them (the limit is per process, so the client's count bounds both), with room for
+    the rest (the database pool, the listen socket, imports, the panel fetches)."""
+    return connections + 1000
+
+
+def raise_open_files(needed: int) -> tuple[int, int]:
+    """Raise this process's soft RLIMIT_NOFILE to `needed` (the server's processes, started
+    from here, inherit it). Returns the soft limit before and after."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft >= needed:
-        return
-    if hard != resource.RLIM_INFINITY and hard < needed:
-        raise BenchError(
-            f"{needed:,} open files are needed and the hard limit is {hard:,} (ulimit -Hn)"
-        )
-    resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        if hard != resource.RLIM_INFINITY and hard < needed:
+            raise BenchError(
+                f"{needed:,} open files are needed and the hard limit is {hard:,}: raise it "
+                "(ulimit -Hn as root, or LimitNOFILE= for a service) or lower --hold"
+            )
+        resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+    return soft, resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 # --- The data -----------------------------------------------------------------------------
@@ -763,10 +779,10 @@ def _ms(seconds: float) -> str:
     return "—" if math.isnan(seconds) else f"{seconds * 1000:,.0f} ms"
 
 
-def _verdict(values: list[float], missed: int) -> str:
+def _verdict(values: list[float], missed: int, p95: float = TARGET_P95) -> str:
     if not values:
         return "—"
-    ok = not missed and _pct(values, 95) <= TARGET_P95 and max(values) <= TARGET_MAX
+    ok = not missed and _pct(values, 95) <= p95 and max(values) <= TARGET_MAX
     return "PASS" if ok else "SHORT"
 
 
@@ -790,28 +806,24 @@ def results_table(latency: LatencyResult | None, hold: HoldResult | None) -> tup
         last = [max(0.0, max(p.board)) for p in picks]
         from_post = [t + p.request for p in picks for t in p.board]
         requests = [p.request for p in picks]
-        target = f"p95 ≤ {TARGET_P95:g} s, max ≤ {TARGET_MAX:g} s"
         n = f"{latency.viewers:,} viewers × {len(picks)} picks"
         who = "every seat holder" if latency.every_seat else "the 2 members whose turn changed"
-        for label, values, tgt in (
-            (f"board event at each viewer ({n})", board, target),
-            (
-                f"…and the personal fragment, {who} ({len(personal)})",
-                personal,
-                target,
-            ),
-            ("the last viewer of each pick", last, "—"),
+        for label, values, p95 in (
+            (f"board event at each viewer ({n})", board, TARGET_P95),
+            (f"…and the personal fragment, {who} ({len(personal)})", personal, TARGET_P95_PERSONAL),
+            ("the last viewer of each pick", last, None),
             # The hubs render the event while the pick's answer (the picker's own new board) is
             # rendered, so most events are in before that answer: from the POST, for comparison.
-            (f"board event at each viewer, from the POST ({n})", from_post, "—"),
-            ("the pick's own request (POST → response)", requests, "—"),
-            ("a personal fragment's own request (GET → response)", latency.panel_requests, "—"),
+            (f"board event at each viewer, from the POST ({n})", from_post, None),
+            ("the pick's own request (POST → response)", requests, None),
+            ("a personal fragment's own request (GET → response)", latency.panel_requests, None),
         ):
-            result = _verdict(values, missed) if tgt != "—" else "—"
+            target = "—" if p95 is None else f"p95 ≤ {p95:g} s, max ≤ {TARGET_MAX:g} s"
+            result = "—" if p95 is None else _verdict(values, missed, p95)
             short |= result == "SHORT"
             rows.append(
                 f"| {label} | {_ms(_pct(values, 50))} | {_ms(_pct(values, 95))} | "
-                f"{_ms(max(values, default=math.nan))} | {tgt} | {result} |"
+                f"{_ms(max(values, default=math.nan))} | {target} | {result} |"
             )
         sizes = [s for p in picks for s in p.sizes]
         rows.append(
@@ -917,7 +929,9 @@ def main(argv=None) -> int:
     database = None
     folder = tempfile.mkdtemp(prefix="moviedraft-bench-live-")
     try:
-        raise_open_files(max(args.viewers, args.hold) * 2 + 1000)
+        before, limit = raise_open_files(open_files_needed(max(args.viewers, args.hold)))
+        if limit != before:
+            say(f"Open files (RLIMIT_NOFILE): raised from {before:,} to {limit:,}")
         database = choose_database()
         if database.vendor != "postgresql":
             raise BenchError("the live board needs PostgreSQL (LISTEN/NOTIFY); " + database.note)

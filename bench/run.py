@@ -2,6 +2,7 @@
 
     make bench                      # 3 rounds of 5 s per path (about 8 minutes)
     BENCH_SECONDS=2 BENCH_ROUNDS=1 make bench     # or: make bench BENCH_ARGS=--quick
+    make bench BENCH_LIVE=1         # live mode: picks, chat and the worker while wrk measures
     BENCH_ONLY=poll-204,board-reader make bench   # some paths only (keys as in the table)
     BENCH_DATABASE_URL=postgres://user@host:5432/x make bench   # another PostgreSQL server
 
@@ -11,7 +12,8 @@ What it does, in order:
    touched), else on 127.0.0.1:5432 if PostgreSQL answers there, else a temporary SQLite file
    (with a note: the targets are set for PostgreSQL).
 2. migrate, collectstatic, seed_demo, then bench/data.py: a 16 × 20 board half drafted, 200
-   comments on the demo's *Her* pick, pick pages with 10 and 1,000 comments.
+   comments on the demo's *Her* pick, pick pages with 10 and 1,000 comments, 50 members in the
+   board's league.
 3. Two gunicorn servers with production settings (DEBUG off, a random SECRET_KEY, HTTPS=0,
    2 workers each, of the class production runs: uvicorn's, serving the ASGI application;
    BENCH_WORKER=sync serves both through WSGI instead): the app, and the floor
@@ -23,6 +25,14 @@ What it does, in order:
    beside it. Medians of the rounds are printed as a Markdown table and written to
    bench/results.md.
 6. Both servers are stopped and the database dropped, also on Ctrl-C or a failure.
+
+Live mode (--live, BENCH_LIVE=1; issue 17): the same paths while the site is in use. The worker
+runs beside the servers (started before them: /healthz answers "ok" only once it is seen), and
+from the warm-up to the last run bench/activity.py picks on the 16 × 20 board every 2 s and
+posts a chat line in its draft every second, through the app server as members' browsers do.
+The poll follows the board's version (bench/follow.lua), the partial is a pick or more behind
+it, every reader page is held to the floor; LIVE_TARGETS in bench/data.py. Written to
+bench/results-live-mode.md.
 
 Exit status: 0 when every path was measured (SHORT rows included; BENCH_STRICT=1 makes a SHORT
 fail the run), 1 when the bench could not measure (a path answered wrongly, a server died).
@@ -52,9 +62,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from bench import activity
+from bench.activity import WORKER_STALE_SECONDS, LiveActivity, WorkerProcess, data_version
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 REPORT_LUA = BENCH / "report.lua"
+RESULTS = {False: BENCH / "results.md", True: BENCH / "results-live-mode.md"}
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql", "postgis")
 WORKERS = 2
@@ -78,6 +92,11 @@ def say(message: str = "") -> None:
 # --- Options ------------------------------------------------------------------------------
 
 
+def flag(value: str | None) -> bool:
+    """An environment variable read as a switch: "1", "yes", "on", "true" (any case) are on."""
+    return (value or "").strip().lower() in {"1", "yes", "on", "true"}
+
+
 def options(argv=None) -> argparse.Namespace:
     env = os.environ.get
     parser = argparse.ArgumentParser(
@@ -88,6 +107,13 @@ def options(argv=None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=int(env("BENCH_CONNECTIONS", "16")))
     parser.add_argument(
         "--quick", action="store_true", default=bool(env("BENCH_QUICK")), help="2 s, 1 round"
+    )
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        default=flag(env("BENCH_LIVE")),
+        help="live mode: the worker runs, a pick every 2 s and a chat line every second while "
+        "wrk measures (BENCH_LIVE=1)",
     )
     parser.add_argument("--only", default=env("BENCH_ONLY", ""), help="comma-separated keys")
     parser.add_argument(
@@ -104,10 +130,15 @@ def options(argv=None) -> argparse.Namespace:
         default=env("BENCH_PROFILE", ""),
         help="comma-separated keys: profile these paths in process (pyinstrument) instead",
     )
-    parser.add_argument("--output", default=env("BENCH_OUTPUT", str(BENCH / "results.md")))
+    parser.add_argument(
+        "--output",
+        default=env("BENCH_OUTPUT"),
+        help="where the table is written (default: bench/results.md, live: results-live-mode.md)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.seconds, args.rounds = 2.0, 1
+    args.output = args.output or str(RESULTS[args.live])
     return args
 
 
@@ -208,7 +239,7 @@ def choose_database() -> BenchDatabase:
 # --- Data ---------------------------------------------------------------------------------
 
 
-def bench_environment(database: BenchDatabase) -> dict[str, str]:
+def bench_environment(database: BenchDatabase, *, live: bool = False) -> dict[str, str]:
     """Production settings, as config/settings.py reads them, for the bench's processes."""
     env = dict(os.environ)
     for name in ("DEBUG", "BEHIND_TLS_PROXY", "DJANGO_SETTINGS_MODULE"):
@@ -221,9 +252,10 @@ def bench_environment(database: BenchDatabase) -> dict[str, str]:
         LOG_LEVEL="WARNING",
         # Nothing the bench does may try to reach a mail server.
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-        # No worker runs beside the bench (its drafts have no clock): /healthz, which the bench
-        # waits on, must not answer 503 for want of one.
-        CLOCK_WORKER_STALE_SECONDS="0",
+        # Quiet, no worker runs beside the bench (its drafts have no clock): /healthz, which the
+        # bench waits on, must not answer 503 for want of one. Live, one does, and /healthz says
+        # 503 when its heartbeat (every few seconds) is older than this.
+        CLOCK_WORKER_STALE_SECONDS=str(WORKER_STALE_SECONDS) if live else "0",
         PYTHONDONTWRITEBYTECODE="1",
     )
     return env
@@ -232,12 +264,15 @@ def bench_environment(database: BenchDatabase) -> dict[str, str]:
 @dataclass
 class Prepared:
     paths: list  # of bench.data.BenchPath
+    board_id: int  # the 16 × 20 board, whose version the paths that follow it read
     queries: dict[str, str] = field(default_factory=dict)  # key -> "cold/warm"
+    plan: object = None  # live mode: bench.activity.Plan
 
 
-def prepare_data(only: set[str]) -> Prepared:
+def prepare_data(only: set[str], *, live: bool = False) -> Prepared:
     """migrate, collectstatic, seed_demo and bench.data.prepare(), in this process (its
-    environment already says which database). Returns the paths to time."""
+    environment already says which database). Returns the paths to time (as live mode times
+    them with `live`, and the activity's plan)."""
     import io
 
     import django
@@ -253,7 +288,7 @@ def prepare_data(only: set[str]) -> Prepared:
     call_command("collectstatic", verbosity=0, interactive=False)
     call_command("seed_demo", stdout=io.StringIO())
     prepared = data.prepare()
-    paths = data.bench_paths(prepared)
+    paths = data.bench_paths(prepared, live=live)
     unknown = only - {p.key for p in paths}
     if unknown:
         raise BenchError(
@@ -265,8 +300,9 @@ def prepare_data(only: set[str]) -> Prepared:
         wanted = only | {p.baseline for p in paths if p.key in only and p.baseline}
         paths = [p for p in paths if p.key in wanted]
     queries = count_queries(paths)
+    plan = activity.plan(prepared) if live else None
     say(f"  ready in {time.monotonic() - started:.0f} s")
-    return Prepared(paths=paths, queries=queries)
+    return Prepared(paths=paths, board_id=prepared.board.pk, queries=queries, plan=plan)
 
 
 def count_queries(paths) -> dict[str, str]:
@@ -281,15 +317,22 @@ def count_queries(paths) -> dict[str, str]:
     counts = {}
     for path in paths:
         runs = []
+        headers = in_process_headers(path)
         for _ in range(2):
             with CaptureQueriesContext(connection) as queries:
-                response = Client(SERVER_NAME="localhost").get(path.url, headers=path.headers)
+                response = Client(SERVER_NAME="localhost").get(path.url, headers=headers)
             runs.append(len(queries))
         problem = check_answer(path, response.status_code, response.content.decode())
         if problem:
             raise BenchError(f"{path.label} ({path.url}) in process: {problem}")
         counts[path.key] = f"{runs[0]}/{runs[1]}"
     return counts
+
+
+def in_process_headers(path) -> dict[str, str]:
+    """A path's headers for one request in process: a members' path's with its first member's
+    cookie (wrk turns through all of them)."""
+    return {**path.headers, **({"Cookie": path.cookies[0]} if path.cookies else {})}
 
 
 def profile_paths(paths, repeat: int = 20) -> None:
@@ -304,16 +347,17 @@ def profile_paths(paths, repeat: int = 20) -> None:
 
     client = Client(SERVER_NAME="localhost")
     for path in paths:
+        headers = in_process_headers(path)
         for _ in range(2):
-            client.get(path.url, headers=path.headers)
+            client.get(path.url, headers=headers)
         started = time.perf_counter()
         for _ in range(repeat):
-            client.get(path.url, headers=path.headers)
+            client.get(path.url, headers=headers)
         plain = (time.perf_counter() - started) / repeat * 1000
         profiler = Profiler(interval=0.001)
         with profiler:
             for _ in range(repeat):
-                client.get(path.url, headers=path.headers)
+                client.get(path.url, headers=headers)
         say(f"\n=== {path.label} ({path.url}): {plain:.1f} ms a request in process ({repeat} runs)")
         say(profiler.output_text(unicode=True, color=False))
         flat = profiler.output_text(unicode=True, flat=True).splitlines()
@@ -416,18 +460,30 @@ def fetch(base: str, url: str, headers: dict[str, str]) -> tuple[int, str, int]:
     return response.status, body.decode("utf-8", "replace"), len(raw)
 
 
-def check_paths(app: Server, paths) -> dict[str, int]:
-    """Every path answers as it must over HTTP, through gunicorn; returns bytes per answer."""
+def check_paths(app: Server, paths, board_id: int) -> dict[str, int]:
+    """Every path answers as it must over HTTP, through gunicorn (a path with members' cookies,
+    for each of them; one that follows the board, at its version now); returns bytes per
+    answer."""
     from bench.data import check_answer
 
     sizes = {}
     for path in paths:
-        status, body, size = fetch(app.base, path.url, path.headers)
-        problem = check_answer(path, status, body)
-        if problem:
-            raise BenchError(f"{path.label} ({path.url}): {problem}")
-        sizes[path.key] = size
+        url = current_url(path, board_id)
+        for cookie in path.cookies or [None]:
+            headers = {**path.headers, **({"Cookie": cookie} if cookie else {})}
+            status, body, size = fetch(app.base, url, headers)
+            problem = check_answer(path, status, body)
+            if problem:
+                raise BenchError(f"{path.label} ({url}): {problem}")
+            sizes.setdefault(path.key, size)
     return sizes
+
+
+def current_url(path, board_id: int) -> str:
+    """The path's URL now: a path that follows the board is given its version at this moment."""
+    from bench.data import board_version, url_at
+
+    return url_at(path, board_version(board_id)) if path.follow else path.url
 
 
 # --- wrk ----------------------------------------------------------------------------------
@@ -464,15 +520,29 @@ class Run:
 
 
 def run_wrk(
-    wrk: str, url: str, headers: dict[str, str], seconds: float, connections: int, warmup=False
+    wrk: str,
+    url: str,
+    headers: dict[str, str],
+    seconds: float,
+    connections: int,
+    warmup=False,
+    *,
+    script: Path = REPORT_LUA,
+    env: dict[str, str] | None = None,
 ) -> Run:
     # One wrk thread: it holds 16 connections easily and leaves the second core to the server.
+    # (One thread is also one Lua state: follow.lua's version is shared by every connection.)
     command = [wrk, "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "30s"]
-    command += ["-s", str(REPORT_LUA)]
+    command += ["-s", str(script)]
     for name, value in {**CLIENT_HEADERS, **headers}.items():
         command += ["-H", f"{name}: {value}"]
     result = subprocess.run(
-        [*command, url], capture_output=True, text=True, timeout=seconds + 60, check=False
+        [*command, url],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=False,
+        env=env,
     )
     line = next((x for x in result.stdout.splitlines() if x.startswith("BENCH-RESULT ")), None)
     if result.returncode or line is None:
@@ -497,9 +567,11 @@ class Measured:
     floor_rps: float
 
 
-def measure(wrk, app: Server, floor: Server, paths, args) -> list[dict[str, Measured]]:
+def measure(
+    wrk, app: Server, floor: Server, paths, args, *, board_id: int, cookies: str = ""
+) -> list[dict[str, Measured]]:
     """Rounds of floor, path, floor, path, …, floor; the path order turns each round so that
-    no path always runs first or last."""
+    no path always runs first or last. `cookies`: the file members.lua reads."""
 
     def time_floor(seconds: float, warmup=False) -> Run:
         run = run_wrk(wrk, f"{floor.base}/", {}, seconds, args.connections, warmup)
@@ -508,7 +580,16 @@ def measure(wrk, app: Server, floor: Server, paths, args) -> list[dict[str, Meas
 
     def time_app(path, seconds: float, warmup=False) -> Run:
         app.alive()
-        run = run_wrk(wrk, app.base + path.url, path.headers, seconds, args.connections, warmup)
+        run = run_wrk(
+            wrk,
+            app.base + current_url(path, board_id),
+            path.headers,
+            seconds,
+            args.connections,
+            warmup,
+            script=BENCH / path.script,
+            env={**os.environ, "BENCH_COOKIES": cookies} if path.cookies else None,
+        )
         app.drain("/healthz")
         return run
 
@@ -635,9 +716,15 @@ def run_header(database: BenchDatabase, moment: str) -> str:
     )
 
 
-def describe_run(database: BenchDatabase, args) -> str:
+def describe_run(database: BenchDatabase, args, live: str = "") -> str:
+    """The report's header. `live`: what went on meanwhile, in live mode (see describe_live)."""
+    mode = (
+        f"Mode: live. {live}"
+        if args.live
+        else "Mode: quiet (nothing is written while wrk measures; `--live` for live mode)."
+    )
     return (
-        f"{run_header(database, 'at the start')} App and floor: gunicorn, {WORKERS} "
+        f"{run_header(database, 'at the start')} {mode} App and floor: gunicorn, {WORKERS} "
         f"{WORKER_LABEL} workers each, "
         f"production settings. wrk: {args.connections} connections, {args.seconds:g} s per run, "
         f"{args.rounds} round{'s' if args.rounds != 1 else ''} of floor and path in turn; "
@@ -645,10 +732,29 @@ def describe_run(database: BenchDatabase, args) -> str:
     )
 
 
-def write_results(output: str, header: str, table: str, note: str) -> None:
+def describe_live(busy: LiveActivity, versions: int, chat_lines: int, seconds: float) -> str:
+    posters = len(busy.posters)
+    return (
+        f"While wrk measured ({seconds:,.0f} s, warm-up included), `manage.py worker` ran "
+        f"beside the servers (CLOCK_WORKER_STALE_SECONDS={WORKER_STALE_SECONDS}, /healthz "
+        '"ok" before and after), and through the app server, as members\' browsers: a pick '
+        f"every {busy.pick_seconds:g} s on the 16 × 20 board by the member on the clock (once "
+        f"the board is full, a commissioner's undo instead), a chat line every "
+        f"{busy.chat_seconds:g} s in its draft by its {posters} seat holders in turn (the "
+        f"chat's limit left as it is: each posts every {posters * busy.chat_seconds:g} s). "
+        f"Done: {busy.summary()}. The data "
+        f"version went up {versions:,} times ({versions / max(seconds, 1e-9):.1f} a second): "
+        "each time, every kept page is rendered again; the chat version "
+        f"{chat_lines:,} times ({chat_lines / max(seconds, 1e-9):.1f} a second): each time, "
+        "every kept page that shows the chat and does not catch it up itself."
+    )
+
+
+def write_results(output: str, header: str, table: str, note: str, *, live: bool = False) -> None:
     text = (
-        "# make bench: latest results\n\n"
-        "Written by `make bench` (bench/run.py); the README carries a copy.\n\n"
+        f"# make bench{' in live mode' if live else ''}: latest results\n\n"
+        f"Written by `make bench{' BENCH_LIVE=1' if live else ''}` (bench/run.py); the README "
+        "carries a copy.\n\n"
         f"{header}\n\n{table}\n"
     )
     if note:
@@ -669,25 +775,34 @@ def main(argv=None) -> int:
     for number in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, lambda *_: sys.exit(130))
 
-    servers: list[Server] = []
+    servers: list = []
     database = None
+    busy = worker = None
     folder = tempfile.mkdtemp(prefix="moviedraft-bench-logs-")
     try:
         wrk = ensure_wrk()
         database = choose_database()
         database.create()
         say(f"Database: {database.note}")
-        env = bench_environment(database)
+        env = bench_environment(database, live=args.live)
         os.environ.clear()
         os.environ.update(env, DJANGO_SETTINGS_MODULE="config.settings")
         sys.path.insert(0, str(ROOT))
-        prepared = prepare_data(profile or only)
+        prepared = prepare_data(profile or only, live=args.live and not profile)
         from django.db import connections
 
         connections.close_all()
         if profile:
             profile_paths([p for p in prepared.paths if p.key in profile])
             return 0
+        cookies = Path(folder) / "cookies.txt"
+        members = next((p.cookies for p in prepared.paths if p.cookies), ())
+        cookies.write_text("".join(f"{cookie}\n" for cookie in members))
+        if args.live:
+            # Before the app: its /healthz says "ok" only once it has seen the worker.
+            worker = WorkerProcess(env, folder, ROOT)
+            servers.append(worker)
+            worker.start()
 
         asgi = WORKER != "sync"
         app = Server(
@@ -700,24 +815,48 @@ def main(argv=None) -> int:
             folder,
         )
         servers += [app, floor]
-        for server in servers:
+        for server in (app, floor):
             server.start()
         app.wait_ready("/healthz", '"ok"')
         floor.wait_ready("/", "floor 1")
         say(f"Servers: app on {app.base}, floor on {floor.base}")
-        sizes = check_paths(app, prepared.paths)
+        sizes = check_paths(app, prepared.paths, prepared.board_id)
 
-        rounds = measure(wrk, app, floor, prepared.paths, args)
-        # Nothing may have changed under the bench (a 204 turned 200 would flatter nothing).
-        check_paths(app, prepared.paths)
+        live = ""
+        if args.live:
+            busy = LiveActivity(app.base, prepared.plan)
+            versions, started = data_version(), time.monotonic()
+            busy.start()
+            say(
+                f"Live: the worker runs; a pick every {busy.pick_seconds:g} s and a chat line "
+                f"every {busy.chat_seconds:g} s on the 16 × 20 board until the last run"
+            )
+        rounds = measure(
+            wrk, app, floor, prepared.paths, args, board_id=prepared.board_id, cookies=str(cookies)
+        )
+        if busy is not None:
+            alive = busy.alive()
+            busy.stop()
+            seconds = time.monotonic() - started
+            now_version, now_chat = data_version()
+            live = describe_live(busy, now_version - versions[0], now_chat - versions[1], seconds)
+            say(f"  {busy.summary()}")
+            if not alive:
+                raise BenchError("the live activity stopped before the end of the runs")
+            if not worker.running():
+                raise BenchError(f"the worker stopped. Its log:\n{worker.log_tail()}")
+            app.wait_ready("/healthz", '"ok"', timeout=5)  # the worker still seen
+        # Quiet, nothing may have changed under the bench (a 204 turned 200 would flatter
+        # nothing); live, every path must still answer as it did.
+        check_paths(app, prepared.paths, prepared.board_id)
 
-        from bench.data import TARGETS
+        from bench.data import LIVE_TARGETS, TARGETS
 
-        rows = summarise(prepared.paths, rounds, TARGETS)
+        rows = summarise(prepared.paths, rounds, LIVE_TARGETS if args.live else TARGETS)
         for row in rows:
             row.size = f"{sizes[row.key] / 1024:.1f}"
             row.queries = prepared.queries.get(row.key, "")
-        header = describe_run(database, args)
+        header = describe_run(database, args, live)
         table = markdown_table(rows)
         note = database.note if database.vendor == "sqlite" else ""
         say(f"\n{header}\n\n{table}\n")
@@ -726,11 +865,14 @@ def main(argv=None) -> int:
         if only:
             say(f"Not written to {args.output}: BENCH_ONLY measured some paths only.")
         else:
-            write_results(args.output, header, table, note)
+            write_results(args.output, header, table, note, live=args.live)
             say(f"Written to {os.path.relpath(args.output, ROOT)}.")
         short = [r for r in rows if "SHORT" in r.result]
         if short:
             say(f"{len(short)} of {len(rows)} paths short of their target.")
+        if busy is not None and busy.tally.errors:
+            # The board did not move as it should have: the figures are not of live conditions.
+            raise BenchError(f"the live activity had {len(busy.tally.errors)} refused acts")
         return 1 if (args.strict and short) else 0
     except BenchError as error:
         say(f"\nmake bench: {error}")
@@ -739,6 +881,8 @@ def main(argv=None) -> int:
         say("\nmake bench: interrupted; cleaning up.")
         return 130
     finally:
+        if busy is not None:
+            busy.stop()
         clean_up(servers, database, folder, keep=args.keep, command="make bench")
 
 

@@ -8,31 +8,56 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 
-from bench.data import TARGETS, bench_paths, check_answer, prepare
+from bench.data import (
+    LIVE_TARGETS,
+    TARGETS,
+    bench_paths,
+    board_version,
+    check_answer,
+    prepare,
+    url_at,
+)
 from bench.run import Measured, Run, markdown_table, summarise
+from draft.models import Membership
+
+
+def answers(client, path):
+    """The path's answers in process: one, or one for each member's cookie it carries."""
+    for cookie in path.cookies or [None]:
+        headers = {**path.headers, **({"Cookie": cookie} if cookie else {})}
+        response = client.get(path.url, headers=headers)
+        yield response.status_code, response.content.decode()
 
 
 @pytest.mark.django_db
 def test_every_path_answers_with_its_status_and_text_on_prepared_data(client):
     call_command("seed_demo", stdout=StringIO())
-    # Smaller threads than the bench's 200 and 10 / 1,000 comments: the same code, in seconds.
-    data = prepare(her_comments=12, threads=(2, 5))
+    # Smaller threads than the bench's 200 and 10 / 1,000 comments, fewer members than 50: the
+    # same code, in seconds.
+    data = prepare(her_comments=12, threads=(2, 5), members=20)
     assert data.her_comments == 12
     assert data.board.picks.count() == 160
-    paths = bench_paths(data)
-    assert {p.target for p in paths} == set(TARGETS) | {""}
-    assert len({p.key for p in paths}) == len(paths)
+    assert len(data.members) == 20
+    assert Membership.objects.filter(league=data.board.league).count() == 20
+    for live, targets in ((False, set(TARGETS) | {""}), (True, set(LIVE_TARGETS))):
+        paths = bench_paths(data, live=live)
+        assert {p.target for p in paths} == targets
+        assert len({p.key for p in paths}) == len(paths)
+        members = next(p for p in paths if p.key == "members")
+        assert members.script == "members.lua" and len(set(members.cookies)) == 20
 
-    for path in paths:
-        response = client.get(path.url, headers=path.headers)
-        problem = check_answer(path, response.status_code, response.content.decode())
-        assert problem is None, f"{path.label} ({path.url}): {problem}"
+        for path in paths:
+            # Nothing moves in process: the version a following path reads is the URL's own.
+            assert url_at(path, board_version(data.board.pk)) == path.url
+            for status, body in answers(client, path):
+                problem = check_answer(path, status, body)
+                assert problem is None, f"{path.label} ({path.url}, live={live}): {problem}"
 
 
 @pytest.mark.django_db
 def test_the_checks_refuse_a_wrong_answer(client):
     call_command("seed_demo", stdout=StringIO())
-    paths = {p.key: p for p in bench_paths(prepare(her_comments=7, threads=(1, 2)))}
+    paths = {p.key: p for p in bench_paths(prepare(her_comments=7, threads=(1, 2), members=17))}
     poll, partial, member = paths["poll-204"], paths["board-partial"], paths["board-member"]
 
     # Without HX-Request the poll URL is the whole page, not a 204.
