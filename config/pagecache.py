@@ -18,6 +18,12 @@ member the same query also asks whether their session still exists (a log-out de
 answer rendered while a write commits may hold the newer data under the older version's key;
 every request after the commit reads the newer version, so it never sees it.
 
+Chat lines posted are counted apart from every other write (config/dataversion.py): a page
+is keyed by both numbers, but a board (`chat_catches_up`), whose script asks for the lines
+posted since as soon as it runs, by the data version alone, and kept at most
+PAGE_CACHE_CHAT_SECONDS. In a live draft with a chat line a second, members' boards then last
+from one pick to the next.
+
 When a page is not kept yet, one request in this process renders it and the others asking for
 it wait for that render (up to `PAGE_CACHE_WAIT_SECONDS`) instead of rendering it too: after a
 pick, the first of a hundred readers renders the board and ninety-nine get it.

@@ -3,12 +3,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config import media, views
+from reviews import site_views
 from reviews import views as reviews_views
 
 urlpatterns = [
     path("", reviews_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("accounts/profile/", reviews_views.profile_edit, name="profile_edit"),
+    path("accounts/profile/", site_views.profile_edit, name="profile_edit"),
     path("accounts/", include("accounts.urls")),
     # The pick page belongs to reviews (writeup, comments, votes), which builds on the draft.
     path(

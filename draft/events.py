@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.template.loader import get_template
 
-from draft import live, selectors
+from draft import chatroom, live
 from draft.models import Draft, DraftEvent
 
 # What a browser waits before it reconnects a dropped stream.
@@ -90,7 +90,7 @@ def board_event(draft: Draft, previous: live.SharedBoard | None) -> BoardEvent:
     shared = live.shared_board(draft)
     changes = shared.changes_since(previous) if previous is not None else None
     events = events_between(draft, previous.version, shared.version) if previous else []
-    lines = (selectors.chat_event_line(event) for event in events)
+    lines = (chatroom.chat_event_line(event) for event in events)
     data = {
         "v": shared.version,
         "from": previous.version if previous is not None else None,
@@ -111,7 +111,7 @@ def chat_event(note: dict) -> bytes:
     if note.get("x"):
         return message("chat", {"id": dom_id, "deleted": True})
     draft = Draft.objects.select_related("league").get(pk=int(note["d"]))
-    line = selectors.chat_message_line(draft, int(note["m"]))
+    line = chatroom.chat_message_line(draft, int(note["m"]))
     if line is None:
         return message("chat", {"id": dom_id, "deleted": True})
     return message("chat", chat_line_html(draft, line))

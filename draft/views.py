@@ -28,7 +28,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 from config.inputs import form_int, parse_int, safe_next
 from config.pagecache import chat_catches_up, for_readers, keep_until
 from config.pages import page_meta
-from draft import chat, clock, events, exports, live, search, selectors, services, stream
+from draft import chat, chatroom, clock, events, exports, live, search, selectors, services, stream
 from draft.access import (
     get_draft_for_viewer,
     get_league_for_viewer,
@@ -558,7 +558,7 @@ def chat_context(request, draft, membership, *, form=None, before: str = "") -> 
         page, lines_html = live.newest_chat(
             draft, getattr(request, "page_data_state", None), lambda: _newest_chat(draft)
         )
-    room = selectors.chat_room(draft, request.user, membership, before=before, page=page)
+    room = chatroom.chat_room(draft, request.user, membership, before=before, page=page)
     if form is None and room.can_post:
         form = ChatForm(auto_id="chat-%s")
     return {
@@ -571,11 +571,11 @@ def chat_context(request, draft, membership, *, form=None, before: str = "") -> 
 
 
 def _newest_chat(draft):
-    page = selectors.chat_page(draft)
+    page = chatroom.chat_page(draft)
     html = render_to_string(
         "draft/chat.html#chat-lines",
         {
-            "chat": selectors.ChatRoom(page=page, refusal="", can_delete=False),
+            "chat": chatroom.ChatRoom(page=page, refusal="", can_delete=False),
             "league": draft.league,
             "draft": draft,
         },
@@ -644,7 +644,7 @@ def _chat_posted(request, draft, membership, *, after):
     """The answer to a post with htmx: an empty form, and every line after the newest one the
     page showed (the new message, and whatever others said meanwhile) added to the list. A page
     too far behind gets the whole chat again instead."""
-    lines = selectors.chat_lines_after(draft, after=after)
+    lines = chatroom.chat_lines_after(draft, after=after)
     context = {"league": draft.league, "draft": draft}
     if lines is None:
         context.update(chat_context(request, draft, membership))
@@ -663,9 +663,9 @@ def _chat_since(request, draft, membership, *, after):
     """A page that cannot follow the live stream asks now and then for the lines after the
     newest one it shows (static/js/live.js): 204 when there are none; a page too far behind
     gets the newest page's lines (it adds the ones it lacks)."""
-    lines = selectors.chat_lines_after(draft, after=after)
+    lines = chatroom.chat_lines_after(draft, after=after)
     if lines is None:
-        lines = selectors.chat_room(draft, request.user, membership).page.lines
+        lines = chatroom.chat_room(draft, request.user, membership).page.lines
     if not lines:
         return HttpResponse(status=204)
     context = {

@@ -2,7 +2,7 @@ from django.urls import path
 from django.views.decorators.http import require_safe
 
 from config.pagecache import for_readers
-from reviews import feeds, views
+from reviews import feeds, site_views, views
 
 app_name = "reviews"
 
@@ -25,9 +25,9 @@ urlpatterns = [
     path(DRAFT + "reader-settings/", views.reader_settings, name="reader_settings"),
     path(DRAFT + "votes/voting/", views.voting_toggle, name="voting_toggle"),
     path(DRAFT + "votes/<slug:question>/", views.vote, name="vote"),
-    path("bloggers/<str:username>/", views.blogger, name="blogger"),
+    path("bloggers/<str:username>/", site_views.blogger, name="blogger"),
     path("comments/forget-me/", views.forget_commenter, name="forget_commenter"),
-    path("search/", views.search, name="search"),
+    path("search/", site_views.search, name="search"),
     # Feed readers GET (or HEAD); Django's Feed view would answer any method. A feed is kept
     # whole for readers like a page (config/pagecache.py).
     path("feeds/writeups.atom", for_readers(require_safe(feeds.WriteupFeed())), name="feed"),

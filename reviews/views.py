@@ -1,11 +1,11 @@
-"""Reader pages: the pick page with its writeup, comments and vote; the recap, category,
-blogger, search and home pages; and the writes behind them (writeups, comments, votes,
-moderation, reader settings, profiles). Every page works without JavaScript."""
+"""Reader pages of a draft: the pick page with its writeup, comments and vote; the recap and
+category pages; the home page; and the writes behind them (writeups, comments, votes,
+moderation, reader settings). Bloggers, profiles and search: reviews/site_views.py. Every page
+works without JavaScript."""
 
 import json
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -19,9 +19,8 @@ from config.pages import page_meta
 from draft.models import Membership
 from draft.selectors import membership_for
 from reviews import markdown, selectors, services, threads
-from reviews import search as reader_search
-from reviews.forms import CommentForm, ProfileForm, ReaderSettingsForm, WriteupForm
-from reviews.models import BloggerProfile, Comment
+from reviews.forms import CommentForm, ReaderSettingsForm, WriteupForm
+from reviews.models import Comment
 from reviews.recap_grid import recap_grid
 
 VOTER_COOKIE = "md_voter"
@@ -90,7 +89,7 @@ def _remember_commenter(request, response, *, name: str, website: str) -> None:
     )
 
 
-def _error_text(error: ValidationError) -> str:
+def error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
@@ -223,7 +222,7 @@ def comment_post(request, league, draft, round, pick):
                 settings_row=services.league_settings(draft_obj.league),
             )
         except ValidationError as exc:
-            error = _error_text(exc)
+            error = error_text(exc)
             if "Comments are closed" in error:
                 status = 403
             elif "Please wait" in error:
@@ -293,7 +292,7 @@ def comment_moderate(request, league, draft, round, pick, comment_id, action):
         else:
             raise Http404("No such action.")
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     return redirect(safe_next(request, page.pick.get_absolute_url() + "#comments"))
 
 
@@ -428,7 +427,7 @@ def vote(request, league, draft, question):
             ip=client_ip(request),
         )
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, "Thanks, your vote is counted.")
     response = redirect(safe_next(request, fallback))
@@ -552,95 +551,4 @@ def voting_toggle(request, league, draft):
     messages.success(request, "Voting is open." if value else "Voting is closed.")
     return redirect(
         safe_next(request, reverse("reviews:recap", args=[draft_obj.league.slug, draft_obj.slug]))
-    )
-
-
-# --- Bloggers ---------------------------------------------------------------------------
-
-
-@for_readers
-@require_safe
-def blogger(request, username):
-    user = (
-        get_user_model().objects.select_related("blogger_profile").filter(username=username).first()
-    )
-    data = selectors.blogger_page(user, request.user) if user is not None else None
-    if user is None or selectors.blogger_is_hidden(user, request.user, data):
-        raise Http404("No such blogger.")  # the same for a hidden and a missing blogger
-    # Without a saved profile the page still shows a name and initials.
-    profile = data.profile or BloggerProfile(user=user, display_name=data.name)
-    description = (profile.bio if profile and profile.bio else "") or (
-        f"{data.name}'s picks and writeups on Moviedraft."
-    )
-    return render(
-        request,
-        "reviews/blogger.html",
-        {
-            "blogger": user,
-            "data": data,
-            "profile": profile,
-            "entries": [(p, selectors.published_writeup(p)) for p in data.picks],
-            "is_me": request.user == user,
-            "meta": page_meta(
-                request,
-                f"{data.name} — blogger on Moviedraft",
-                markdown.excerpt(description, 200),
-                reverse("reviews:blogger", args=[user.username]),
-                kind="profile",
-            ),
-        },
-    )
-
-
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def profile_edit(request):
-    profile = BloggerProfile.objects.filter(user=request.user).first() or BloggerProfile(
-        user=request.user,
-        display_name=(request.user.get_full_name() or request.user.username)[:60],
-    )
-    form = ProfileForm(request.POST or None, request.FILES or None, instance=profile)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.update_profile(
-                user=request.user,
-                display_name=d["display_name"],
-                blog_name=d["blog_name"],
-                blog_url=d["blog_url"],
-                bio=d["bio"],
-                avatar=d.get("avatar_upload"),
-                remove_avatar=d.get("remove_avatar", False),
-            )
-        except ValidationError as exc:
-            form.add_error("avatar_upload" if "picture" in _error_text(exc) else None, exc)
-        else:
-            messages.success(request, "Profile saved.")
-            return redirect("reviews:blogger", request.user.username)
-    return render(request, "reviews/profile_edit.html", {"form": form, "profile": profile})
-
-
-# --- Search -----------------------------------------------------------------------------
-
-
-@for_readers
-@require_safe
-def search(request):
-    query = request.GET.get("q", "").strip()[:200]
-    results = reader_search.search(query, request.user) if query else reader_search.SearchResults()
-    return render(
-        request,
-        "reviews/search.html",
-        {
-            "query": query,
-            "hits": results.hits,
-            "suggestion": results.suggestion,
-            "meta": page_meta(
-                request,
-                f"“{query}” — Search" if query else "Search writeups and picks",
-                "Search every public pick and writeup by film, director, blogger, category or "
-                "words.",
-                reverse("reviews:search"),
-            ),
-        },
     )

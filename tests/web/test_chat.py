@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from draft import selectors, services
+from draft import chatroom, services
 from draft.models import ChatMessage, DraftEvent, League
 from tests.draft.factories import four_by_three, make_league, make_users
 from tests.web.conftest import HTMX, element, html_of, login_url, text
@@ -308,8 +308,8 @@ def test_a_commissioner_deletes_a_message_and_it_is_gone_for_everyone(
     # Kept for the record: who deleted it and when.
     doomed.refresh_from_db()
     assert doomed.deleted_by == commissioner and doomed.deleted_at is not None
-    assert selectors.chat_message_line(live.draft, doomed.pk) is None
-    assert selectors.chat_message_line(live.draft, kept.pk).author == "Strange Dylan"
+    assert chatroom.chat_message_line(live.draft, doomed.pk) is None
+    assert chatroom.chat_message_line(live.draft, kept.pk).author == "Strange Dylan"
 
 
 def test_a_delete_with_htmx_answers_nothing_so_the_line_goes(live, member, commissioner_client):
@@ -386,7 +386,7 @@ def test_a_post_with_htmx_returns_an_empty_form_and_the_lines_since_the_page_was
     assert re.findall(r'<li id="(chat-[em]\d+)"', oob) == [f"chat-m{said.pk}", f"chat-m{mine.pk}"]
     # The new form asks, next time, for what came after this message.
     new_after = re.search(r'name="after" value="([^"]+)"', html).group(1)
-    assert new_after == selectors.ChatLine(message=mine).cursor
+    assert new_after == chatroom.ChatLine(message=mine).cursor
 
 
 def test_a_post_from_a_page_far_behind_gets_the_whole_chat(live, other_member, member_client):
@@ -394,14 +394,14 @@ def test_a_post_from_a_page_far_behind_gets_the_whole_chat(live, other_member, m
     after = re.search(r'name="after" value="([^"]+)"', html_of(page)).group(1)
     ChatMessage.objects.bulk_create(
         ChatMessage(draft=live.draft, author=other_member, author_name="Maya Reel", text=f"m{n}")
-        for n in range(selectors.CHAT_PAGE_SIZE + 5)
+        for n in range(chatroom.CHAT_PAGE_SIZE + 5)
     )
 
     response = member_client.post(chat_url(live), {"text": "Catch up", "after": after}, **HTMX)
 
     assert response["HX-Retarget"] == "#chat" and response["HX-Reswap"] == "outerHTML"
     assert html_of(response).lstrip().startswith('<section id="chat"')
-    assert len(lines_of(response)) == selectors.CHAT_PAGE_SIZE
+    assert len(lines_of(response)) == chatroom.CHAT_PAGE_SIZE
     assert "Catch up" in log_text(response)
 
 
@@ -466,10 +466,10 @@ def test_a_line_renders_without_a_request_for_the_live_stream(live, member, film
     event = DraftEvent.objects.filter(draft=live.draft).order_by("-id").first()
     context = {"league": live.league, "draft": live.draft, "chat_tools": True}
 
-    line = selectors.chat_message_line(live.draft, message.pk)
+    line = chatroom.chat_message_line(live.draft, message.pk)
     html = render_to_string("draft/chat.html#chat-line", {**context, "line": line})
     system = render_to_string(
-        "draft/chat.html#chat-line", {**context, "line": selectors.chat_event_line(event)}
+        "draft/chat.html#chat-line", {**context, "line": chatroom.chat_event_line(event)}
     )
 
     assert html.strip().startswith(f'<li id="chat-m{message.pk}" class="chat-line"')
@@ -478,7 +478,7 @@ def test_a_line_renders_without_a_request_for_the_live_stream(live, member, film
     assert system.strip().startswith(f'<li id="chat-e{event.pk}"')
     assert "1.01 Strange Dylan selects Halloween (1978)" in text(system)
     setup_event = DraftEvent.objects.filter(draft=live.draft, kind=DraftEvent.Kind.CREATE).first()
-    assert selectors.chat_event_line(setup_event) is None
+    assert chatroom.chat_event_line(setup_event) is None
 
 
 # --- History, page by page ---------------------------------------------------------------------
@@ -517,8 +517,8 @@ def timeline(setup, users, *, messages: int, events: int, same_instant_every: in
 
 
 def all_lines_in_order(setup) -> list[str]:
-    lines = [selectors.ChatLine(message=m) for m in selectors.chat_messages(setup.draft)]
-    lines += [selectors.ChatLine(event=e) for e in selectors.chat_events(setup.draft)]
+    lines = [chatroom.ChatLine(message=m) for m in chatroom.chat_messages(setup.draft)]
+    lines += [chatroom.ChatLine(event=e) for e in chatroom.chat_events(setup.draft)]
     return [line.dom_id for line in sorted(lines, key=lambda line: line.key)]
 
 
@@ -530,7 +530,7 @@ def test_history_loads_page_by_page_without_gaps_or_repeats(live, member, other_
 
     page = client.get(chat_url(live))
     seen = lines_of(page)
-    assert seen == everything[-selectors.CHAT_PAGE_SIZE :]
+    assert seen == everything[-chatroom.CHAT_PAGE_SIZE :]
     pages = 1
     before = re.search(r'href="[^"]*\?before=([^"]+)"', html_of(page)).group(1)
     while before:
@@ -547,7 +547,7 @@ def test_history_loads_page_by_page_without_gaps_or_repeats(live, member, other_
         before = found.group(1) if found else ""
         assert before or "This is the start of the chat." in text(control)
     assert seen == everything
-    assert pages == -(-len(everything) // selectors.CHAT_PAGE_SIZE)
+    assert pages == -(-len(everything) // chatroom.CHAT_PAGE_SIZE)
 
 
 def test_without_javascript_an_earlier_page_is_a_page_of_its_own(live, member, client):
@@ -595,7 +595,7 @@ def test_the_chat_costs_the_same_queries_whatever_its_length(
         with django_assert_num_queries(count, info=f"chat page for {persona}"):
             page = clients[persona].get(chat_url(live))
         assert page.status_code == 200
-        shown = min(selectors.CHAT_PAGE_SIZE, len(all_lines_in_order(live)))
+        shown = min(chatroom.CHAT_PAGE_SIZE, len(all_lines_in_order(live)))
         assert len(lines_of(page)) == shown
 
         # A polling board asking for the lines after one it shows: the same queries.
