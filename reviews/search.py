@@ -52,8 +52,8 @@ class SearchHit:
 
 @dataclass
 class SearchResults:
-    """The picks that match; or, when none does, `suggestion`: the folded title of a picked
-    film close to what was typed ("the godfather" for "godfater"), with the picks of the films
+    """The picks that match; or, when none does, `suggestion`: the title of a picked
+    film close to what was typed ("The Godfather" for "godfater"), with the picks of the films
     closest to it in `hits`."""
 
     hits: list[SearchHit] = field(default_factory=list)
@@ -89,7 +89,7 @@ def search(query: str, user, *, limit: int = 40) -> SearchResults:
     hits = [_hit(p, words) for p in found if p.matches]
     if hits or not found:
         return SearchResults(hits)
-    closest = found[0].movie.search_title
+    closest = found[0].movie.title  # as the film is called: "Amélie", not "amelie"
     return SearchResults([_hit(p, []) for p in found], suggestion=closest)
 
 

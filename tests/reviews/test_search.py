@@ -117,10 +117,10 @@ def test_her_is_a_word_not_part_of_godfather(classics):
 
 def test_a_typo_gets_a_did_you_mean_and_the_picks_it_would_find(classics):
     results = search.search("godfater", _anonymous())
-    assert results.suggestion == "the godfather"
+    assert results.suggestion == "The Godfather"
     assert titles(results) == ["The Godfather (1972)"]
-    assert search.search("the godfater", _anonymous()).suggestion == "the godfather"
-    assert search.search("amelei", _anonymous()).suggestion == "amelie"
+    assert search.search("the godfater", _anonymous()).suggestion == "The Godfather"
+    assert search.search("amelei", _anonymous()).suggestion == "Amélie"
 
 
 def test_what_matches_gets_no_suggestion_and_nothing_close_gets_none(classics):
@@ -133,10 +133,10 @@ def test_the_page_says_nothing_was_found_and_offers_the_correction(client, class
     response = client.get(reverse("reviews:search"), {"q": "godfater"})
     page = response.content.decode()
     assert "Nothing found for “godfater”" in page
-    assert 'Did you mean <a href="/search/?q=the%20godfather">the godfather</a>?' in page
+    assert 'Did you mean <a href="/search/?q=The%20Godfather">The Godfather</a>?' in page
     assert classics.picks["The Godfather"].get_absolute_url() in page
-    followed = client.get(reverse("reviews:search"), {"q": "the godfather"}).content.decode()
-    assert "1 result for “the godfather”" in followed and "Did you mean" not in followed
+    followed = client.get(reverse("reviews:search"), {"q": "The Godfather"}).content.decode()
+    assert "1 result for “The Godfather”" in followed and "Did you mean" not in followed
 
 
 @pytest.mark.parametrize("query", ["kubrick", "amelie", "godfater", "zebra", "her 2013"])
