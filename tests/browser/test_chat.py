@@ -101,8 +101,10 @@ def test_the_rate_limit_is_said_in_the_form(live_server, new_page, live_draft, m
         message.fill(text)
         message.press("Enter")
         expect(chat_log(page)).to_contain_text(text)
-        # The line may come with a poll before the post's own answer: wait for the fresh form.
+        # The line may come with a poll before the post's own answer: wait for the fresh form,
+        # and for htmx to wire it up (it does when the swap settles; a person types later).
         expect(message).to_have_value("")
+        expect(page.locator(".htmx-added")).to_have_count(0)
     message.fill("Three")
     message.press("Enter")
 
