@@ -41,7 +41,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.run import (
+from bench.harness import (
+    BENCH,
     ROOT,
     BenchError,
     bench_environment,
@@ -51,7 +52,6 @@ from bench.run import (
     say,
 )
 
-BENCH = ROOT / "bench"
 N = r"\N"
 BASICS_HEADER = (
     "tconst\ttitleType\tprimaryTitle\toriginalTitle\tisAdult\tstartYear\tendYear\t"

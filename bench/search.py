@@ -46,7 +46,7 @@ import django
 from django.core.management import call_command
 from django.db import connection, transaction
 
-from bench.run import BenchDatabase, BenchError, bench_environment, choose_database, run_header
+from bench.harness import BenchDatabase, BenchError, bench_environment, choose_database, run_header
 from draft.rules import normalize_title
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,7 +17,8 @@ from bench.data import (
     prepare,
     url_at,
 )
-from bench.run import Measured, Run, markdown_table, summarise
+from bench.run import Measured, Run
+from bench.tables import markdown_table, summarise
 from draft.models import Membership
 
 

@@ -6,7 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bench.live import LatencyResult, Picked, Room, Viewers, results_table
+from bench.live import LatencyResult, Room
+from bench.live_report import results_table
+from bench.viewers import Picked, Viewers
 from draft.events import keepalive, message, ready
 
 

@@ -13,8 +13,10 @@ import pytest
 
 from bench import activity
 from bench.data import LIVE_TARGETS, TARGETS, BenchPath, url_at
-from bench.run import BENCH, RESULTS, Measured, Run, options, summarise
+from bench.run import BENCH, RESULTS, options
+from bench.tables import summarise
 from draft.models import ChatMessage, Membership, Pick
+from tests.bench.test_bench import _round
 from tests.draft.factories import bulk_fill_picks, sixteen_by_twenty
 
 # --- Options ------------------------------------------------------------------------------
@@ -62,10 +64,6 @@ def test_a_path_that_follows_the_board_takes_its_version_at_each_run():
     assert url_at(poll, 170) == "/b/?v=170&p=k"
     assert url_at(partial, 170) == "/b/?v=169"
     assert url_at(still, 170) == "/?v=3"
-
-
-def _round(rps: dict[str, float], floor: float = 1000.0) -> dict[str, Measured]:
-    return {key: Measured(Run(value, 10.0, 100, 0), floor) for key, value in rps.items()}
 
 
 def test_live_verdicts_hold_every_page_to_the_floor():
