@@ -14,6 +14,10 @@ live draft every page was rendered again several times a second. Now:
   made by hand in psql counts like any other; nothing in the code has a version to bump.
 - A chat line posted is counted apart (`chat_version`, see CHAT_LINES), so that a busy chat
   leaves kept pages that do not show it, or whose script catches it up, in place.
+- Who is who (users, league memberships) is counted apart too, in `access_version`, besides
+  `version`: what a member's session is signed in as and their role in a league are kept per
+  access version (accounts/sessions.py, draft/access.py), so a pick, which changes neither,
+  does not make every member's identity be read again.
 - Tables no page shows are left out (`UNSEEN`): sessions, log-in records, the outbox, the
   heartbeat, rate-limit tallies. A user's `last_login` (set at every log-in) is left out too.
 
@@ -50,11 +54,15 @@ UNSEEN_COLUMNS = {"accounts_user": {"last_login"}}
 # says that its script catches its chat up (`pagecache.chat_catches_up`). A line changed or
 # deleted (a commissioner hides it) counts in `version`, as every other write does.
 CHAT_LINES = {"draft_chatmessage"}
+# Tables whose writes are counted in `access_version` as well as in `version`: who a session is
+# signed in as (the user's row: active, password, name) and their memberships of leagues.
+ACCESS = {"accounts_user", "draft_membership"}
 
 SETUP = """
 CREATE TABLE IF NOT EXISTS page_data_version (id int PRIMARY KEY, version bigint NOT NULL);
 ALTER TABLE page_data_version ADD COLUMN IF NOT EXISTS chat_version bigint NOT NULL DEFAULT 1;
-INSERT INTO page_data_version VALUES (1, 1, 1) ON CONFLICT DO NOTHING;
+ALTER TABLE page_data_version ADD COLUMN IF NOT EXISTS access_version bigint NOT NULL DEFAULT 1;
+INSERT INTO page_data_version VALUES (1, 1, 1, 1) ON CONFLICT DO NOTHING;
 DO $$ BEGIN
     -- Before chat lines were counted apart, a transaction was noted once, with no kind.
     IF NOT EXISTS (SELECT 1 FROM information_schema.columns
@@ -79,10 +87,18 @@ BEGIN
     RETURN NULL;
 END $$;
 
+CREATE OR REPLACE FUNCTION page_access_written() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO page_data_pending VALUES (pg_current_xact_id(), 'access') ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$;
+
 CREATE OR REPLACE FUNCTION page_data_committing() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.kind = 'chat' THEN
         UPDATE page_data_version SET chat_version = chat_version + 1 WHERE id = 1;
+    ELSIF NEW.kind = 'access' THEN
+        UPDATE page_data_version SET access_version = access_version + 1 WHERE id = 1;
     ELSE
         UPDATE page_data_version SET version = version + 1 WHERE id = 1;
     END IF;
@@ -97,6 +113,7 @@ CREATE CONSTRAINT TRIGGER page_data_commit AFTER INSERT ON page_data_pending
 
 TRIGGER = "page_data_written"
 CHAT_TRIGGER = "page_chat_written"
+ACCESS_TRIGGER = "page_access_written"
 
 
 def seen_tables(connection) -> list[str]:
@@ -130,6 +147,11 @@ def install(using: str = "default") -> None:
                 f"CREATE OR REPLACE TRIGGER {TRIGGER} AFTER {events} ON {quoted} "
                 f"FOR EACH STATEMENT EXECUTE FUNCTION page_data_written()"
             )
+            if table in ACCESS:
+                cursor.execute(
+                    f"CREATE OR REPLACE TRIGGER {ACCESS_TRIGGER} AFTER {events} ON {quoted} "
+                    f"FOR EACH STATEMENT EXECUTE FUNCTION page_access_written()"
+                )
 
 
 def _columns_by_table() -> dict[str, list[str]]:

@@ -45,6 +45,10 @@ changes the user (a new version). Any other cookie (a vote, a remembered comment
 cookie) means the answer is made for that request alone, and an answer that sets a cookie other
 than the CSRF one is never kept.
 
+For a member, the same query reads the access version (config/dataversion.py): who their
+session is and their membership of a league are kept by it (accounts/sessions.py,
+draft/access.py), so their first page after a pick does not ask again.
+
 What differs from one request to the next on a kept page is put in anew for each: the CSRF
 token (each browser gets one of its own, and the cookie for it when it has none), and the
 server's time a board with a running clock carries (`page_now`) to correct the browser's clock by.
@@ -66,8 +70,10 @@ from django.core.cache import cache
 from django.db import ProgrammingError, connection
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.middleware.gzip import GZipMiddleware as DjangoGZipMiddleware
 from django.middleware.gzip import re_accepts_gzip
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 
 logger = logging.getLogger(__name__)
@@ -105,39 +111,53 @@ def keep_until(response, moment: datetime | None):
     return response
 
 
+def database_versions(session_key: str = "") -> tuple[int, int, int] | None:
+    """The data, chat and access versions and, for a member, whether their session still signs
+    them in, in one query (see `database_state`); None when there are none, or for a session
+    that is gone."""
+    if connection.vendor != "postgresql":
+        return None
+    try:
+        return _versions(session_key)
+    except ProgrammingError:  # no page_data_version: `migrate` has not run since it came
+        logger.warning("Pages are not kept: run `python manage.py migrate`", exc_info=True)
+        return None
+
+
 def database_state(session_key: str = "", *, chat: bool = True) -> str | None:
     """What changes with every committed write of something a page can show (the data
     version, config/dataversion.py; with `chat`, the count of chat lines posted too), and for a
     member whether their session still signs them in (a log-out deletes it, which the data
     version leaves out), in one query. None where there is no such thing (SQLite), or for a
     session that is gone: that request is rendered."""
-    if connection.vendor != "postgresql":
+    versions = database_versions(session_key)
+    if versions is None:
         return None
-    try:
-        return _data_version(session_key, chat)
-    except ProgrammingError:  # no page_data_version: `migrate` has not run since it came
-        logger.warning("Pages are not kept: run `python manage.py migrate`", exc_info=True)
-        return None
+    return f"{versions[0]}:{versions[1]}" if chat else str(versions[0])
 
 
-def _data_version(session_key: str, chat: bool) -> str | None:
+def _versions(session_key: str) -> tuple[int, int, int] | None:
+    """The data, chat and access versions (config/dataversion.py), or None for a session that
+    no longer signs anyone in."""
     with connection.cursor() as cursor:
         if not session_key:
-            cursor.execute("SELECT version, chat_version FROM page_data_version WHERE id = 1")
+            cursor.execute(
+                "SELECT version, chat_version, access_version FROM page_data_version WHERE id = 1"
+            )
             row = cursor.fetchone()
             signed_in = True
         else:
             cursor.execute(
-                "SELECT version, chat_version, EXISTS (SELECT 1 FROM django_session "
-                "WHERE session_key = %s AND expire_date > now()) "
+                "SELECT version, chat_version, access_version, EXISTS (SELECT 1 FROM "
+                "django_session WHERE session_key = %s AND expire_date > now()) "
                 "FROM page_data_version WHERE id = 1",
                 [session_key],
             )
             row = cursor.fetchone()
-            signed_in = bool(row and row[2])
+            signed_in = bool(row and row[3])
         if not row or not signed_in:
             return None
-        return f"{row[0]}:{row[1]}" if chat else str(row[0])
+        return row[0], row[1], row[2]
 
 
 def _viewer(request) -> str | None:
@@ -212,6 +232,7 @@ class PageCacheMiddleware:
         try:
             response = self.get_response(request)
             key = getattr(request, "page_cache_key", None)
+            kept = None
             if key is not None:
                 kept = self._keepable(request, response)
                 if kept is not None:
@@ -221,6 +242,8 @@ class PageCacheMiddleware:
                         seconds = min(seconds, (until - timezone.now()).total_seconds())
                     if seconds >= 1:
                         cache.set(key, kept, int(seconds))
+            if getattr(request, "page_cache_compresses", False):
+                return self._compressed(request, response, kept)
             return response
         finally:
             # Kept or not, the requests waiting for this render may go on.
@@ -239,11 +262,15 @@ class PageCacheMiddleware:
         if viewer is None:
             return None
         catches_up = getattr(view_func, "page_chat_catches_up", False)
-        full = database_state(viewer)
-        if full is None:
+        versions = database_versions(viewer)
+        if versions is None:
             return None
-        # What the page's parts shared by every viewer are kept by (draft/live.py: the chat).
+        full = f"{versions[0]}:{versions[1]}"
+        # What the page's parts shared by every viewer are kept by (draft/live.py: the chat),
+        # and what who the viewer is and their role in a league are (accounts/sessions.py,
+        # draft/access.py).
         request.page_data_state = full
+        request.page_access_state = str(versions[2])
         state = full.split(":")[0] if catches_up else full
         if catches_up:
             request.page_cache_seconds = min(
@@ -280,6 +307,26 @@ class PageCacheMiddleware:
         return response
 
     @staticmethod
+    def _compressed(request, response, kept):
+        """The answer whose compression GZipMiddleware left to this one: this request's page
+        as the kept pieces give it, compressed once for this request and the next ones; or,
+        when it was not kept in pieces after all, compressed as GZipMiddleware would have."""
+        page = kept[2] if kept is not None else None
+        if not isinstance(page, PiecesPage) or not page.compressed:
+            return DjangoGZipMiddleware(lambda request: response).process_response(
+                request, response
+            )
+        response.content = page.filled(
+            token=get_token(request).encode() if page.has(TOKEN) else b"",
+            now=timezone.now().isoformat().encode() if page.has(NOW) else b"",
+        )
+        response["Content-Length"] = str(len(response.content))
+        response["Content-Encoding"] = "gzip"
+        # As a kept answer goes out: its ETag was the page's with the render's own token.
+        del response["ETag"]
+        return response
+
+    @staticmethod
     def _keepable(request, response):
         """What to keep of the answer, or None when it may not be given again."""
         cache_control = response.get("Cache-Control", "")
@@ -310,6 +357,7 @@ class PageCacheMiddleware:
             content = gzip.decompress(content)
         elif response.has_header("Content-Encoding"):
             return None
+        compressed = compressed or getattr(request, "page_cache_compresses", False)
         for value, marker in gaps:
             content = content.replace(value.encode(), marker)
         # Made anew with each request's own token and time.
@@ -322,6 +370,28 @@ class PageCacheMiddleware:
             headers.append(("Content-Encoding", "gzip"))
         parts = GAP.split(content)
         return (response.status_code, headers, PiecesPage(parts[0::2], parts[1::2], compressed))
+
+
+class GZipMiddleware(DjangoGZipMiddleware):
+    """Django's, but it leaves a page to be kept in pieces (it has a CSRF token or the server's
+    time) for PageCacheMiddleware to compress: that one compresses each piece once, for this
+    request and for every request the kept page is given to after, instead of the whole page
+    being compressed here, taken apart and compressed again there."""
+
+    def process_response(self, request, response):
+        if (
+            getattr(request, "page_cache_key", None) is not None
+            and (request.page_cache_tokens or request.page_cache_moments)
+            and response.status_code in KEPT_STATUSES
+            and not response.streaming
+            and not response.has_header("Content-Encoding")
+            and len(response.content) >= 200
+            and re_accepts_gzip.search(request.headers.get("Accept-Encoding", ""))
+        ):
+            patch_vary_headers(response, ("Accept-Encoding",))
+            request.page_cache_compresses = True
+            return response
+        return super().process_response(request, response)
 
 
 class Renders:

@@ -75,7 +75,8 @@ MIDDLEWARE = [
     # HTML compressed (static files are compressed ahead of time by whitenoise, .br and .gz).
     # Django's gzip pads every response with random bytes against BREACH, and turns the ETag
     # below into a weak one (W/"…"), as a compressed body is not byte-for-byte the same.
-    "django.middleware.gzip.GZipMiddleware",
+    # (A page the page cache keeps in pieces is compressed by it, once: config/pagecache.py.)
+    "config.pagecache.GZipMiddleware",
     # A strong ETag on every page (a hash of the page as built, so it can never outlive a
     # change: a pick, a comment, a vote, a chat line, a message all change it) and a 304 with
     # no body when the browser already has it. The work a page costs is saved by the render
@@ -88,7 +89,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with who a session is kept per access version (accounts/sessions.py).
+    "accounts.sessions.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import Enum
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
@@ -25,9 +27,26 @@ def may_view(*, is_public: bool, is_member: bool) -> bool:
     return is_public or is_member
 
 
+def membership_of_viewer(request, league: League) -> Membership | None:
+    """The viewer's membership of `league` (None for a reader or an outsider). Where the page
+    cache has read the access version for this request (config/dataversion.py: any write to
+    users or memberships changes it), the answer is kept per version, so that fifty members
+    loading the board after a pick do not each ask again."""
+    user = request.user
+    state = getattr(request, "page_access_state", None)
+    if state is None or not user.is_authenticated:
+        return selectors.membership_for(league, user)
+    key = f"membership:{state}:{league.pk}:{user.pk}"
+    kept = cache.get(key)
+    if kept is None:
+        kept = (selectors.membership_for(league, user),)
+        cache.set(key, kept, settings.PAGE_CACHE_SECONDS)
+    return kept[0]
+
+
 def get_league_for_viewer(request, league_slug: str) -> tuple[League, Membership | None]:
     league = League.objects.filter(slug=league_slug).first()
-    membership = selectors.membership_for(league, request.user) if league else None
+    membership = membership_of_viewer(request, league) if league else None
     if league is None or not may_view(is_public=league.is_public, is_member=bool(membership)):
         raise Http404("No such league.")
     return league, membership
@@ -39,7 +58,7 @@ def get_draft_for_viewer(request, league_slug: str, draft_slug: str):
         .filter(league__slug=league_slug, slug=draft_slug)
         .first()
     )
-    membership = selectors.membership_for(draft.league, request.user) if draft else None
+    membership = membership_of_viewer(request, draft.league) if draft else None
     if draft is None or not may_view(is_public=draft.league.is_public, is_member=bool(membership)):
         raise Http404("No such draft.")
     return draft, membership

@@ -20,6 +20,7 @@ their own under the draft lock.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -84,6 +85,15 @@ class _VersionCache:
 _states = _VersionCache(64)
 _boards = _VersionCache(64)
 _chats = _VersionCache(16)
+_skeletons = _VersionCache(32)
+
+# A board page all viewers of one kind share (`member_page`): where each viewer's own parts go,
+# and where their CSRF token and the server's time do. NUL never reaches a page's text (the
+# database's text cannot hold it, config/inputs.py strips it from every request).
+HOLES = {name: mark_safe(f"\x00own:{name}\x00") for name in ("account", "messages", "panel")}
+TOKEN = mark_safe("\x00own:token\x00")
+NOW = mark_safe("\x00own:now\x00")
+_HOLE = re.compile("\x00own:(\\w+)\x00")
 
 
 def newest_chat(draft: Draft, data_state: str | None, make):
@@ -94,6 +104,29 @@ def newest_chat(draft: Draft, data_state: str | None, make):
     if not data_state:
         return make()
     return _chats.get_or_make(("chat", *version_key(draft), data_state), make)
+
+
+def member_page(draft: Draft, kind: tuple, render_shared, own: dict, *, token, now) -> str:
+    """A board page made of what every viewer of one `kind` shares and the viewer's own parts.
+
+    After a pick fifty members load the board, each with their own session: each used to be
+    rendered whole. Now the page with the viewer's own parts left out (`HOLES`: the account
+    links, the messages, the pick panel) and placeholders for the CSRF token and the server's
+    time is rendered once per board version, state of the database and kind of viewer
+    (`render_shared()`, given `HOLES`, `TOKEN` and `NOW` for `holes`, `csrf_token` and
+    `page_now`), and each viewer's page is it with their own parts (`own`: the hole's name to
+    its HTML) and their own token and time put in. `kind` must name everything the shared page
+    shows that differs between two viewers (their role, whether they hold a seat, the host)."""
+    pieces = _skeletons.get_or_make(
+        ("member-page", *version_key(draft), *kind), lambda: _HOLE.split(render_shared())
+    )
+    # The token and the time are asked for only where the page has them: asking for a token
+    # sets the CSRF cookie, which a reader's page without a form must not.
+    values = {**own, "token": token, "now": now}
+    page = [pieces[0]]
+    for i in range(1, len(pieces), 2):
+        page += [str(values[pieces[i]]), pieces[i + 1]]
+    return "".join(page)
 
 
 def version_key(draft: Draft) -> tuple:
@@ -239,5 +272,6 @@ def turn_of(board: selectors.Board) -> dict:
 def forget() -> None:
     """Drop every cached version (tests; a process never needs to: versions only grow)."""
     _chats.clear()
+    _skeletons.clear()
     _states.clear()
     _boards.clear()

@@ -253,14 +253,21 @@ def _one_edit_words(word: str, *, as_prefix: bool) -> list[str]:
     variants = sorted(_one_edit_away(word))
     uppers = [_after_prefix(v) for v in variants]
     if connection.vendor == "postgresql":
+        # One probe of the index per spelling, whatever the table's statistics say: LIMIT keeps
+        # the planner from turning the lookup into a join (`word = ANY(…)` of 400 spellings
+        # was read as a scan of every word when ANALYZE's sample made them look few).
         if as_prefix:
             sql = (
                 "SELECT v FROM unnest(%s::text[], %s::text[]) AS variant (v, upper) "
-                "WHERE EXISTS (SELECT 1 FROM draft_title_word WHERE word >= v AND word < upper)"
+                "CROSS JOIN LATERAL (SELECT 1 FROM draft_title_word "
+                "WHERE word >= v AND word < upper LIMIT 1) AS found"
             )
             params = [variants, uppers]
         else:
-            sql = "SELECT word FROM draft_title_word WHERE word = ANY(%s)"
+            sql = (
+                "SELECT v FROM unnest(%s::text[]) AS variant (v) CROSS JOIN LATERAL "
+                "(SELECT 1 FROM draft_title_word WHERE word = v LIMIT 1) AS found"
+            )
             params = [variants]
     elif as_prefix:
         sql = (

@@ -25,6 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import reswap, retarget, trigger_client_event
 
+from config import pagecache
 from config.inputs import form_int, parse_int, safe_next
 from config.pagecache import chat_catches_up, for_readers, keep_until
 from config.pages import page_meta
@@ -398,10 +399,52 @@ def _render_board(request, draft, membership, *, partial=False, panel_error="", 
             context["flash"] = " ".join(events.sentences(draft, happened))
         response = render(request, "draft/board.html#board-update", context)
     else:
-        context.update(chat_context(request, draft, membership))
-        response = render(request, "draft/board.html", context, status=status)
+        response = _board_page(request, draft, membership, context, status)
     # The banner changes when the clock runs out, without a write until someone notices.
     return keep_until(response, draft.clock_deadline)
+
+
+def _board_page(request, draft, membership, context, status):
+    """The full board page. Where pages are kept (config/pagecache.py: its state of the
+    database is known), put together from the page every viewer of the same kind shares and
+    this viewer's own parts (live.member_page)."""
+    data_state = getattr(request, "page_data_state", None)
+    if data_state is None or status != 200 or context["panel_error"]:
+        context.update(chat_context(request, draft, membership))
+        return render(request, "draft/board.html", context, status=status)
+    kind = (
+        data_state,
+        request.scheme,
+        request.get_host(),
+        request.get_full_path(),
+        request.user.is_authenticated,
+        membership is not None,
+        context["is_commissioner"],
+        context["panel"].seat is not None,
+    )
+
+    def render_shared():
+        shared = {**context, **chat_context(request, draft, membership)}
+        shared.update(holes=live.HOLES, csrf_token=live.TOKEN, page_now=live.NOW)
+        return render_to_string("draft/board.html", shared, request)
+
+    own = {
+        name: render_to_string(template, context, request)
+        for name, template in (
+            ("account", "base.html#account"),
+            ("messages", "base.html#messages"),
+            ("panel", "draft/board.html#pick-panel"),
+        )
+    }
+    page = live.member_page(
+        draft,
+        kind,
+        render_shared,
+        own,
+        token=pagecache.csrf(request)["csrf_token"],
+        now=pagecache.now(request)["page_now"],
+    )
+    return HttpResponse(page)
 
 
 def _picked(request, draft, membership, note: str):

@@ -39,6 +39,11 @@ def test_the_mode_is_quiet_unless_asked_and_each_mode_has_its_results_file(no_be
     assert live.live
     assert (live.seconds, live.rounds) == (2.0, 1)
     assert live.output == str(BENCH / "results-live-mode.md")
+    # Live, the runs swing with the picks in them: the median of more rounds.
+    assert options(["--live"]).rounds == 5
+    assert options(["--live", "--rounds", "2"]).rounds == 2
+    no_bench_env.setenv("BENCH_ROUNDS", "4")
+    assert options(["--live"]).rounds == options([]).rounds == 4
 
 
 @pytest.mark.parametrize(

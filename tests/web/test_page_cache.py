@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 
 from config import dataversion, pagecache
 from draft import services as draft_services
-from draft.models import Draft
+from draft.models import Draft, Membership
 from reviews.models import DraftReaderSettings
 from tests.draft.factories import pick_on_clock
 from tests.personas import PASSWORD
@@ -213,6 +213,100 @@ def test_members_boards_after_a_change_read_and_render_the_chat_once(world):
     assert "Delete<span" not in html_of(world.client("member").get(url))
 
 
+def test_members_boards_share_one_rendering_and_each_gets_their_own_parts(world, settings):
+    """Issue 17: after a pick, fifty members loading the board each had the whole page
+    rendered for them. Members of one kind (here two seat holders) share one rendering of the
+    page per change: the second member's page is that one with their own parts put in (their
+    name, their pick panel, their messages) and their own CSRF tokens, never the first's; a
+    commissioner's and a reader's pages are their own kinds."""
+    if not KEPT:
+        return
+    url = world.board_url
+    pick_form = reverse("draft:pick_submit", args=[world.league.slug, world.draft.slug])
+    rendered = []
+    on_render = lambda sender, template, **kw: rendered.append(template.name)  # noqa: E731
+    maya = Client(enforce_csrf_checks=True)
+    maya.force_login(world.users["on_clock"])
+    dylan = Client(enforce_csrf_checks=True)
+    dylan.force_login(world.users["member"])
+    template_rendered.connect(on_render)
+    try:
+        first = text_of(maya.get(url, HTTP_ACCEPT_ENCODING="gzip"))
+        second = text_of(dylan.get(url, HTTP_ACCEPT_ENCODING="gzip"))
+    finally:
+        template_rendered.disconnect(on_render)
+    assert rendered.count("draft/board.html") == 1
+    assert f">{world.users['on_clock'].username}</a>" in first
+    assert f">{world.users['member'].username}</a>" in second
+    assert f">{world.users['on_clock'].username}</a>" not in second
+    assert pick_form in element(first, "pick-panel") and pick_form not in second
+    assert "\x00" not in first + second
+    # Put together, it is the very page rendered whole for Dylan.
+    settings.PAGE_CACHE = False
+    whole = dylan.get(url)
+    settings.PAGE_CACHE = True
+    assert same_page(whole, dylan.get(url, HTTP_ACCEPT_ENCODING="gzip"))
+    tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', second))
+    tokens |= set(re.findall(r'"X-CSRFToken": "([^"]+)"', second))
+    assert tokens
+    assert not tokens & set(re.findall(r'value="([^"]+)"', first))
+    chat = reverse("draft:chat", args=[world.league.slug, world.draft.slug])
+    for n, token in enumerate(sorted(tokens)):
+        posted = dylan.post(chat, {"csrfmiddlewaretoken": token, "text": f"Token {n} is mine"})
+        assert posted.status_code != 403, "a token on Dylan's page is not his"
+    commissioner = html_of(world.client("commissioner").get(url))
+    console = reverse("draft:manage", args=[world.league.slug, world.draft.slug])
+    assert console in commissioner and console not in second
+    reader = Client().get(url)
+    assert reverse("logout") not in html_of(reader) and "csrftoken" not in reader.cookies
+
+
+def identity_queries(client, url) -> tuple[str, list[str]]:
+    """The page, and the tables of who-is-who (sessions, users, memberships) its request read."""
+    with CaptureQueriesContext(connection) as queries:
+        page = html_of(client.get(url))
+    tables = ("django_session", "accounts_user", "draft_membership")
+    read = [q["sql"] for q in queries.captured_queries]
+    return page, [t for t in tables if any(f'FROM "{t}"' in sql for sql in read)]
+
+
+def test_who_a_member_is_is_kept_until_a_user_or_a_membership_changes(world):
+    """Issue 17: the first board each of fifty members loads after a pick asked again who their
+    session is and their role in the league (three queries), though a pick changes neither.
+    That answer is kept per access version: a pick leaves it in place; removing the member,
+    making them a commissioner, changing their password (or their name) is seen at once."""
+    if not KEPT:
+        return
+    url = world.board_url
+    dylan = world.client("member")
+    identity_queries(dylan, url)
+    pick_on_clock(world.setup)
+    Client().get(url)  # the board's shared parts, read and rendered for everyone
+    page, read = identity_queries(dylan, url)
+    assert read == [] and reverse("logout") in page
+    assert "Your seat" in element(page, "pick-panel")
+
+    membership = Membership.objects.get(league=world.league, user=world.users["member"])
+    draft_services.set_commissioner(
+        league=world.league, actor=world.users["commissioner"], membership=membership, value=True
+    )
+    console = reverse("draft:manage", args=[world.league.slug, world.draft.slug])
+    page, read = identity_queries(dylan, url)
+    assert "draft_membership" in read and console in page
+
+    draft_services.remove_member(
+        league=world.league, actor=world.users["commissioner"], membership=membership
+    )
+    page = html_of(dylan.get(url))
+    assert console not in page and "Your seat" not in element(page, "pick-panel")
+
+    user = world.users["member"]
+    user.set_password("a new password, changed elsewhere")
+    user.save()
+    page = html_of(dylan.get(url))
+    assert reverse("logout") not in page, "a password changed elsewhere still signs them in"
+
+
 def test_a_board_kept_past_a_chat_line_is_kept_no_longer_than_the_chats_bound(world, settings):
     if not KEPT:
         return
@@ -283,6 +377,34 @@ def test_a_kept_page_with_a_form_gives_each_reader_a_token_of_their_own(world, c
     )
     assert posted.status_code == 302
     assert "Kept, and still mine to post." in html_of(Client().get(url))
+
+
+def test_the_reader_whose_request_renders_a_kept_page_gets_it_whole_with_a_working_token(world):
+    """The first reader of a page with a form is given the page compressed once, by the page
+    cache, from the pieces it keeps (not compressed, taken apart and compressed again): one
+    whole gzip stream, its length right, no ETag (its token is theirs alone), and their
+    comment goes through with the token it carries."""
+    url = world.pick_page_url
+    reader = Client(enforce_csrf_checks=True)
+    first = reader.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    assert first.status_code == 200
+    assert first["Content-Encoding"] == "gzip"
+    assert int(first["Content-Length"]) == len(first.content)
+    assert "Accept-Encoding" in first["Vary"]
+    assert "Leave a comment" in text_of(first)
+    if KEPT:
+        assert not first.has_header("ETag")
+    posted = reader.post(
+        reverse("reviews:comment_post", args=[world.league.slug, world.draft.slug, 1, 1]),
+        {
+            "csrfmiddlewaretoken": token_of(first),
+            "body": "Rendered for me, and mine to post.",
+            "name": "Sam",
+            "email": "sam@example.com",
+        },
+    )
+    assert posted.status_code == 302
+    assert "Rendered for me, and mine to post." in html_of(Client().get(url))
 
 
 @pytest.mark.parametrize("compressed", [True, False])
