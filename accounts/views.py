@@ -13,8 +13,8 @@ from django.views.decorators.http import require_http_methods
 from accounts import services
 from accounts.forms import LoginForm, PasswordResetRequestForm, SignUpForm
 from config.inputs import safe_next
-from draft import services as draft_services
 from draft.models import League
+from draft.services.leagues import join_league
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -95,9 +95,7 @@ def join_from_invite(request, next_url: str) -> str | None:
     if league is None:
         return None
     try:
-        _, created = draft_services.join_league(
-            user=request.user, league=league, token=match.kwargs["token"]
-        )
+        _, created = join_league(user=request.user, league=league, token=match.kwargs["token"])
     except ValidationError:
         return None
     if created:

@@ -27,7 +27,7 @@ from django.urls import reverse
 
 from draft.demo import DRAFT_NAME, LEAGUE_NAME
 from draft.models import Draft, Movie, Pick
-from draft.services import join_league
+from draft.services.leagues import join_league
 from reviews import services as reviews
 from reviews.demo import HER_WRITEUP
 from reviews.models import Comment, Writeup

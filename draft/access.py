@@ -52,12 +52,19 @@ def get_league_for_viewer(request, league_slug: str) -> tuple[League, Membership
     return league, membership
 
 
-def get_draft_for_viewer(request, league_slug: str, draft_slug: str):
-    draft = (
-        Draft.objects.select_related("league")
-        .filter(league__slug=league_slug, slug=draft_slug)
-        .first()
-    )
+def get_draft_for_viewer(request, league_slug: str, draft_slug: str, *, load=None):
+    """The draft at these slugs and the viewer's membership of its league; 404 for a missing
+    draft and for one the viewer may not see. `load(league_slug, draft_slug)` reads the draft
+    with what a page needs besides its league (the reader pages: reviews.selectors.load_draft);
+    by default, the draft and its league."""
+    if load is None:
+        draft = (
+            Draft.objects.select_related("league")
+            .filter(league__slug=league_slug, slug=draft_slug)
+            .first()
+        )
+    else:
+        draft = load(league_slug, draft_slug)
     membership = membership_of_viewer(request, draft.league) if draft else None
     if draft is None or not may_view(is_public=draft.league.is_public, is_member=bool(membership)):
         raise Http404("No such draft.")

@@ -4,8 +4,8 @@ board's rules and log every change."""
 
 from django.contrib import admin
 
-from draft import services
 from draft.models import Draft, DraftEvent, League, Movie
+from draft.services.movies import film_changed
 
 
 @admin.register(Movie)
@@ -18,7 +18,7 @@ class MovieAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if change:
             # Boards showing the film show its new title on their next request.
-            services.film_changed(movie=obj)
+            film_changed(movie=obj)
 
 
 class ReadOnly(admin.ModelAdmin):

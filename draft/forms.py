@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from draft import clock
 from draft.models import ChatMessage, Draft, League, Membership
-from draft.services import CategorySpec
+from draft.services.setup import CategorySpec
 
 GENRES = [
     "Action", "Adventure", "Animation", "Biography", "Comedy", "Crime", "Documentary", "Drama",

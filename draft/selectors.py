@@ -37,7 +37,8 @@ def due_draft_ids(now) -> list[int]:
 
 
 def membership_for(league: League, user) -> Membership | None:
-    if not user.is_authenticated:
+    """The user's current membership of `league`; None for a reader, an outsider or nobody."""
+    if user is None or not user.is_authenticated:
         return None
     return Membership.objects.filter(league=league, user=user).first()
 

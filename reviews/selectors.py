@@ -18,12 +18,7 @@ from draft import live
 from draft import selectors as draft_selectors
 from draft.models import Category, Draft, Membership, Pick, Seat
 from reviews.models import BloggerProfile, Comment, Vote, Writeup
-from reviews.services import (
-    comments_are_closed,
-    draft_settings,
-    league_settings,
-    round_is_complete,
-)
+from reviews.rules import comments_are_closed, draft_settings, league_settings, round_is_complete
 
 PUBLISHED = Writeup.Status.PUBLISHED
 

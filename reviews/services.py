@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from config.inputs import parse_int
 from draft.models import Draft, League, Membership, Pick, Seat
+from draft.selectors import membership_for
 from reviews import markdown
 from reviews.models import (
     AddressTally,
@@ -29,16 +30,11 @@ from reviews.models import (
     Vote,
     Writeup,
 )
+from reviews.rules import comments_are_closed, draft_settings, round_is_complete
 
 logger = logging.getLogger(__name__)
 
 # --- Roles ------------------------------------------------------------------------------
-
-
-def membership_of(league: League, user) -> Membership | None:
-    if user is None or not user.is_authenticated:
-        return None
-    return Membership.objects.filter(league=league, user=user).first()
 
 
 def can_edit_writeup(pick: Pick, user, membership: Membership | None) -> bool:
@@ -60,21 +56,6 @@ def can_moderate(writeup: Writeup | None, user, membership: Membership | None) -
 # --- Reader settings --------------------------------------------------------------------
 
 
-def league_settings(league: League) -> LeagueReaderSettings:
-    """The league's reader settings, or the defaults (unsaved) when it has none yet."""
-    try:
-        return league.reader_settings
-    except LeagueReaderSettings.DoesNotExist:
-        return LeagueReaderSettings(league=league)
-
-
-def draft_settings(draft: Draft) -> DraftReaderSettings:
-    try:
-        return draft.reader_settings
-    except DraftReaderSettings.DoesNotExist:
-        return DraftReaderSettings(draft=draft)
-
-
 @transaction.atomic
 def update_reader_settings(
     *,
@@ -86,7 +67,7 @@ def update_reader_settings(
     voting_open: bool,
 ) -> tuple[LeagueReaderSettings, DraftReaderSettings]:
     """Save the league's comment rules and the draft's deadline and voting switch."""
-    membership = membership_of(draft.league, actor)
+    membership = membership_for(draft.league, actor)
     if membership is None or not membership.is_commissioner:
         raise ValidationError("Only a commissioner of this league can change reader settings.")
     league_row, _ = LeagueReaderSettings.objects.update_or_create(
@@ -104,7 +85,7 @@ def update_reader_settings(
 
 @transaction.atomic
 def set_voting_open(*, draft: Draft, actor, value: bool) -> DraftReaderSettings:
-    membership = membership_of(draft.league, actor)
+    membership = membership_for(draft.league, actor)
     if membership is None or not membership.is_commissioner:
         raise ValidationError("Only a commissioner of this league can open or close voting.")
     row, _ = DraftReaderSettings.objects.update_or_create(
@@ -120,7 +101,7 @@ def set_voting_open(*, draft: Draft, actor, value: bool) -> DraftReaderSettings:
 def save_writeup(*, pick: Pick, actor, body: str, publish: bool = False) -> Writeup:
     """Save the Markdown and its sanitised HTML; publish it if asked (the first publication
     sets the published time, later edits keep it). A published writeup stays published."""
-    membership = membership_of(pick.draft.league, actor)
+    membership = membership_for(pick.draft.league, actor)
     if not can_edit_writeup(pick, actor, membership):
         raise ValidationError("Only the picker or a commissioner can write this pick up.")
     body = body.replace("\r\n", "\n").strip()
@@ -177,7 +158,7 @@ def rerender_writeups(writeups=None, *, batch_size: int = 200) -> int:
 @transaction.atomic
 def unpublish_writeup(*, writeup: Writeup, actor) -> Writeup:
     """Back to a draft: readers no longer see it; its comments are kept for a republish."""
-    membership = membership_of(writeup.pick.draft.league, actor)
+    membership = membership_for(writeup.pick.draft.league, actor)
     if not can_edit_writeup(writeup.pick, actor, membership):
         raise ValidationError("Only the picker or a commissioner can unpublish this writeup.")
     writeup.status = Writeup.Status.DRAFT
@@ -189,7 +170,7 @@ def unpublish_writeup(*, writeup: Writeup, actor) -> Writeup:
 
 @transaction.atomic
 def set_comments_closed(*, writeup: Writeup, actor, closed: bool) -> Writeup:
-    membership = membership_of(writeup.pick.draft.league, actor)
+    membership = membership_for(writeup.pick.draft.league, actor)
     if not can_moderate(writeup, actor, membership):
         raise ValidationError("Only the writeup's author or a commissioner can do that.")
     writeup.comments_closed = closed
@@ -203,16 +184,6 @@ def comments_changed(*, writeup_ids) -> None:
     so the next reader gets a thread rendered afresh, never the cached one (reviews/threads.py).
     Every write that changes a thread calls it in its own transaction."""
     Writeup.objects.filter(pk__in=writeup_ids).update(comments_version=F("comments_version") + 1)
-
-
-def comments_are_closed(writeup: Writeup, settings_row: LeagueReaderSettings, now=None) -> bool:
-    """Closed by hand, or automatically N days after publishing (a league setting)."""
-    if writeup.comments_closed:
-        return True
-    days = settings_row.close_comments_after_days
-    if days and writeup.published_at:
-        return (now or timezone.now()) >= writeup.published_at + timedelta(days=days)
-    return False
 
 
 # --- Comments ---------------------------------------------------------------------------
@@ -258,7 +229,7 @@ def post_comment(
     if not writeup.is_published:
         raise ValidationError("This writeup is not published.")
     if comments_are_closed(writeup, settings_row):
-        raise ValidationError("Comments are closed on this writeup.")
+        raise ValidationError("Comments are closed on this writeup.", code="closed")
     body = data.body.replace("\r\n", "\n").strip()
     if not body:
         raise ValidationError("The comment is empty.")
@@ -273,7 +244,8 @@ def post_comment(
         minutes = max(1, seconds // 60)
         raise ValidationError(
             f"You have posted {count} comments in the last {minutes} minutes. "
-            "Please wait a little before posting again."
+            "Please wait a little before posting again.",
+            code="rate_limited",
         )
     parent = None
     if data.parent_id is not None:
@@ -333,7 +305,7 @@ def _is_first_timer(league: League, user) -> bool:
 
 def _moderated_comment(comment: Comment, actor) -> Comment:
     writeup = comment.writeup
-    membership = membership_of(writeup.pick.draft.league, actor)
+    membership = membership_for(writeup.pick.draft.league, actor)
     if not can_moderate(writeup, actor, membership):
         raise ValidationError("Only the writeup's author or a commissioner can moderate comments.")
     return comment
@@ -373,12 +345,6 @@ def voter_key(user, anonymous_token: str | None) -> str | None:
     if anonymous_token:
         return f"a:{anonymous_token}"
     return None
-
-
-def round_is_complete(draft: Draft, *, picks_in_round: int, seats: int) -> bool:
-    """Every seat has its pick of the round, or the draft is over (ended early, or a skipped
-    pick never made up): a round's vote opens then, when its best pick can be judged."""
-    return draft.status == Draft.Status.COMPLETE or (seats > 0 and picks_in_round >= seats)
 
 
 @transaction.atomic
@@ -460,7 +426,7 @@ def avatar_from_upload(upload) -> ContentFile:
     from PIL import Image
 
     if upload.size > AVATAR_MAX_BYTES:
-        raise ValidationError("The picture is too large: 2 MB at most.")
+        raise ValidationError("The picture is too large: 2 MB at most.", code="avatar")
     try:
         with warnings.catch_warnings():
             # Pillow only warns between its own limit and twice that; here both refuse.
@@ -470,11 +436,12 @@ def avatar_from_upload(upload) -> ContentFile:
                 kind = probe.format
                 width, height = probe.size
                 if kind not in AVATAR_FORMATS:
-                    raise ValidationError("Use a PNG, JPEG, GIF or WebP picture.")
+                    raise ValidationError("Use a PNG, JPEG, GIF or WebP picture.", code="avatar")
                 if width * height > AVATAR_MAX_PIXELS:
                     raise ValidationError(
                         "The picture has too many pixels: 4096 × 4096 at most "
-                        f"(this one is {width:,} × {height:,})."
+                        f"(this one is {width:,} × {height:,}).",
+                        code="avatar",
                     )
                 probe.verify()
             upload.seek(0)
@@ -498,7 +465,7 @@ def avatar_from_upload(upload) -> ContentFile:
     except ValidationError:
         raise
     except Exception as error:  # Pillow raises many kinds on hostile files; all mean "unreadable"
-        raise ValidationError(UNREADABLE) from error
+        raise ValidationError(UNREADABLE, code="avatar") from error
     return ContentFile(out.getvalue())
 
 

@@ -16,7 +16,6 @@ from reviews import markdown, selectors, services
 from reviews import search as reader_search
 from reviews.forms import ProfileForm
 from reviews.models import BloggerProfile
-from reviews.views import error_text
 
 # --- Bloggers ---------------------------------------------------------------------------
 
@@ -76,7 +75,8 @@ def profile_edit(request):
                 remove_avatar=d.get("remove_avatar", False),
             )
         except ValidationError as exc:
-            form.add_error("avatar_upload" if "picture" in error_text(exc) else None, exc)
+            about_avatar = any(error.code == "avatar" for error in exc.error_list)
+            form.add_error("avatar_upload" if about_avatar else None, exc)
         else:
             messages.success(request, "Profile saved.")
             return redirect("reviews:blogger", request.user.username)

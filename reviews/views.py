@@ -16,9 +16,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from config.inputs import client_ip, parse_int, safe_next
 from config.pagecache import for_readers
 from config.pages import page_meta
+from draft.access import get_draft_for_viewer
 from draft.models import Membership
-from draft.selectors import membership_for
 from reviews import markdown, selectors, services, threads
+from reviews import rules as reader_rules
 from reviews.forms import CommentForm, ReaderSettingsForm, WriteupForm
 from reviews.models import Comment
 from reviews.recap_grid import recap_grid
@@ -28,19 +29,17 @@ HELD_COOKIE = "md_held"
 # An anonymous commenter's name and website, for their next comment ("Forget me" clears it).
 COMMENTER_COOKIE = "md_commenter"
 COOKIE_AGE = 365 * 24 * 3600
+# The HTTP status of a comment refused for a reason a browser or a client may act on, by the
+# refusal's code; any other refusal is a 400 with its message.
+REFUSAL_STATUS = {"closed": 403, "rate_limited": 429}
 
 # --- Scoped loading: outsiders of a private league get 404, the wrong role 403 ----------
 
 
 def get_draft_for_reader(request, league_slug: str, draft_slug: str):
-    """The draft (with its league and reader settings) and the viewer's membership, if any."""
-    draft = selectors.load_draft(league_slug, draft_slug)
-    if draft is None:
-        raise Http404("No such draft.")
-    membership = membership_for(draft.league, request.user)
-    if not draft.league.is_public and membership is None:
-        raise Http404("No such draft.")
-    return draft, membership
+    """The draft (with its league and reader settings) and the viewer's membership, if any:
+    draft/access.py's rule, with the reader pages' load."""
+    return get_draft_for_viewer(request, league_slug, draft_slug, load=selectors.load_draft)
 
 
 def _is_commissioner(membership: Membership | None) -> bool:
@@ -168,7 +167,7 @@ def _pick_context(request, draft, membership, page, *, comment_form=None, commen
         "comment_error": comment_error,
         "remembered": remembered,
         "reply_to": reply_to,
-        "reader_settings": services.draft_settings(draft),
+        "reader_settings": reader_rules.draft_settings(draft),
         "vote": page.vote,
         "meta": page_meta(
             request,
@@ -219,14 +218,11 @@ def comment_post(request, league, draft, round, pick):
                     parent_id=d.get("parent"),
                 ),
                 ip=client_ip(request),
-                settings_row=services.league_settings(draft_obj.league),
+                settings_row=reader_rules.league_settings(draft_obj.league),
             )
         except ValidationError as exc:
             error = error_text(exc)
-            if "Comments are closed" in error:
-                status = 403
-            elif "Please wait" in error:
-                status = 429
+            status = REFUSAL_STATUS.get(exc.code, status)
         else:
             response = _pick_redirect(page.pick, f"comment-{comment.pk}")
             if not signed_in:
@@ -372,7 +368,7 @@ def writeup_edit(request, league, draft, round, pick):
             "form": form,
             "preview_html": preview_html,
             "is_author": page.pick.seat.membership.user_id == request.user.pk,
-            "reader_settings": services.draft_settings(draft_obj),
+            "reader_settings": reader_rules.draft_settings(draft_obj),
         },
     )
 
@@ -463,7 +459,7 @@ def recap(request, league, draft):
             "recap": data,
             "board": data.board,
             "grid": recap_grid(draft_obj, data),
-            "reader_settings": services.draft_settings(draft_obj),
+            "reader_settings": reader_rules.draft_settings(draft_obj),
             "meta": page_meta(
                 request,
                 f"{draft_obj.name} recap — {draft_obj.league.name}",
@@ -509,8 +505,8 @@ def reader_settings(request, league, draft):
     draft_obj, membership = get_draft_for_reader(request, league, draft)
     if not _is_commissioner(membership):
         raise PermissionDenied("Only a commissioner of this league can change reader settings.")
-    league_row = services.league_settings(draft_obj.league)
-    draft_row = services.draft_settings(draft_obj)
+    league_row = reader_rules.league_settings(draft_obj.league)
+    draft_row = reader_rules.draft_settings(draft_obj)
     initial = {
         "moderate_first_comments": league_row.moderate_first_comments,
         "close_comments_after_days": league_row.close_comments_after_days,

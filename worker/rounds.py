@@ -24,7 +24,8 @@ from django.db import (
 from django.utils import timezone
 
 from accounts import services as accounts_services
-from draft import selectors, services
+from draft import selectors
+from draft.services.running import tick_clock
 from worker import outbox
 from worker.models import Heartbeat
 
@@ -52,7 +53,7 @@ class ClockRound:
             if until > time.monotonic():
                 continue
             try:
-                if services.tick_clock(draft_id=draft_id):
+                if tick_clock(draft_id=draft_id):
                     applied += 1
                 self.failing.pop(draft_id, None)
             except (OperationalError, InterfaceError):

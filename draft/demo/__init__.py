@@ -12,8 +12,12 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from draft import rules, services
+from draft import rules
 from draft.models import Draft, League, Membership, Movie
+from draft.services.leagues import create_league, default_display_name
+from draft.services.picks import make_pick
+from draft.services.running import start_draft
+from draft.services.setup import CategorySpec, create_draft
 
 DEMO_PASSWORD = "draftnight"
 MOVIES_CSV = Path(__file__).with_name("movies.csv")
@@ -34,20 +38,18 @@ COMMISSIONER = "carla"
 SEAT_ORDER = ["maya", "theo", "priya", "sam", "june", "omar", "carla", "dylan"]
 
 CATEGORIES = [
-    services.CategorySpec("Pre-1980 Classics", "Anything released before 1980.", year_max=1979),
-    services.CategorySpec(
+    CategorySpec("Pre-1980 Classics", "Anything released before 1980.", year_max=1979),
+    CategorySpec(
         "Romance/Holiday/Animation",
         "A love story, a holiday film or an animated feature.",
         genres=("Romance", "Holiday", "Animation"),
     ),
-    services.CategorySpec(
+    CategorySpec(
         "Horror/Thriller", "Something to watch with the lights on.", genres=("Horror", "Thriller")
     ),
-    services.CategorySpec(
-        "Sci-Fi/Fantasy", "Other worlds, other times.", genres=("Sci-Fi", "Fantasy")
-    ),
-    services.CategorySpec("Comedy", "It has to make you laugh.", genres=("Comedy",)),
-    services.CategorySpec("Wildcard", "Any film at all."),
+    CategorySpec("Sci-Fi/Fantasy", "Other worlds, other times.", genres=("Sci-Fi", "Fantasy")),
+    CategorySpec("Comedy", "It has to make you laugh.", genres=("Comedy",)),
+    CategorySpec("Wildcard", "Any film at all."),
 ]
 
 # (title, year) in slot order: all of round 1, then round 2 up to pick 2.05.
@@ -123,7 +125,7 @@ def seed_demo() -> SeedSummary:
 
     league = League.objects.filter(name=LEAGUE_NAME).first()
     if league is None:
-        league = services.create_league(
+        league = create_league(
             user=users[COMMISSIONER], name=LEAGUE_NAME, description=LEAGUE_DESCRIPTION
         )
     for username, user in users.items():
@@ -131,7 +133,7 @@ def seed_demo() -> SeedSummary:
             league=league,
             user=user,
             defaults={
-                "display_name": services.default_display_name(user),
+                "display_name": default_display_name(user),
                 "is_commissioner": username == COMMISSIONER,
             },
         )
@@ -153,7 +155,7 @@ def seed_demo() -> SeedSummary:
 def _build_draft(league: League, users: dict) -> Draft:
     commissioner = users[COMMISSIONER]
     memberships = {m.user.username: m for m in league.memberships.select_related("user")}
-    draft = services.create_draft(
+    draft = create_draft(
         league=league,
         actor=commissioner,
         name=DRAFT_NAME,
@@ -162,11 +164,11 @@ def _build_draft(league: League, users: dict) -> Draft:
         categories=CATEGORIES,
         seat_memberships=[memberships[name] for name in SEAT_ORDER],
     )
-    services.start_draft(draft_id=draft.pk, actor=commissioner)
+    start_draft(draft_id=draft.pk, actor=commissioner)
     seat_count = len(SEAT_ORDER)
     for slot, (title, year) in enumerate(DEMO_PICKS, start=1):
         seat_position = rules.seat_position_for(slot, seat_count, draft.order)
         picker = users[SEAT_ORDER[seat_position - 1]]
         movie = Movie.objects.get(search_title=rules.normalize_title(title), year=year)
-        services.make_pick(draft_id=draft.pk, user=picker, movie_id=movie.pk, expected_slot=slot)
+        make_pick(draft_id=draft.pk, user=picker, movie_id=movie.pk, expected_slot=slot)
     return draft

@@ -74,13 +74,15 @@ def start_live_draft(commissioner, members, categories, *, league_name="Film Blo
     """A league of `commissioner` joined by `members`, and a started draft that seats the
     members in that order, then the commissioner (the first member is on the clock at 1.01).
     `options` go to services.create_draft (order, category_mode…)."""
-    from draft import services
+    from draft.services.leagues import create_league, join_league
+    from draft.services.running import start_draft
+    from draft.services.setup import create_draft
 
-    league = services.create_league(user=commissioner, name=league_name)
+    league = create_league(user=commissioner, name=league_name)
     for user in members:
-        services.join_league(user=user, league=league, token=league.invite_token)
+        join_league(user=user, league=league, token=league.invite_token)
     memberships = {m.user_id: m for m in league.memberships.all()}
-    draft = services.create_draft(
+    draft = create_draft(
         league=league,
         actor=commissioner,
         name=options.pop("name", "2021 Movie Draft"),
@@ -88,7 +90,7 @@ def start_live_draft(commissioner, members, categories, *, league_name="Film Blo
         seat_memberships=[memberships[u.pk] for u in (*members, commissioner)],
         **options,
     )
-    services.start_draft(draft_id=draft.pk, actor=commissioner)
+    start_draft(draft_id=draft.pk, actor=commissioner)
     draft.refresh_from_db()
     return draft
 

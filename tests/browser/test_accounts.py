@@ -1,7 +1,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from draft import services
+from draft.services.leagues import create_league
 from tests.browser.conftest import PHONE, assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -49,7 +49,7 @@ def test_home_and_login_fit_a_phone(live_server, new_page):
 def test_a_newcomer_signs_up_from_the_invite_link_and_is_in_the_league(
     live_server, page, commissioner
 ):
-    league = services.create_league(user=commissioner, name="Film Club", is_public=False)
+    league = create_league(user=commissioner, name="Film Club", is_public=False)
     page.goto(live_server.url + f"/leagues/{league.slug}/join/{league.invite_token}/")
     expect(page.get_by_role("heading", name="Join Film Club")).to_be_visible()
     assert_accessible(page)

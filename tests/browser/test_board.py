@@ -6,9 +6,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from draft import services
 from draft.models import Movie
-from draft.services import CategorySpec
+from draft.services.picks import make_pick
+from draft.services.setup import CategorySpec
 from tests.browser.conftest import PHONE, assert_accessible, log_in, start_live_draft
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -164,9 +164,7 @@ def test_the_board_and_the_console_are_accessible_and_fit_the_screen(
 ):
     # A few picks in, so the board has filled cells, empty cells and a cell on the clock.
     for user, title in [(member, "Her"), (other_member, "Heat"), (commissioner, "Arrival")]:
-        services.make_pick(
-            draft_id=live_draft.pk, user=user, movie_id=films[title].pk, expected_slot=None
-        )
+        make_pick(draft_id=live_draft.pk, user=user, movie_id=films[title].pk, expected_slot=None)
     width = (viewport or {}).get("width")
     label = "phone" if viewport else "desktop"
     page = new_page(viewport=viewport) if viewport else new_page()

@@ -8,9 +8,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from draft import services
 from draft.models import ChatMessage, Movie
-from draft.services import CategorySpec
+from draft.services.chat import post_chat_message
+from draft.services.picks import make_pick
+from draft.services.setup import CategorySpec
 from tests.browser.conftest import PHONE, assert_accessible, log_in, start_live_draft
 from tests.browser.test_board import assert_not_reloaded
 
@@ -50,15 +51,13 @@ def chat_log(page):
 def test_a_member_posts_with_htmx_and_sees_it_without_a_reload(
     live_server, new_page, live_draft, member, other_member, films
 ):
-    services.make_pick(
-        draft_id=live_draft.pk, user=member, movie_id=films["Her"].pk, expected_slot=1
-    )
+    make_pick(draft_id=live_draft.pk, user=member, movie_id=films["Her"].pk, expected_slot=1)
     dylan = new_page()
     log_in(dylan, live_server, member)
     open_chat(dylan, live_server, live_draft)
     expect(chat_log(dylan)).to_contain_text("1.01 Strange Dylan selects Her (2013)")
     # Maya spoke after Dylan's page was drawn: his post brings her line along with his own.
-    services.post_chat_message(draft=live_draft, user=other_member, text="Bold first pick.")
+    post_chat_message(draft=live_draft, user=other_member, text="Bold first pick.")
 
     message = dylan.get_by_role("textbox", name="Message")
     message.fill("Trailer: https://example.com/her <b>not bold</b>")
@@ -160,8 +159,8 @@ def test_earlier_messages_load_in_place_and_keep_the_keyboards_focus(
 def test_a_commissioner_deletes_a_message_with_htmx(
     live_server, new_page, live_draft, member, commissioner
 ):
-    services.post_chat_message(draft=live_draft, user=member, text="Something regrettable")
-    services.post_chat_message(draft=live_draft, user=member, text="Something fine")
+    post_chat_message(draft=live_draft, user=member, text="Something regrettable")
+    post_chat_message(draft=live_draft, user=member, text="Something fine")
     page = new_page(viewport=PHONE)
     log_in(page, live_server, commissioner)
     open_chat(page, live_server, live_draft, context="commissioner, phone")

@@ -8,8 +8,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from draft import services
 from draft.models import Draft, Pick
+from draft.services.queue import queue_add
+from draft.services.setup import update_clock_settings
 from tests.browser.conftest import assert_accessible
 from tests.draft.factories import four_by_three
 from worker.rounds import tick_due_drafts
@@ -32,7 +33,7 @@ def test_the_member_on_the_clock_sees_a_countdown_and_a_your_pick_title(
 ):
     settings.BOARD_POLL_SECONDS = 0.5
     setup = four_by_three(commissioner, [member])
-    services.update_clock_settings(
+    update_clock_settings(
         draft_id=setup.draft.pk,
         actor=commissioner,
         pick_seconds=600,
@@ -50,14 +51,14 @@ def test_an_autopick_by_the_worker_appears_on_an_open_board(
 ):
     settings.BOARD_POLL_SECONDS = 0.5
     setup = four_by_three(commissioner, [member])
-    services.update_clock_settings(
+    update_clock_settings(
         draft_id=setup.draft.pk,
         actor=commissioner,
         pick_seconds=30,
         expiry_action=Draft.Expiry.AUTOPICK,
     )
     wanted = setup.free_movie(setup.categories[0])
-    services.queue_add(draft_id=setup.draft.pk, user=member, movie_id=wanted.pk)
+    queue_add(draft_id=setup.draft.pk, user=member, movie_id=wanted.pk)
 
     page.goto(live_server.url + setup.draft.get_absolute_url())  # a reader, watching
     assert_accessible(page)

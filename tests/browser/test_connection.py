@@ -11,7 +11,7 @@ import pytest
 from django.db import OperationalError
 from playwright.sync_api import expect
 
-from draft import services
+from draft.services.picks import make_pick
 from tests.browser.conftest import assert_accessible, log_in
 from tests.browser.test_board import open_board
 from tests.draft.factories import four_by_three, make_movie
@@ -61,7 +61,7 @@ def test_the_board_says_the_connection_is_lost_backs_off_and_comes_back(
 
     # Strange Dylan picks from his phone meanwhile; the network comes back and the board
     # catches up by itself.
-    services.make_pick(draft_id=live_draft.pk, user=member, movie_id=halloween.pk, expected_slot=1)
+    make_pick(draft_id=live_draft.pk, user=member, movie_id=halloween.pk, expected_slot=1)
     page.unroute(POLL)
     expect(page.locator("#net-status")).to_have_text("Connection restored.", timeout=20_000)
     expect(page.locator("#board-grid .cell__title", has_text="Halloween")).to_be_visible()
@@ -100,9 +100,7 @@ def test_a_pick_the_server_could_not_save_says_it_was_not_saved(
     page.get_by_label("Search films").fill("Halloween")
     expect(page.get_by_role("radio", name=re.compile("^Halloween"))).to_be_checked()
     watch_net_status(page)
-    with mock.patch(
-        "draft.views.services.make_pick", side_effect=OperationalError("server closed")
-    ):
+    with mock.patch("draft.views.board.make_pick", side_effect=OperationalError("server closed")):
         page.get_by_role("button", name="Draft this film").click()
         page.wait_for_function(
             """() => window.netSaid.some(said => said.includes("Connection lost, retrying…")

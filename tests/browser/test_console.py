@@ -8,9 +8,9 @@ from django.db import connection
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from draft import services
 from draft.models import Movie
-from draft.services import CategorySpec
+from draft.services.picks import make_pick
+from draft.services.setup import CategorySpec
 from reviews.models import BloggerProfile
 from reviews.services import save_writeup
 from tests.browser.conftest import assert_accessible, log_in, start_live_draft
@@ -125,7 +125,7 @@ def test_the_console_follows_the_board_without_a_reload(
         "Waiting for Strange Dylan — Round 1, Pick 1."
     )
 
-    services.make_pick(draft_id=room.pk, user=member, movie_id=films["Alien"].pk, expected_slot=1)
+    make_pick(draft_id=room.pk, user=member, movie_id=films["Alien"].pk, expected_slot=1)
 
     expect(state.get_by_role("heading")).to_have_text(
         "Waiting for Maya Reel — Round 1, Pick 2.", timeout=LIVE
@@ -149,7 +149,7 @@ def test_a_search_being_typed_survives_a_live_refresh(
     search.fill("the th")
     search.focus()
 
-    services.make_pick(draft_id=room.pk, user=member, movie_id=films["Alien"].pk, expected_slot=1)
+    make_pick(draft_id=room.pk, user=member, movie_id=films["Alien"].pk, expected_slot=1)
 
     expect(page.locator("#console-behalf").get_by_role("heading")).to_have_text(
         "Pick for Maya Reel (1.02)", timeout=LIVE
@@ -164,7 +164,7 @@ def test_a_search_being_typed_survives_a_live_refresh(
 def test_the_console_the_pick_page_and_the_blogger_page_fit_a_phone(
     live_server, new_page, room, commissioner, member, films, viewport
 ):
-    pick = services.make_pick(
+    pick = make_pick(
         draft_id=room.pk, user=member, movie_id=films["Alien"].pk, expected_slot=1
     ).pick
     # A writeup and a profile with long words and addresses, as real ones have.

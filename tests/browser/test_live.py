@@ -13,9 +13,13 @@ import pytest
 from django.db import connection
 from playwright.sync_api import expect
 
-from draft import services
 from draft.models import Movie
-from draft.services import CategorySpec
+from draft.services.chat import post_chat_message
+from draft.services.leagues import create_league, join_league, update_league
+from draft.services.picks import make_pick, skip_on_clock, undo_last
+from draft.services.queue import queue_add
+from draft.services.running import start_draft
+from draft.services.setup import CategorySpec, create_draft
 from tests.browser.conftest import assert_accessible, log_in, start_asgi_server, start_live_draft
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -120,8 +124,8 @@ def test_a_board_catches_up_after_its_stream_was_cut(
     server.stop()
 
     her, alien = Movie.objects.get(title="Her"), Movie.objects.get(title="Alien")
-    services.make_pick(draft_id=room.pk, user=member, movie_id=her.pk, expected_slot=1)
-    services.make_pick(draft_id=room.pk, user=other_member, movie_id=alien.pk, expected_slot=2)
+    make_pick(draft_id=room.pk, user=member, movie_id=her.pk, expected_slot=1)
+    make_pick(draft_id=room.pk, user=other_member, movie_id=alien.pk, expected_slot=2)
 
     server = start_asgi_server(port)
     try:
@@ -156,7 +160,7 @@ def test_the_chat_follows_on_every_board(
         expect(page.locator("#chat-lines")).to_contain_text("Good luck, everyone")
 
     her = Movie.objects.get(title="Her")
-    services.make_pick(draft_id=room.pk, user=member, movie_id=her.pk, expected_slot=1)
+    make_pick(draft_id=room.pk, user=member, movie_id=her.pk, expected_slot=1)
     for page in (dylan, maya, carla):
         expect(page.locator("#chat-lines")).to_contain_text("1.01 Strange Dylan selects Her (2013)")
         assert page.evaluate("window.stillTheSamePage") is True
@@ -200,7 +204,7 @@ def test_a_pick_through_one_server_reaches_viewers_of_another_as_fast(
 
     # Undone through the services (neither server): both servers' boards and fresh loads
     # show the undo; no cached grid holds the pick back.
-    services.undo_last(draft_id=room.pk, actor=commissioner)
+    undo_last(draft_id=room.pk, actor=commissioner)
     for page in (dylan, near, far):
         expect(page.locator("#board-grid .cell__title", has_text="Her")).to_have_count(0)
     for base in (first, second):
@@ -215,7 +219,7 @@ def test_the_queue_page_follows_the_draft(asgi_server, new_page, room, member, o
     that she is on the clock, without a reload (the stream; or asking the board on SQLite)."""
     her, alien = Movie.objects.get(title="Her"), Movie.objects.get(title="Alien")
     for film in (her, alien):
-        services.queue_add(draft_id=room.pk, user=other_member, movie_id=film.pk)
+        queue_add(draft_id=room.pk, user=other_member, movie_id=film.pk)
     maya = new_page()
     log_in(maya, asgi_server, other_member)
     maya.goto(asgi_server.url + room.get_absolute_url() + "queue/")
@@ -226,7 +230,7 @@ def test_the_queue_page_follows_the_draft(asgi_server, new_page, room, member, o
     assert_accessible(maya)
     maya.evaluate("window.stillTheSamePage = true")
 
-    services.make_pick(draft_id=room.pk, user=member, movie_id=her.pk, expected_slot=1)
+    make_pick(draft_id=room.pk, user=member, movie_id=her.pk, expected_slot=1)
 
     expect(maya.locator(".queue-status")).to_contain_text("You're on the clock at 1.02.")
     expect(maya.locator(".order-item", has_text="Her")).to_contain_text(
@@ -271,8 +275,8 @@ def test_a_deploy_closes_streams_in_time_and_boards_miss_nothing(
     assert took < 4, f"the server took {took:.1f} s to stop (its streams held it)"
 
     her, alien = Movie.objects.get(title="Her"), Movie.objects.get(title="Alien")
-    services.make_pick(draft_id=room.pk, user=member, movie_id=her.pk, expected_slot=1)
-    services.make_pick(draft_id=room.pk, user=other_member, movie_id=alien.pk, expected_slot=2)
+    make_pick(draft_id=room.pk, user=member, movie_id=her.pk, expected_slot=1)
+    make_pick(draft_id=room.pk, user=other_member, movie_id=alien.pk, expected_slot=2)
     app_servers(port=server.port)
 
     for title in ("Her", "Alien"):
@@ -291,7 +295,7 @@ def test_a_seat_holder_the_pick_does_not_concern_fetches_nothing(
     viewers every request counts. Dylan, not on the clock nor next, just sees his count of
     picks away go down."""
     her, alien = Movie.objects.get(title="Her"), Movie.objects.get(title="Alien")
-    services.make_pick(draft_id=room.pk, user=member, movie_id=her.pk, expected_slot=1)
+    make_pick(draft_id=room.pk, user=member, movie_id=her.pk, expected_slot=1)
     dylan = new_page()
     log_in(dylan, asgi_server, member)
     open_board(dylan, asgi_server, room)
@@ -300,7 +304,7 @@ def test_a_seat_holder_the_pick_does_not_concern_fetches_nothing(
     asked = []
     dylan.on("request", lambda request: asked.append(request.url))
 
-    services.make_pick(draft_id=room.pk, user=other_member, movie_id=alien.pk, expected_slot=2)
+    make_pick(draft_id=room.pk, user=other_member, movie_id=alien.pk, expected_slot=2)
 
     expect(dylan.locator("#board-grid .cell__title", has_text="Alien")).to_be_visible()
     expect(panel).to_contain_text("Your next pick is 2.03 — 3 picks away.")
@@ -322,7 +326,7 @@ def test_a_board_open_when_the_league_goes_private_stops_showing_the_draft(
     for page in (reader, dylan):
         open_board(page, asgi_server, room)
     dylan.evaluate("window.stillTheSamePage = true")
-    services.update_league(
+    update_league(
         league=room.league, actor=commissioner, name=room.league.name, description="",
         is_public=False, time_zone="UTC",
     )  # fmt: skip
@@ -333,7 +337,7 @@ def test_a_board_open_when_the_league_goes_private_stops_showing_the_draft(
         )
     else:
         expect(reader.locator("#net-status")).to_contain_text("this page is out of date")
-    services.make_pick(
+    make_pick(
         draft_id=room.pk, user=member, movie_id=Movie.objects.get(title="Her").pk, expected_slot=1
     )
     expect(dylan.locator("#board-grid .cell__title", has_text="Her")).to_be_visible()
@@ -362,18 +366,18 @@ def test_the_picker_sees_their_own_pick_no_later_than_anyone(
     it at once. Over 20 picks the picker's board shows the pick with the other member's: two
     pages of one browser apply the same bytes a few milliseconds apart either way, so the test
     asks that the picker is not behind in the middle of the picks, and never by much."""
-    league = services.create_league(user=commissioner, name="Two Up")
+    league = create_league(user=commissioner, name="Two Up")
     for user in (member, other_member):
-        services.join_league(user=user, league=league, token=league.invite_token)
+        join_league(user=user, league=league, token=league.invite_token)
     seats = {m.user_id: m for m in league.memberships.all()}
-    draft = services.create_draft(
+    draft = create_draft(
         league=league,
         actor=commissioner,
         name="Twenty Picks",
         categories=[CategorySpec(f"Round {n}") for n in range(1, 11)],
         seat_memberships=[seats[member.pk], seats[other_member.pk]],
     )
-    services.start_draft(draft_id=draft.pk, actor=commissioner)
+    start_draft(draft_id=draft.pk, actor=commissioner)
     draft.refresh_from_db()
     titles = [f"Pickable {n:02d}" for n in range(1, 21)]
     for title in titles:
@@ -415,7 +419,7 @@ def test_a_search_typed_in_the_panel_survives_its_refresh(
     """A member making up a skipped pick searches while the draft goes on: each pick refreshes
     their panel (they owe a pick), which wiped what they had typed and the results. The panel
     now comes back with the search, its results marked as they now are, focus in the box."""
-    services.skip_on_clock(draft_id=room.pk, actor=commissioner)  # Dylan skipped; Maya is up
+    skip_on_clock(draft_id=room.pk, actor=commissioner)  # Dylan skipped; Maya is up
     dylan = new_page()
     log_in(dylan, asgi_server, member)
     open_board(dylan, asgi_server, room)
@@ -426,10 +430,10 @@ def test_a_search_typed_in_the_panel_survives_its_refresh(
     expect(search).to_be_focused()
 
     her = Movie.objects.get(title="Her")
-    services.make_pick(draft_id=room.pk, user=other_member, movie_id=her.pk, expected_slot=None)
+    make_pick(draft_id=room.pk, user=other_member, movie_id=her.pk, expected_slot=None)
     expect(dylan.locator("#board-grid")).to_contain_text("Her")
     arrival = Movie.objects.get(title="Arrival")
-    services.make_pick(draft_id=room.pk, user=commissioner, movie_id=arrival.pk, expected_slot=None)
+    make_pick(draft_id=room.pk, user=commissioner, movie_id=arrival.pk, expected_slot=None)
     # The refresh after Carla's pick: Arrival is hers now, and the search is still there.
     expect(dylan.get_by_text("Taken by Carla Commish at 1.03")).to_be_visible()
     expect(search).to_have_value("ar")
@@ -448,10 +452,10 @@ def test_a_kept_board_catches_its_chat_up_at_once(
     maya = new_page()
     log_in(maya, asgi_server, other_member)
     open_board(maya, asgi_server, room)
-    services.post_chat_message(draft=room, user=member, text="Posted after Maya's page was kept")
+    post_chat_message(draft=room, user=member, text="Posted after Maya's page was kept")
     expect(maya.get_by_text("Posted after Maya's page was kept")).to_have_count(1)
     maya.reload()
     expect(maya.locator("html[data-streaming]")).to_have_count(1)
     expect(maya.get_by_text("Posted after Maya's page was kept")).to_have_count(1)
-    services.post_chat_message(draft=room, user=member, text="And another one")
+    post_chat_message(draft=room, user=member, text="And another one")
     expect(maya.get_by_text("And another one")).to_have_count(1)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.services import mail_password_resets
-from draft import services
+from draft.services.leagues import create_league, join_league
 from worker.models import Heartbeat
 
 pytestmark = pytest.mark.django_db
@@ -178,8 +178,8 @@ def test_sign_up_asks_for_a_name_that_leagues_show_on_the_board(
     )
     user = django_user_model.objects.get(username="sdylan")
     assert user.get_full_name() == "Strange Dylan"
-    league = services.create_league(user=commissioner, name="Film Club")
-    membership, _ = services.join_league(user=user, league=league, token=league.invite_token)
+    league = create_league(user=commissioner, name="Film Club")
+    membership, _ = join_league(user=user, league=league, token=league.invite_token)
     assert membership.display_name == "Strange Dylan"
 
 
@@ -195,8 +195,8 @@ def test_without_a_name_the_board_shows_the_username(client, commissioner, djang
     )
     assert response.status_code == 302
     user = django_user_model.objects.get(username="quiet")
-    league = services.create_league(user=commissioner, name="Film Club")
-    membership, _ = services.join_league(user=user, league=league, token=league.invite_token)
+    league = create_league(user=commissioner, name="Film Club")
+    membership, _ = join_league(user=user, league=league, token=league.invite_token)
     assert membership.display_name == "quiet"
 
 

@@ -20,9 +20,12 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 
-from draft import rules, services
+from draft import rules
 from draft.models import Category, Draft, League, Membership, Movie, Pick, Seat
-from draft.services import CategorySpec
+from draft.services.leagues import create_league, join_league
+from draft.services.picks import make_pick
+from draft.services.running import start_draft
+from draft.services.setup import CategorySpec, create_draft
 from draft.state import DraftState
 
 PER_ROUND = Draft.CategoryMode.PER_ROUND
@@ -59,9 +62,9 @@ def make_users(count: int, prefix: str = "player") -> list:
 
 def make_league(commissioner, members=(), *, name: str = "Test League", is_public=True) -> League:
     """A league run by `commissioner`, joined by `members` (in that order) with the invite."""
-    league = services.create_league(user=commissioner, name=name, is_public=is_public)
+    league = create_league(user=commissioner, name=name, is_public=is_public)
     for user in members:
-        services.join_league(user=user, league=league, token=league.invite_token)
+        join_league(user=user, league=league, token=league.invite_token)
     return league
 
 
@@ -180,11 +183,11 @@ def make_draft(
         members = set(Membership.objects.filter(league=league).values_list("user_id", flat=True))
         for user in seated:
             if user.pk not in members:
-                services.join_league(user=user, league=league, token=league.invite_token)
+                join_league(user=user, league=league, token=league.invite_token)
     if categories is None:
         categories = open_categories(rounds or 3)
     memberships = {m.user_id: m for m in Membership.objects.filter(league=league, user__in=seated)}
-    draft = services.create_draft(
+    draft = create_draft(
         league=league,
         actor=commissioner,
         name=name,
@@ -194,7 +197,7 @@ def make_draft(
         seat_memberships=[memberships[u.pk] for u in seated],
     )
     if start:
-        draft = services.start_draft(draft_id=draft.pk, actor=commissioner)
+        draft = start_draft(draft_id=draft.pk, actor=commissioner)
     return _setup_for(draft, commissioner, seated, make_movies(movies) if movies else [])
 
 
@@ -240,7 +243,7 @@ def sixteen_by_twenty(
     User = get_user_model()
     taken = User.objects.filter(username__startswith="big-").count()
     commissioner = commissioner or make_user(f"big-{taken}", "Big", "Commish")
-    league = services.create_league(user=commissioner, name="Big League")
+    league = create_league(user=commissioner, name="Big League")
     others = User.objects.bulk_create(
         [
             User(username=f"big-{taken + n}", first_name="Big", last_name=str(n), password="!")
@@ -268,7 +271,7 @@ def sixteen_by_twenty(
         ]
     )
     if start:
-        draft = services.start_draft(draft_id=draft.pk, actor=commissioner)
+        draft = start_draft(draft_id=draft.pk, actor=commissioner)
     return _setup_for(draft, commissioner, users, make_movies(movies, prefix="Big film"))
 
 
@@ -321,7 +324,7 @@ def pick_on_clock(setup: DraftSetup, movie: Movie | None = None, *, category=Non
     else:
         category = state.category_for_round(state.position(slot).round)
     movie = movie or setup.free_movie(category)
-    return services.make_pick(
+    return make_pick(
         draft_id=setup.draft.pk,
         user=seat.membership.user,
         movie_id=movie.pk,

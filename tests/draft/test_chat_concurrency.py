@@ -7,8 +7,8 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from draft import services
 from draft.models import ChatMessage, Draft
+from draft.services.chat import post_chat_message
 from tests.draft.factories import four_by_three
 from tests.threads import at_once
 
@@ -26,7 +26,7 @@ def test_parallel_posts_of_one_member_stop_at_the_limit(setup, member, other_mem
     settings.CHAT_RATE_LIMIT = (5, 60)
 
     def say(user, n):
-        return lambda: services.post_chat_message(draft=setup.draft, user=user, text=f"Hi {n}")
+        return lambda: post_chat_message(draft=setup.draft, user=user, text=f"Hi {n}")
 
     accepted, refused = at_once([say(member, n) for n in range(THREADS)])
 
@@ -40,7 +40,7 @@ def test_parallel_posts_of_one_member_stop_at_the_limit(setup, member, other_mem
 
 def test_the_same_message_sent_at_once_from_two_tabs_is_posted_once(setup, member):
     def say():
-        services.post_chat_message(draft=setup.draft, user=member, text="Jaws, obviously")
+        post_chat_message(draft=setup.draft, user=member, text="Jaws, obviously")
 
     accepted, _ = at_once([say, say, say])
 
@@ -70,7 +70,7 @@ def test_posting_does_not_wait_for_a_draft_writer(setup, member):
 
         def poster():
             try:
-                services.post_chat_message(draft=setup.draft, user=member, text="While you pick")
+                post_chat_message(draft=setup.draft, user=member, text="While you pick")
                 posted.set()
             finally:
                 connection.close()
@@ -91,7 +91,7 @@ def test_posting_does_not_wait_for_a_draft_writer(setup, member):
             # Waiting for any lock for more than two seconds fails this post.
             cursor.execute("SET lock_timeout = '2s'")
         try:
-            services.post_chat_message(draft=setup.draft, user=member, text="While you pick")
+            post_chat_message(draft=setup.draft, user=member, text="While you pick")
         finally:
             with connection.cursor() as cursor:
                 cursor.execute("SET lock_timeout = 0")

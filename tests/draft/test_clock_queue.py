@@ -8,8 +8,11 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
-from draft import services
 from draft.models import Draft, DraftEvent, Pick, QueueEntry, SkippedSlot
+from draft.services.picks import make_pick
+from draft.services.queue import queue_add, queue_move, set_autopick
+from draft.services.running import pause_draft, resume_draft, tick_clock
+from draft.services.setup import update_clock_settings
 from tests.draft.factories import four_by_three
 from tests.threads import race
 from worker.rounds import tick_due_drafts
@@ -18,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def clocked(setup, *, seconds=60, action=Draft.Expiry.SKIP):
-    services.update_clock_settings(
+    update_clock_settings(
         draft_id=setup.draft.pk,
         actor=setup.commissioner,
         pick_seconds=seconds,
@@ -51,7 +54,7 @@ def test_expiry_skips_the_seat_once_and_the_member_makes_it_up_later(commissione
     assert DraftEvent.objects.filter(draft=draft, kind=DraftEvent.Kind.SKIP).count() == 1
     # The skipped member comes back and fills the slot they missed.
     movie = setup.free_movie(setup.categories[0])
-    result = services.make_pick(draft_id=draft.pk, user=member, movie_id=movie.pk, expected_slot=1)
+    result = make_pick(draft_id=draft.pk, user=member, movie_id=movie.pk, expected_slot=1)
     assert result.pick.slot == 1 and result.pick.seat == setup.seat_of(member)
 
 
@@ -70,14 +73,14 @@ def test_pause_keeps_the_time_left_and_resume_gives_it_back(commissioner, member
     with time_machine.travel(start, tick=False):
         clocked(setup, seconds=120)
     with time_machine.travel(start + timedelta(seconds=50), tick=False):
-        services.pause_draft(draft_id=setup.draft.pk, actor=commissioner)
+        pause_draft(draft_id=setup.draft.pk, actor=commissioner)
     draft = setup.refresh()
     assert draft.clock_deadline is None
     assert draft.clock_remaining == timedelta(seconds=70)
     # A long pause does not eat into the pick.
     resumed_at = start + timedelta(hours=3)
     with time_machine.travel(resumed_at, tick=False):
-        services.resume_draft(draft_id=setup.draft.pk, actor=commissioner)
+        resume_draft(draft_id=setup.draft.pk, actor=commissioner)
         assert tick_due_drafts() == 0
     assert setup.refresh().clock_deadline == resumed_at + timedelta(seconds=70)
 
@@ -89,7 +92,7 @@ def test_autopick_on_expiry_takes_the_top_free_eligible_queued_film(commissioner
     fits = [m for m in setup.movies if {"Horror", "Thriller"} & set(m.genres)]
     misfit = next(m for m in setup.movies if not {"Horror", "Thriller"} & set(m.genres))
     for movie in [misfit, fits[0], fits[1]]:
-        services.queue_add(draft_id=setup.draft.pk, user=member, movie_id=movie.pk)
+        queue_add(draft_id=setup.draft.pk, user=member, movie_id=movie.pk)
     with time_machine.travel(timezone.now() + timedelta(seconds=61), tick=False):
         assert tick_due_drafts() == 1
     pick = Pick.objects.get(draft=setup.draft, slot=1)
@@ -113,16 +116,14 @@ def test_queue_keeps_its_order_and_marks_sniped_films(commissioner, member, othe
     setup = four_by_three(commissioner, [member, other_member])
     films = setup.movies[:3]
     for movie in films:
-        services.queue_add(draft_id=setup.draft.pk, user=other_member, movie_id=movie.pk)
+        queue_add(draft_id=setup.draft.pk, user=other_member, movie_id=movie.pk)
     entries = QueueEntry.objects.filter(seat=setup.seat_of(other_member)).order_by("rank")
-    services.queue_move(
-        draft_id=setup.draft.pk, user=other_member, entry_id=entries[2].pk, offset=-2
-    )
+    queue_move(draft_id=setup.draft.pk, user=other_member, entry_id=entries[2].pk, offset=-2)
     seat = setup.seat_of(other_member)
     assert [r.movie for r in queue_entries(seat)] == [films[2], films[0], films[1]]
     # The seat on the clock (picked by the commissioner on its behalf) takes the film at the
     # top of the other member's queue.
-    services.make_pick(
+    make_pick(
         draft_id=setup.draft.pk,
         user=commissioner,
         movie_id=films[2].pk,
@@ -135,17 +136,17 @@ def test_queue_keeps_its_order_and_marks_sniped_films(commissioner, member, othe
     assert rows[0].sniped_at == "1.01"
     assert not rows[1].sniped_by
     with pytest.raises(ValidationError, match="already taken"):
-        services.queue_add(draft_id=setup.draft.pk, user=commissioner, movie_id=films[2].pk)
+        queue_add(draft_id=setup.draft.pk, user=commissioner, movie_id=films[2].pk)
     with pytest.raises(ValidationError, match="already in your queue"):
-        services.queue_add(draft_id=setup.draft.pk, user=other_member, movie_id=films[0].pk)
+        queue_add(draft_id=setup.draft.pk, user=other_member, movie_id=films[0].pk)
 
 
 def test_turning_autopick_on_while_on_the_clock_picks_at_once(commissioner, member, other_member):
     setup = four_by_three(commissioner, [member, other_member])
     movie = setup.free_movie(setup.categories[0])
-    services.queue_add(draft_id=setup.draft.pk, user=member, movie_id=movie.pk)
+    queue_add(draft_id=setup.draft.pk, user=member, movie_id=movie.pk)
     version = setup.refresh().version
-    services.set_autopick(draft_id=setup.draft.pk, user=member, enabled=True)
+    set_autopick(draft_id=setup.draft.pk, user=member, enabled=True)
     pick = Pick.objects.get(slot=1)
     assert pick.movie == movie and pick.is_autopick
     assert setup.refresh().version > version
@@ -157,11 +158,11 @@ def test_a_member_with_autopick_picks_the_moment_their_turn_comes(
 ):
     setup = four_by_three(commissioner, [member, other_member])
     wanted = setup.free_movie(setup.categories[0])
-    services.queue_add(draft_id=setup.draft.pk, user=other_member, movie_id=wanted.pk)
-    services.set_autopick(draft_id=setup.draft.pk, user=other_member, enabled=True)
+    queue_add(draft_id=setup.draft.pk, user=other_member, movie_id=wanted.pk)
+    set_autopick(draft_id=setup.draft.pk, user=other_member, enabled=True)
     assert not Pick.objects.exists()  # not their turn yet
     first = next(m for m in setup.movies if m != wanted and {"Horror", "Thriller"} & set(m.genres))
-    services.make_pick(draft_id=setup.draft.pk, user=member, movie_id=first.pk, expected_slot=1)
+    make_pick(draft_id=setup.draft.pk, user=member, movie_id=first.pk, expected_slot=1)
     picks = list(Pick.objects.order_by("slot"))
     assert [p.slot for p in picks] == [1, 2]
     assert picks[1].movie == wanted and picks[1].is_autopick
@@ -187,8 +188,8 @@ def test_expiry_applies_once_when_requests_and_the_worker_notice_it_together(com
             [
                 tick_due_drafts,
                 tick_due_drafts,
-                lambda: services.tick_clock(draft_id=draft_id),
-                lambda: services.tick_clock(draft_id=draft_id),
+                lambda: tick_clock(draft_id=draft_id),
+                lambda: tick_clock(draft_id=draft_id),
             ]
         )
     assert not [r for r in results if isinstance(r, Exception)], results
@@ -207,7 +208,7 @@ def test_a_manual_pick_racing_the_expiry_yields_one_pick(commissioner, member):
     with time_machine.travel(later, tick=False):
         results = race(
             [
-                lambda: services.make_pick(
+                lambda: make_pick(
                     draft_id=draft_id, user=member, movie_id=movie.pk, expected_slot=1
                 ),
                 tick_due_drafts,
@@ -227,7 +228,7 @@ def test_a_commissioner_action_applies_an_expired_clock_first(commissioner, memb
     setup = four_by_three(commissioner, [member])
     clocked(setup, seconds=60, action=Draft.Expiry.SKIP)
     with time_machine.travel(timezone.now() + timedelta(seconds=61), tick=False):
-        services.pause_draft(draft_id=setup.draft.pk, actor=commissioner)
+        pause_draft(draft_id=setup.draft.pk, actor=commissioner)
     draft = setup.refresh()
     assert draft.status == Draft.Status.PAUSED
     assert SkippedSlot.objects.filter(draft=draft, slot=1).exists()

@@ -19,8 +19,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from draft import services
 from draft.models import Draft, DraftEvent, Pick, SkippedSlot
+from draft.services.leagues import set_commissioner
+from draft.services.picks import make_pick, skip_on_clock
 from tests.draft.factories import THREE_CATEGORIES, make_draft
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -80,7 +81,7 @@ def horror_films(board, count):
 
 
 def pick_call(board, user, movie, slot=1, **options):
-    return lambda: services.make_pick(
+    return lambda: make_pick(
         draft_id=board.draft.pk, user=user, movie_id=movie.pk, expected_slot=slot, **options
     )
 
@@ -195,7 +196,7 @@ def test_commissioner_and_member_entering_different_films_at_once(board, commiss
 def test_skip_racing_the_pick_leaves_a_consistent_board(board, commissioner, member):
     film = horror_films(board, 1)[0]
     calls = [pick_call(board, member, film)] * 4 + [
-        lambda: services.skip_on_clock(draft_id=board.draft.pk, actor=commissioner, expected_slot=1)
+        lambda: skip_on_clock(draft_id=board.draft.pk, actor=commissioner, expected_slot=1)
     ] * 4
 
     outcomes = at_once(calls)
@@ -220,14 +221,14 @@ def test_skip_racing_the_pick_leaves_a_consistent_board(board, commissioner, mem
 def test_two_commissioners_stepping_down_at_once_leave_one(board, commissioner, member):
     carla = board.membership_of(commissioner)
     dylan = board.membership_of(member)
-    services.set_commissioner(league=board.league, actor=commissioner, membership=dylan, value=True)
+    set_commissioner(league=board.league, actor=commissioner, membership=dylan, value=True)
 
     outcomes = at_once(
         [
-            lambda: services.set_commissioner(
+            lambda: set_commissioner(
                 league=board.league, actor=commissioner, membership=carla, value=False
             ),
-            lambda: services.set_commissioner(
+            lambda: set_commissioner(
                 league=board.league, actor=member, membership=dylan, value=False
             ),
         ]

@@ -42,7 +42,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from draft import clock, rules, services
+from draft import clock, rules
 from draft.models import (
     Category,
     Draft,
@@ -54,7 +54,15 @@ from draft.models import (
     Seat,
     SkippedSlot,
 )
-from draft.services import CategorySpec
+from draft.services.picks import make_pick, skip_on_clock, undo_last
+from draft.services.queue import queue_add, queue_move, queue_remove, set_autopick
+from draft.services.running import pause_draft, resume_draft, start_draft, tick_clock
+from draft.services.setup import (
+    CategorySpec,
+    create_draft,
+    update_clock_settings,
+    update_draft_settings,
+)
 from draft.state import DraftState
 from tests.draft.factories import LINEAR, OPEN_SLOTS, PER_ROUND, SNAKE, make_league, make_user
 
@@ -184,7 +192,7 @@ class DraftMachine(RuleBasedStateMachine):
         w = self.world
         self.commissioner_ids = {w.commissioner.pk}
         members = {m.user_id: m for m in Membership.objects.filter(league=w.league)}
-        self.draft = services.create_draft(
+        self.draft = create_draft(
             league=w.league,
             actor=w.commissioner,
             name="Machine Draft",
@@ -300,7 +308,7 @@ class DraftMachine(RuleBasedStateMachine):
         if order != SNAKE:
             self._attempt(
                 "order",
-                lambda: services.update_draft_settings(
+                lambda: update_draft_settings(
                     draft_id=self.draft.pk,
                     actor=w.commissioner,
                     name="Machine Draft",
@@ -311,7 +319,7 @@ class DraftMachine(RuleBasedStateMachine):
             assert self.seen.draft.order == order
         self._attempt(
             "clock settings",
-            lambda: services.update_clock_settings(
+            lambda: update_clock_settings(
                 draft_id=self.draft.pk,
                 actor=w.commissioner,
                 pick_seconds=PICK_SECONDS,
@@ -320,11 +328,11 @@ class DraftMachine(RuleBasedStateMachine):
         )
         if member_tries_first:
             started = self._attempt(
-                "start", lambda: services.start_draft(draft_id=self.draft.pk, actor=w.ann)
+                "start", lambda: start_draft(draft_id=self.draft.pk, actor=w.ann)
             )
             assert started is None
         started = self._attempt(
-            "start", lambda: services.start_draft(draft_id=self.draft.pk, actor=w.commissioner)
+            "start", lambda: start_draft(draft_id=self.draft.pk, actor=w.commissioner)
         )
         assert started is not None
 
@@ -478,7 +486,7 @@ class DraftMachine(RuleBasedStateMachine):
         allowed = self._should_allow(state, form, slot)
         result = self._attempt(
             "pick",
-            lambda: services.make_pick(
+            lambda: make_pick(
                 draft_id=self.draft.pk,
                 user=form.user,
                 movie_id=form.movie.pk,
@@ -545,9 +553,7 @@ class DraftMachine(RuleBasedStateMachine):
         can = by_commissioner and last is not None and not state.ended_early()
         restores = self.before_acts[-1] if self.before_acts else None
         left_now = self._board()["left"]
-        undone = self._attempt(
-            "undo", lambda: services.undo_last(draft_id=self.draft.pk, actor=actor)
-        )
+        undone = self._attempt("undo", lambda: undo_last(draft_id=self.draft.pk, actor=actor))
         assert (undone is not None) == can
         if undone is None:
             return
@@ -584,9 +590,7 @@ class DraftMachine(RuleBasedStateMachine):
         expected = (on_clock or 0) + 1 if stale else on_clock
         skipped = self._attempt(
             "skip",
-            lambda: services.skip_on_clock(
-                draft_id=self.draft.pk, actor=actor, expected_slot=expected
-            ),
+            lambda: skip_on_clock(draft_id=self.draft.pk, actor=actor, expected_slot=expected),
         )
         live = state.draft.status == Draft.Status.LIVE
         assert (skipped is not None) == (by_commissioner and live and bool(on_clock) and not stale)
@@ -616,14 +620,14 @@ class DraftMachine(RuleBasedStateMachine):
                 movie = data.draw(st.sampled_from(fitting), label="queued film")
                 self._attempt(
                     "queue add",
-                    lambda: services.queue_add(
+                    lambda: queue_add(
                         draft_id=self.draft.pk, user=self._user_of(seat), movie_id=movie.pk
                     ),
                     board_change=False,
                 )
         self.clock.move_to(deadline + timedelta(seconds=1))
         slot = self._state().on_clock
-        done = self._attempt("expiry", lambda: services.tick_clock(draft_id=self.draft.pk))
+        done = self._attempt("expiry", lambda: tick_clock(draft_id=self.draft.pk))
         assert done is True
         acts = [a for a in self.seen.acts if a.version > 0 and a.slot == slot]
         assert acts, "the clock ran out and nothing happened"
@@ -641,9 +645,9 @@ class DraftMachine(RuleBasedStateMachine):
         if entries:
             entry = data.draw(st.sampled_from(entries), label="entry")
             if self.seen.draft.version % 2:
-                what, service, more = "move", services.queue_move, {"offset": -1}
+                what, service, more = "move", queue_move, {"offset": -1}
             else:
-                what, service, more = "remove", services.queue_remove, {}
+                what, service, more = "remove", queue_remove, {}
             self._attempt(
                 f"queue {what}",
                 lambda: service(draft_id=self.draft.pk, user=user, entry_id=entry.pk, **more),
@@ -656,7 +660,7 @@ class DraftMachine(RuleBasedStateMachine):
         movie = data.draw(st.sampled_from(self.world.movies), label="queued film")
         self._attempt(
             "queue add",
-            lambda: services.queue_add(draft_id=self.draft.pk, user=user, movie_id=movie.pk),
+            lambda: queue_add(draft_id=self.draft.pk, user=user, movie_id=movie.pk),
             board_change=False,
         )
 
@@ -668,9 +672,7 @@ class DraftMachine(RuleBasedStateMachine):
         enabled = self.seen.draft.version % 2 == 1
         self._attempt(
             "autopick " + ("on" if enabled else "off"),
-            lambda: services.set_autopick(
-                draft_id=self.draft.pk, user=self._user_of(seat), enabled=enabled
-            ),
+            lambda: set_autopick(draft_id=self.draft.pk, user=self._user_of(seat), enabled=enabled),
             board_change=False,
         )
 
@@ -680,13 +682,11 @@ class DraftMachine(RuleBasedStateMachine):
         w = self.world
         live = self.seen.draft.status == Draft.Status.LIVE
         if not by_commissioner:
-            done = self._attempt(
-                "pause", lambda: services.pause_draft(draft_id=self.draft.pk, actor=w.bob)
-            )
+            done = self._attempt("pause", lambda: pause_draft(draft_id=self.draft.pk, actor=w.bob))
             assert done is None
             return
         paused = self._attempt(
-            "pause", lambda: services.pause_draft(draft_id=self.draft.pk, actor=w.commissioner)
+            "pause", lambda: pause_draft(draft_id=self.draft.pk, actor=w.commissioner)
         )
         assert (paused is not None) == live
         if paused is None:
@@ -704,11 +704,11 @@ class DraftMachine(RuleBasedStateMachine):
         self.board_makes_sense()
         if data.draw(st.booleans(), label="member tries to resume"):
             done = self._attempt(
-                "resume", lambda: services.resume_draft(draft_id=self.draft.pk, actor=w.ann)
+                "resume", lambda: resume_draft(draft_id=self.draft.pk, actor=w.ann)
             )
             assert done is None
         resumed = self._attempt(
-            "resume", lambda: services.resume_draft(draft_id=self.draft.pk, actor=w.commissioner)
+            "resume", lambda: resume_draft(draft_id=self.draft.pk, actor=w.commissioner)
         )
         assert resumed is not None
 

@@ -14,7 +14,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from draft import services
 from draft.models import (
     Category,
     Draft,
@@ -26,7 +25,10 @@ from draft.models import (
     QueueEntry,
     Seat,
 )
-from draft.services import CategorySpec
+from draft.services.leagues import create_league
+from draft.services.picks import make_pick
+from draft.services.queue import queue_add
+from draft.services.setup import CategorySpec, update_clock_settings
 from tests.draft.factories import make_draft, make_movie
 from tests.threads import race
 from worker.rounds import tick_due_drafts
@@ -133,19 +135,19 @@ def test_queue_reorder_racing_the_clocks_autopick_never_deadlocks(commissioner, 
     setup = make_draft(
         commissioner, [member], seats=2, rounds=12, order=Draft.Order.LINEAR, movies=40
     )
-    services.update_clock_settings(
+    update_clock_settings(
         draft_id=setup.draft.pk,
         actor=commissioner,
         pick_seconds=60,
         expiry_action=Draft.Expiry.AUTOPICK,
     )
     for movie in setup.movies[:20]:
-        services.queue_add(draft_id=setup.draft.pk, user=member, movie_id=movie.pk)
+        queue_add(draft_id=setup.draft.pk, user=member, movie_id=movie.pk)
     client = client_of(member)
     autopicks = 0
     for _ in range(12):
         if setup.user_on_clock() != member:
-            services.make_pick(
+            make_pick(
                 draft_id=setup.draft.pk,
                 user=commissioner,
                 movie_id=setup.free_movie().pk,
@@ -232,7 +234,7 @@ def test_an_autopick_of_a_film_with_the_longest_title_keeps_the_draft_running(co
     longest_name = Category._meta.get_field("name").max_length
     category = CategorySpec(("Films that defy every category " * 4)[:longest_name].strip())
     setup = make_draft(commissioner, [member], seats=2, categories=[category] * 3, movies=10)
-    services.update_clock_settings(
+    update_clock_settings(
         draft_id=setup.draft.pk,
         actor=commissioner,
         pick_seconds=60,
@@ -242,7 +244,7 @@ def test_an_autopick_of_a_film_with_the_longest_title_keeps_the_draft_running(co
     title = ("A Very Long Film Title " * 20)[:longest].strip()
     film = Movie.objects.create(title=title, year=1999, genres=["Drama"], runtime=100)
     on_clock = setup.user_on_clock()
-    services.queue_add(draft_id=setup.draft.pk, user=on_clock, movie_id=film.pk)
+    queue_add(draft_id=setup.draft.pk, user=on_clock, movie_id=film.pk)
     Draft.objects.filter(pk=setup.draft.pk).update(
         clock_deadline=timezone.now() - timedelta(seconds=1)
     )
@@ -296,7 +298,7 @@ def test_two_drafts_of_one_name_created_at_once_both_succeed(commissioner, membe
 def test_a_private_league_slug_reveals_nothing(commissioner, member):
     """A league made with the name of a private one gets the plain slug; the private one's
     slug cannot be guessed from its name."""
-    private = services.create_league(user=commissioner, name="Secret Society", is_public=False)
+    private = create_league(user=commissioner, name="Secret Society", is_public=False)
     assert private.slug.startswith("secret-society-") and private.slug != "secret-society-2"
-    public = services.create_league(user=member, name="Secret Society")
+    public = create_league(user=member, name="Secret Society")
     assert public.slug == "secret-society"

@@ -3,8 +3,9 @@
 import pytest
 from django.test import Client
 
-from draft import services
 from draft.models import QueueEntry, Seat
+from draft.services.picks import make_pick, skip_on_clock
+from draft.services.running import pause_draft, resume_draft
 from tests.draft.factories import four_by_three
 
 pytestmark = pytest.mark.django_db
@@ -14,10 +15,10 @@ pytestmark = pytest.mark.django_db
 def setup(commissioner, member, other_member):
     setup = four_by_three(commissioner, [member, other_member])
     movie = setup.free_movie(setup.categories[0])
-    services.make_pick(draft_id=setup.draft.pk, user=member, movie_id=movie.pk, expected_slot=1)
-    services.pause_draft(draft_id=setup.draft.pk, actor=commissioner)
-    services.resume_draft(draft_id=setup.draft.pk, actor=commissioner)
-    services.skip_on_clock(draft_id=setup.draft.pk, actor=commissioner)
+    make_pick(draft_id=setup.draft.pk, user=member, movie_id=movie.pk, expected_slot=1)
+    pause_draft(draft_id=setup.draft.pk, actor=commissioner)
+    resume_draft(draft_id=setup.draft.pk, actor=commissioner)
+    skip_on_clock(draft_id=setup.draft.pk, actor=commissioner)
     setup.picked = movie
     return setup
 
@@ -50,8 +51,8 @@ def test_the_log_of_a_private_league_is_hidden_from_outsiders(outsider_client, s
 
 def test_log_query_count_does_not_grow_with_events(client, setup, django_assert_num_queries):
     for _ in range(5):
-        services.pause_draft(draft_id=setup.draft.pk, actor=setup.commissioner)
-        services.resume_draft(draft_id=setup.draft.pk, actor=setup.commissioner)
+        pause_draft(draft_id=setup.draft.pk, actor=setup.commissioner)
+        resume_draft(draft_id=setup.draft.pk, actor=setup.commissioner)
     # 1 draft with league, 2 events with their actors.
     with django_assert_num_queries(2):
         client.get(log_url(setup))

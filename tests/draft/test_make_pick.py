@@ -17,9 +17,21 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from draft import services
 from draft.models import Category, Draft, DraftEvent, Membership, Pick, Seat, SkippedSlot
-from draft.services import CategorySpec
+from draft.services.leagues import create_league, join_league, rotate_invite, set_commissioner
+from draft.services.picks import make_pick, skip_on_clock, undo_last
+from draft.services.running import end_draft, pause_draft, resume_draft, start_draft, tick_clock
+from draft.services.setup import (
+    CategorySpec,
+    add_category,
+    add_seat,
+    move_category,
+    move_seat,
+    randomize_order,
+    remove_category,
+    remove_seat,
+    update_clock_settings,
+)
 from tests.draft.factories import (
     OPEN_SLOTS,
     bulk_fill_picks,
@@ -54,7 +66,7 @@ def films():
 
 
 def pick(board, user, movie, slot, **options):
-    return services.make_pick(
+    return make_pick(
         draft_id=board.draft.pk,
         user=user,
         movie_id=movie.pk if movie is not None else None,
@@ -138,7 +150,7 @@ def test_no_picks_before_the_draft_starts(commissioner, member, other_member, fi
 
 
 def test_no_picks_while_paused(board, commissioner, member, films):
-    services.pause_draft(draft_id=board.draft.pk, actor=commissioner)
+    pause_draft(draft_id=board.draft.pk, actor=commissioner)
     with refused(
         board.draft, "The draft is paused. Picks open again when a commissioner resumes it."
     ):
@@ -146,7 +158,7 @@ def test_no_picks_while_paused(board, commissioner, member, films):
 
 
 def test_no_picks_once_complete(board, commissioner, member, films):
-    services.end_draft(draft_id=board.draft.pk, actor=commissioner)
+    end_draft(draft_id=board.draft.pk, actor=commissioner)
     with refused(board.draft, "The draft is over: no more picks."):
         pick(board, member, films["alien"], 1)
 
@@ -158,7 +170,7 @@ def test_outsider_cannot_pick(board, outsider, films):
 
 def test_member_without_a_seat_cannot_pick(board, films):
     (latecomer,) = make_users(1, "latecomer")
-    services.join_league(user=latecomer, league=board.league, token=board.league.invite_token)
+    join_league(user=latecomer, league=board.league, token=board.league.invite_token)
     with refused(board.draft, "You do not have a seat in this draft."):
         pick(board, latecomer, films["alien"], 1)
 
@@ -189,7 +201,7 @@ def test_expected_slot_in_the_future_is_refused(board, member, films):
 
 def test_film_must_come_from_the_catalog(board, member, films):
     with refused(board.draft, "Choose a film from the catalog."):
-        services.make_pick(draft_id=board.draft.pk, user=member, movie_id=10**9, expected_slot=1)
+        make_pick(draft_id=board.draft.pk, user=member, movie_id=10**9, expected_slot=1)
     with refused(board.draft, "Choose a film from the catalog."):
         pick(board, member, None, 1)
 
@@ -366,7 +378,7 @@ def test_undo_puts_the_film_and_the_slot_back(board, commissioner, member, other
     pick(board, member, films["alien"], 1)
     version = board.refresh().version
 
-    undone = services.undo_last(draft_id=board.draft.pk, actor=commissioner)
+    undone = undo_last(draft_id=board.draft.pk, actor=commissioner)
 
     assert undone.movie == films["alien"]
     assert not Pick.objects.filter(draft=board.draft).exists()
@@ -385,7 +397,7 @@ def test_undo_puts_the_film_and_the_slot_back(board, commissioner, member, other
 
 def test_undo_takes_back_the_most_recent_pick_only(board, commissioner):
     made = play_picks(board, 3)
-    undone = services.undo_last(draft_id=board.draft.pk, actor=commissioner)
+    undone = undo_last(draft_id=board.draft.pk, actor=commissioner)
     assert undone.slot == 3
     assert set(Pick.objects.filter(draft=board.draft).values_list("pk", flat=True)) == {
         made[0].pk,
@@ -397,18 +409,18 @@ def test_undo_takes_back_the_most_recent_pick_only(board, commissioner):
 def test_only_a_commissioner_can_undo(board, member, films):
     pick(board, member, films["alien"], 1)
     with refused(board.draft, "Only a commissioner of this league can do that."):
-        services.undo_last(draft_id=board.draft.pk, actor=member)
+        undo_last(draft_id=board.draft.pk, actor=member)
 
 
 def test_undo_with_nothing_to_undo(board, commissioner):
     with refused(board.draft, "There is nothing to undo."):
-        services.undo_last(draft_id=board.draft.pk, actor=commissioner)
+        undo_last(draft_id=board.draft.pk, actor=commissioner)
 
 
 def test_undo_of_the_last_pick_reopens_a_complete_draft(board, commissioner):
     play_picks(board, 12)
     assert board.refresh().status == Draft.Status.COMPLETE
-    services.undo_last(draft_id=board.draft.pk, actor=commissioner)
+    undo_last(draft_id=board.draft.pk, actor=commissioner)
     draft = board.refresh()
     assert draft.status == Draft.Status.LIVE and draft.completed_at is None
     assert draft.clock_slot == 12
@@ -417,12 +429,12 @@ def test_undo_of_the_last_pick_reopens_a_complete_draft(board, commissioner):
 def test_undo_of_a_made_up_pick_makes_the_skip_owed_again(
     board, commissioner, member, other_member, films
 ):
-    services.skip_on_clock(draft_id=board.draft.pk, actor=commissioner, expected_slot=1)
+    skip_on_clock(draft_id=board.draft.pk, actor=commissioner, expected_slot=1)
     pick(board, other_member, films["halloween"], 2)
     pick(board, member, films["alien"], 1)  # made up
     assert board.slot_on_clock() == 3
 
-    undone = services.undo_last(draft_id=board.draft.pk, actor=commissioner)
+    undone = undo_last(draft_id=board.draft.pk, actor=commissioner)
 
     assert undone.slot == 1
     state = board.state()
@@ -437,9 +449,9 @@ def test_undo_after_a_skip_takes_back_the_skip_not_the_pick_before_it(
     """Defect: pick 1.01, skip 1.02, undo put 1.01 back on the clock while 1.02's member was
     offered a make-up and picked first, out of turn. Undo takes back the last act: the skip."""
     pick(board, member, films["alien"], 1)
-    services.skip_on_clock(draft_id=board.draft.pk, actor=commissioner, expected_slot=2)
+    skip_on_clock(draft_id=board.draft.pk, actor=commissioner, expected_slot=2)
 
-    undone = services.undo_last(draft_id=board.draft.pk, actor=commissioner)
+    undone = undo_last(draft_id=board.draft.pk, actor=commissioner)
 
     assert isinstance(undone, SkippedSlot) and undone.slot == 2
     state = board.state()
@@ -447,7 +459,7 @@ def test_undo_after_a_skip_takes_back_the_skip_not_the_pick_before_it(
     assert list(Pick.objects.filter(draft=board.draft).values_list("slot", flat=True)) == [1]
     assert last_event(board.draft).summary == "1.02 Maya Reel's skip undone"
 
-    services.undo_last(draft_id=board.draft.pk, actor=commissioner)  # now the pick
+    undo_last(draft_id=board.draft.pk, actor=commissioner)  # now the pick
     with refused(board.draft, "It is not your turn: pick 1.01 belongs to Strange Dylan."):
         pick(board, other_member, films["halloween"], 2)
     pick(board, member, films["the_thing"], 1)
@@ -463,7 +475,7 @@ def test_undo_gives_the_slot_back_the_time_it_had_left(commissioner, member, oth
         pick(setup, member, films["alien"], 1)  # with 50 minutes left
         traveller.move_to(T0 + timedelta(minutes=30))
 
-        services.undo_last(draft_id=setup.draft.pk, actor=commissioner)
+        undo_last(draft_id=setup.draft.pk, actor=commissioner)
 
         draft = setup.refresh()
         assert draft.clock_slot == 1
@@ -477,14 +489,14 @@ def test_undoing_a_made_up_pick_leaves_the_clock_of_the_member_on_the_clock_alon
     them a fresh pick time."""
     with time_machine.travel(T0, tick=False) as traveller:
         setup = clocked_board(commissioner, [member, other_member], pick_seconds=3600)
-        services.skip_on_clock(draft_id=setup.draft.pk, actor=commissioner, expected_slot=1)
+        skip_on_clock(draft_id=setup.draft.pk, actor=commissioner, expected_slot=1)
         deadline = setup.refresh().clock_deadline
         assert deadline == T0 + timedelta(hours=1)  # 1.02, Maya's
         traveller.move_to(T0 + timedelta(minutes=10))
         pick(setup, member, films["alien"], 1)  # the make-up
         traveller.move_to(T0 + timedelta(minutes=20))
 
-        services.undo_last(draft_id=setup.draft.pk, actor=commissioner)
+        undo_last(draft_id=setup.draft.pk, actor=commissioner)
 
         draft = setup.refresh()
         assert (draft.clock_slot, draft.clock_deadline) == (2, deadline)
@@ -500,7 +512,7 @@ def test_undo_of_an_expiry_gives_the_member_a_minute(commissioner, member, other
         assert due_clock(setup)
         assert setup.state().on_clock == 2
 
-        services.undo_last(draft_id=setup.draft.pk, actor=commissioner)
+        undo_last(draft_id=setup.draft.pk, actor=commissioner)
 
         draft = setup.refresh()
         assert draft.clock_slot == 1
@@ -513,16 +525,16 @@ def test_undo_while_paused_keeps_the_time_for_the_resume(commissioner, member, o
         setup = clocked_board(commissioner, [member, other_member], pick_seconds=3600)
         traveller.move_to(T0 + timedelta(minutes=15))
         pick(setup, member, films["alien"], 1)  # 45 minutes left
-        services.pause_draft(draft_id=setup.draft.pk, actor=commissioner)
+        pause_draft(draft_id=setup.draft.pk, actor=commissioner)
 
-        services.undo_last(draft_id=setup.draft.pk, actor=commissioner)
+        undo_last(draft_id=setup.draft.pk, actor=commissioner)
 
         draft = setup.refresh()
         assert draft.status == Draft.Status.PAUSED
         assert (draft.clock_slot, draft.clock_deadline) == (1, None)
         assert draft.clock_remaining == timedelta(minutes=45)
         traveller.move_to(T0 + timedelta(hours=3))
-        services.resume_draft(draft_id=setup.draft.pk, actor=commissioner)
+        resume_draft(draft_id=setup.draft.pk, actor=commissioner)
         assert setup.refresh().clock_deadline == T0 + timedelta(hours=3, minutes=45)
 
 
@@ -532,7 +544,7 @@ def test_undo_while_paused_keeps_the_time_for_the_resume(commissioner, member, o
 def test_skipped_member_makes_up_the_pick_and_the_draft_goes_on(
     board, commissioner, member, other_member, films
 ):
-    skipped = services.skip_on_clock(draft_id=board.draft.pk, actor=commissioner, expected_slot=1)
+    skipped = skip_on_clock(draft_id=board.draft.pk, actor=commissioner, expected_slot=1)
 
     assert (skipped.slot, skipped.label) == (1, "1.01")
     event = last_event(board.draft)
@@ -556,7 +568,7 @@ def test_skipped_member_makes_up_the_pick_and_the_draft_goes_on(
 def test_skipped_member_back_late_fills_the_skip_before_their_next_pick(
     board, commissioner, member, films
 ):
-    services.skip_on_clock(draft_id=board.draft.pk, actor=commissioner, expected_slot=1)
+    skip_on_clock(draft_id=board.draft.pk, actor=commissioner, expected_slot=1)
     play_picks(board, 6)
     assert board.slot_on_clock() == 8 and board.user_on_clock() == member
     with refused(
@@ -574,19 +586,19 @@ def test_skipped_member_back_late_fills_the_skip_before_their_next_pick(
 
 def test_only_a_commissioner_skips(board, member):
     with refused(board.draft, "Only a commissioner of this league can do that."):
-        services.skip_on_clock(draft_id=board.draft.pk, actor=member, expected_slot=1)
+        skip_on_clock(draft_id=board.draft.pk, actor=member, expected_slot=1)
 
 
 def test_skip_of_a_pick_no_longer_on_the_clock_is_refused(board, commissioner):
     play_picks(board, 1)
     with refused(board.draft, "The board has moved on: that pick is no longer on the clock."):
-        services.skip_on_clock(draft_id=board.draft.pk, actor=commissioner, expected_slot=1)
+        skip_on_clock(draft_id=board.draft.pk, actor=commissioner, expected_slot=1)
 
 
 def test_draft_with_a_skipped_last_pick_completes_when_it_is_made_up(board, commissioner):
     play_picks(board, 11)
     last_user = board.user_on_clock()
-    services.skip_on_clock(draft_id=board.draft.pk, actor=commissioner, expected_slot=12)
+    skip_on_clock(draft_id=board.draft.pk, actor=commissioner, expected_slot=12)
     draft = board.refresh()
     assert draft.status == Draft.Status.LIVE  # waiting for the skipped member
     assert board.slot_on_clock() is None and draft.clock_slot is None
@@ -646,17 +658,17 @@ def test_seats_stay_numbered_one_to_n(setup_draft, commissioner, member, other_m
     draft = setup_draft.draft
     seat_ids = [s.pk for s in setup_draft.seats]
 
-    services.remove_seat(draft_id=draft.pk, actor=commissioner, seat_id=seat_ids[1])
+    remove_seat(draft_id=draft.pk, actor=commissioner, seat_id=seat_ids[1])
     assert_contiguous(Seat, draft)
-    services.move_seat(draft_id=draft.pk, actor=commissioner, seat_id=seat_ids[3], offset=-5)
+    move_seat(draft_id=draft.pk, actor=commissioner, seat_id=seat_ids[3], offset=-5)
     assert_contiguous(Seat, draft)
     assert [pk for _, pk in positions(Seat, draft)] == [seat_ids[3], seat_ids[0], seat_ids[2]]
-    seat = services.add_seat(
+    seat = add_seat(
         draft_id=draft.pk, actor=commissioner, membership=setup_draft.membership_of(other_member)
     )
     assert seat.position == 4
     assert_contiguous(Seat, draft)
-    services.move_seat(draft_id=draft.pk, actor=commissioner, seat_id=seat_ids[3], offset=1)
+    move_seat(draft_id=draft.pk, actor=commissioner, seat_id=seat_ids[3], offset=1)
     assert [pk for _, pk in positions(Seat, draft)] == [
         seat_ids[0],
         seat_ids[3],
@@ -668,9 +680,7 @@ def test_seats_stay_numbered_one_to_n(setup_draft, commissioner, member, other_m
 def test_randomize_order_shuffles_the_same_seats(setup_draft, commissioner):
     draft = setup_draft.draft
     before = {s.pk for s in setup_draft.seats}
-    seats = services.randomize_order(
-        draft_id=draft.pk, actor=commissioner, rng=random.Random(3)
-    ).seats
+    seats = randomize_order(draft_id=draft.pk, actor=commissioner, rng=random.Random(3)).seats
     assert_contiguous(Seat, draft)
     assert {pk for _, pk in positions(Seat, draft)} == before
     assert [pk for _, pk in positions(Seat, draft)] == [s.pk for s in seats]
@@ -680,13 +690,13 @@ def test_randomize_order_shuffles_the_same_seats(setup_draft, commissioner):
 def test_categories_stay_numbered_one_to_n(setup_draft, commissioner):
     draft = setup_draft.draft
     ids = [c.pk for c in setup_draft.categories]
-    added = services.add_category(
+    added = add_category(
         draft_id=draft.pk, actor=commissioner, spec=CategorySpec("Comedy", genres=("Comedy",))
     )
     assert added.position == 4
-    services.remove_category(draft_id=draft.pk, actor=commissioner, category_id=ids[0])
+    remove_category(draft_id=draft.pk, actor=commissioner, category_id=ids[0])
     assert_contiguous(Category, draft)
-    services.move_category(draft_id=draft.pk, actor=commissioner, category_id=added.pk, offset=-1)
+    move_category(draft_id=draft.pk, actor=commissioner, category_id=added.pk, offset=-1)
     assert [pk for _, pk in positions(Category, draft)] == [ids[1], added.pk, ids[2]]
     assert_contiguous(Category, draft)
 
@@ -695,7 +705,7 @@ def test_category_with_years_the_wrong_way_round_is_refused(setup_draft, commiss
     with refused(
         setup_draft.draft, "Eighties: the earliest year (1989) is after the latest (1980)."
     ):
-        services.add_category(
+        add_category(
             draft_id=setup_draft.draft.pk,
             actor=commissioner,
             spec=CategorySpec("Eighties", year_min=1989, year_max=1980),
@@ -705,33 +715,27 @@ def test_category_with_years_the_wrong_way_round_is_refused(setup_draft, commiss
 def test_setup_changes_are_for_commissioners(setup_draft, member):
     draft = setup_draft.draft
     with refused(draft, "Only a commissioner of this league can do that."):
-        services.randomize_order(draft_id=draft.pk, actor=member)
+        randomize_order(draft_id=draft.pk, actor=member)
     with refused(draft, "Only a commissioner of this league can do that."):
-        services.start_draft(draft_id=draft.pk, actor=member)
+        start_draft(draft_id=draft.pk, actor=member)
 
 
 def test_setup_is_frozen_once_started(board, commissioner, other_member):
     frozen = "The draft has started: its order, categories and settings are frozen."
     draft, seat, category = board.draft, board.seats[0], board.categories[0]
     attempts = [
-        lambda: services.add_seat(
+        lambda: add_seat(
             draft_id=draft.pk, actor=commissioner, membership=board.membership_of(other_member)
         ),
-        lambda: services.remove_seat(draft_id=draft.pk, actor=commissioner, seat_id=seat.pk),
-        lambda: services.move_seat(
-            draft_id=draft.pk, actor=commissioner, seat_id=seat.pk, offset=1
-        ),
-        lambda: services.randomize_order(draft_id=draft.pk, actor=commissioner),
-        lambda: services.add_category(
-            draft_id=draft.pk, actor=commissioner, spec=CategorySpec("More")
-        ),
-        lambda: services.remove_category(
-            draft_id=draft.pk, actor=commissioner, category_id=category.pk
-        ),
-        lambda: services.move_category(
+        lambda: remove_seat(draft_id=draft.pk, actor=commissioner, seat_id=seat.pk),
+        lambda: move_seat(draft_id=draft.pk, actor=commissioner, seat_id=seat.pk, offset=1),
+        lambda: randomize_order(draft_id=draft.pk, actor=commissioner),
+        lambda: add_category(draft_id=draft.pk, actor=commissioner, spec=CategorySpec("More")),
+        lambda: remove_category(draft_id=draft.pk, actor=commissioner, category_id=category.pk),
+        lambda: move_category(
             draft_id=draft.pk, actor=commissioner, category_id=category.pk, offset=1
         ),
-        lambda: services.start_draft(draft_id=draft.pk, actor=commissioner),
+        lambda: start_draft(draft_id=draft.pk, actor=commissioner),
     ]
     for attempt in attempts:
         with refused(draft, frozen):
@@ -741,26 +745,26 @@ def test_setup_is_frozen_once_started(board, commissioner, other_member):
 def test_a_draft_needs_two_seats_and_a_category_to_start(commissioner, member):
     lonely = make_draft(commissioner, [], seats=1, start=False)
     with refused(lonely.draft, "A draft needs at least two seats to start."):
-        services.start_draft(draft_id=lonely.draft.pk, actor=commissioner)
+        start_draft(draft_id=lonely.draft.pk, actor=commissioner)
     empty = make_draft(commissioner, [member], categories=[], start=False, name="Empty")
     with refused(empty.draft, "A draft needs at least one category to start."):
-        services.start_draft(draft_id=empty.draft.pk, actor=commissioner)
+        start_draft(draft_id=empty.draft.pk, actor=commissioner)
 
 
 def test_start_puts_seat_one_on_the_clock(setup_draft, commissioner, member):
-    draft = services.start_draft(draft_id=setup_draft.draft.pk, actor=commissioner)
+    draft = start_draft(draft_id=setup_draft.draft.pk, actor=commissioner)
     assert draft.status == Draft.Status.LIVE and draft.started_at is not None
     assert draft.clock_slot == 1 and setup_draft.user_on_clock() == member
     assert last_event(draft).kind == DraftEvent.Kind.START
 
 
 def test_seat_only_for_league_members(setup_draft, commissioner, outsider, member):
-    other_league = services.create_league(user=outsider, name="Elsewhere")
+    other_league = create_league(user=outsider, name="Elsewhere")
     stranger = Membership.objects.get(league=other_league, user=outsider)
     with refused(setup_draft.draft, "Only members of this league can have a seat."):
-        services.add_seat(draft_id=setup_draft.draft.pk, actor=commissioner, membership=stranger)
+        add_seat(draft_id=setup_draft.draft.pk, actor=commissioner, membership=stranger)
     with refused(setup_draft.draft, "Strange Dylan already has a seat."):
-        services.add_seat(
+        add_seat(
             draft_id=setup_draft.draft.pk,
             actor=commissioner,
             membership=setup_draft.membership_of(member),
@@ -772,15 +776,15 @@ def test_seat_only_for_league_members(setup_draft, commissioner, outsider, membe
 
 def clocked_board(commissioner, players, **clock):
     setup = four_by_three(commissioner, players, start=False)
-    services.update_clock_settings(draft_id=setup.draft.pk, actor=commissioner, **clock)
-    services.start_draft(draft_id=setup.draft.pk, actor=commissioner)
+    update_clock_settings(draft_id=setup.draft.pk, actor=commissioner, **clock)
+    start_draft(draft_id=setup.draft.pk, actor=commissioner)
     setup.refresh()
     return setup
 
 
 def due_clock(setup) -> bool:
     """What the clock worker does: apply an expired clock under the draft lock."""
-    return services.tick_clock(draft_id=setup.draft.pk)
+    return tick_clock(draft_id=setup.draft.pk)
 
 
 def test_start_sets_the_deadline_from_the_pick_time(commissioner, member, other_member):
@@ -804,14 +808,14 @@ def test_pause_and_resume_keep_the_time_left(commissioner, member, other_member,
         setup = clocked_board(commissioner, [member, other_member], pick_seconds=3600)
         traveller.move_to(T0 + timedelta(minutes=10))
 
-        services.pause_draft(draft_id=setup.draft.pk, actor=commissioner)
+        pause_draft(draft_id=setup.draft.pk, actor=commissioner)
         draft = setup.refresh()
         assert draft.status == Draft.Status.PAUSED
         assert draft.clock_deadline is None
         assert draft.clock_remaining == timedelta(minutes=50)
 
         traveller.move_to(T0 + timedelta(hours=5))
-        services.resume_draft(draft_id=setup.draft.pk, actor=commissioner)
+        resume_draft(draft_id=setup.draft.pk, actor=commissioner)
         draft = setup.refresh()
         assert draft.status == Draft.Status.LIVE
         assert draft.clock_deadline == T0 + timedelta(hours=5, minutes=50)
@@ -836,21 +840,21 @@ def test_pause_and_resume_across_quiet_hours(commissioner, member, other_member)
         # 30 minutes before the night, 30 after it.
         assert setup.draft.clock_deadline == datetime(2024, 5, 2, 7, 30, tzinfo=UTC)
         traveller.move_to(start + timedelta(minutes=15))
-        services.pause_draft(draft_id=setup.draft.pk, actor=commissioner)
+        pause_draft(draft_id=setup.draft.pk, actor=commissioner)
         assert setup.refresh().clock_remaining == timedelta(minutes=45)
         traveller.move_to(datetime(2024, 5, 1, 23, tzinfo=UTC))  # resumed at night
-        services.resume_draft(draft_id=setup.draft.pk, actor=commissioner)
+        resume_draft(draft_id=setup.draft.pk, actor=commissioner)
         assert setup.refresh().clock_deadline == datetime(2024, 5, 2, 7, 45, tzinfo=UTC)
 
 
 def test_pause_and_resume_only_from_the_right_state(board, commissioner, member):
     with refused(board.draft, "Only a paused draft can be resumed."):
-        services.resume_draft(draft_id=board.draft.pk, actor=commissioner)
+        resume_draft(draft_id=board.draft.pk, actor=commissioner)
     with refused(board.draft, "Only a commissioner of this league can do that."):
-        services.pause_draft(draft_id=board.draft.pk, actor=member)
-    services.pause_draft(draft_id=board.draft.pk, actor=commissioner)
+        pause_draft(draft_id=board.draft.pk, actor=member)
+    pause_draft(draft_id=board.draft.pk, actor=commissioner)
     with refused(board.draft, "Only a live draft can be paused."):
-        services.pause_draft(draft_id=board.draft.pk, actor=commissioner)
+        pause_draft(draft_id=board.draft.pk, actor=commissioner)
 
 
 def test_expired_clock_skips_the_member_once(commissioner, member, other_member, films):
@@ -907,13 +911,13 @@ def test_expired_clock_with_nothing_to_do_leaves_the_pick_overdue(
 
 def test_clock_change_while_live_restarts_the_clock(board, commissioner):
     with time_machine.travel(T0, tick=False):
-        services.update_clock_settings(draft_id=board.draft.pk, actor=commissioner, pick_seconds=90)
+        update_clock_settings(draft_id=board.draft.pk, actor=commissioner, pick_seconds=90)
     assert board.refresh().clock_deadline == T0 + timedelta(seconds=90)
 
 
 def test_pick_time_out_of_range_is_refused(board, commissioner):
     with refused(board.draft, "A pick time runs from 30 seconds to 14 days."):
-        services.update_clock_settings(draft_id=board.draft.pk, actor=commissioner, pick_seconds=5)
+        update_clock_settings(draft_id=board.draft.pk, actor=commissioner, pick_seconds=5)
 
 
 def test_clock_switched_off_during_a_pause_stays_off(commissioner, member, other_member):
@@ -921,11 +925,11 @@ def test_clock_switched_off_during_a_pause_stays_off(commissioner, member, other
         setup = clocked_board(
             commissioner, [member, other_member], pick_seconds=60, expiry_action="skip"
         )
-        services.pause_draft(draft_id=setup.draft.pk, actor=commissioner)
-        services.update_clock_settings(
+        pause_draft(draft_id=setup.draft.pk, actor=commissioner)
+        update_clock_settings(
             draft_id=setup.draft.pk, actor=commissioner, pick_seconds=None, expiry_action="skip"
         )
-        services.resume_draft(draft_id=setup.draft.pk, actor=commissioner)
+        resume_draft(draft_id=setup.draft.pk, actor=commissioner)
         assert setup.refresh().clock_deadline is None
         traveller.move_to(T0 + timedelta(hours=1))
         assert not due_clock(setup)
@@ -935,12 +939,10 @@ def test_clock_switched_off_during_a_pause_stays_off(commissioner, member, other
 def test_new_pick_time_set_during_a_pause_applies_on_resume(commissioner, member, other_member):
     with time_machine.travel(T0, tick=False) as traveller:
         setup = clocked_board(commissioner, [member, other_member], pick_seconds=86400)
-        services.pause_draft(draft_id=setup.draft.pk, actor=commissioner)
-        services.update_clock_settings(
-            draft_id=setup.draft.pk, actor=commissioner, pick_seconds=120
-        )
+        pause_draft(draft_id=setup.draft.pk, actor=commissioner)
+        update_clock_settings(draft_id=setup.draft.pk, actor=commissioner, pick_seconds=120)
         traveller.move_to(T0 + timedelta(minutes=30))
-        services.resume_draft(draft_id=setup.draft.pk, actor=commissioner)
+        resume_draft(draft_id=setup.draft.pk, actor=commissioner)
         assert setup.refresh().clock_deadline == T0 + timedelta(minutes=32)
 
 
@@ -975,44 +977,42 @@ def test_sixteen_by_twenty_board_completes_on_the_last_pick():
 
 def test_join_with_a_bad_token_is_refused(board, outsider):
     with pytest.raises(ValidationError) as info:
-        services.join_league(user=outsider, league=board.league, token="not-the-token")
+        join_league(user=outsider, league=board.league, token="not-the-token")
     assert "This invite link is no longer valid" in info.value.messages[0]
     assert not Membership.objects.filter(league=board.league, user=outsider).exists()
 
 
 def test_joining_twice_is_harmless(board, outsider):
     token = board.league.invite_token
-    first, created = services.join_league(user=outsider, league=board.league, token=token)
-    again, created_again = services.join_league(user=outsider, league=board.league, token=token)
+    first, created = join_league(user=outsider, league=board.league, token=token)
+    again, created_again = join_league(user=outsider, league=board.league, token=token)
     assert created and not created_again and first == again
     assert first.display_name == "Olaf Outside" and not first.is_commissioner
 
 
 def test_rotating_the_invite_retires_the_old_link(board, commissioner, outsider, member):
     old = board.league.invite_token
-    new = services.rotate_invite(league=board.league, actor=commissioner)
+    new = rotate_invite(league=board.league, actor=commissioner)
     assert new != old
     with pytest.raises(ValidationError):
-        services.join_league(user=outsider, league=board.league, token=old)
-    membership, created = services.join_league(user=outsider, league=board.league, token=new)
+        join_league(user=outsider, league=board.league, token=old)
+    membership, created = join_league(user=outsider, league=board.league, token=new)
     assert created
     with pytest.raises(ValidationError):
-        services.rotate_invite(league=board.league, actor=member)
+        rotate_invite(league=board.league, actor=member)
 
 
 def test_a_league_keeps_at_least_one_commissioner(board, commissioner, member):
     carla = board.membership_of(commissioner)
     with pytest.raises(ValidationError) as info:
-        services.set_commissioner(
-            league=board.league, actor=commissioner, membership=carla, value=False
-        )
+        set_commissioner(league=board.league, actor=commissioner, membership=carla, value=False)
     assert info.value.messages == ["A league needs at least one commissioner."]
     carla.refresh_from_db()
     assert carla.is_commissioner
 
     dylan = board.membership_of(member)
-    services.set_commissioner(league=board.league, actor=commissioner, membership=dylan, value=True)
-    services.set_commissioner(league=board.league, actor=member, membership=carla, value=False)
+    set_commissioner(league=board.league, actor=commissioner, membership=dylan, value=True)
+    set_commissioner(league=board.league, actor=member, membership=carla, value=False)
     carla.refresh_from_db()
     dylan.refresh_from_db()
     assert dylan.is_commissioner and not carla.is_commissioner
@@ -1020,7 +1020,7 @@ def test_a_league_keeps_at_least_one_commissioner(board, commissioner, member):
 
 def test_only_commissioners_appoint_commissioners(board, member, other_member):
     with pytest.raises(ValidationError):
-        services.set_commissioner(
+        set_commissioner(
             league=board.league,
             actor=member,
             membership=board.membership_of(other_member),
@@ -1031,10 +1031,10 @@ def test_only_commissioners_appoint_commissioners(board, member, other_member):
 
 def test_undo_cannot_reopen_a_draft_a_commissioner_ended_early(board, commissioner):
     pick_on_clock(board)
-    services.end_draft(draft_id=board.draft.pk, actor=commissioner)
+    end_draft(draft_id=board.draft.pk, actor=commissioner)
     version = board.refresh().version
     with pytest.raises(ValidationError, match="ended this draft early"):
-        services.undo_last(draft_id=board.draft.pk, actor=commissioner)
+        undo_last(draft_id=board.draft.pk, actor=commissioner)
     assert board.refresh().status == Draft.Status.COMPLETE
     assert board.draft.version == version
     assert Pick.objects.filter(draft=board.draft).count() == 1
@@ -1055,6 +1055,6 @@ def test_randomize_order_always_changes_three_or_more_seats(setup_draft, commiss
     draft = setup_draft.draft
     before = [pk for _, pk in positions(Seat, draft)]
     assert len(before) >= 3
-    new = services.randomize_order(draft_id=draft.pk, actor=commissioner, rng=_SameFirst(1))
+    new = randomize_order(draft_id=draft.pk, actor=commissioner, rng=_SameFirst(1))
     assert [pk for _, pk in positions(Seat, draft)] != before
     assert not new.unchanged

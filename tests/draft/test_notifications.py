@@ -5,8 +5,9 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from draft import notifications, services
+from draft import notifications
 from draft.models import NotificationSettings
+from draft.services.picks import make_pick
 from draft.state import DraftState
 from tests.draft.factories import four_by_three
 from tests.mail import delivered, delivered_to
@@ -28,7 +29,7 @@ def test_each_turn_is_mailed_once(commissioner, member, other_member):
     setup = four_by_three(commissioner, [member, other_member])
     delivered()
     movie = setup.free_movie(setup.categories[0])
-    services.make_pick(draft_id=setup.draft.pk, user=member, movie_id=movie.pk, expected_slot=1)
+    make_pick(draft_id=setup.draft.pk, user=member, movie_id=movie.pk, expected_slot=1)
     assert [m.subject for m in delivered_to(other_member)] == [
         "You're up next — Test Draft",
         "You're on the clock — Test Draft",
@@ -45,7 +46,7 @@ def test_a_rolled_back_pick_sends_nothing(commissioner, member, other_member):
     before = len(delivered())
     movie = setup.free_movie(setup.categories[0])
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.make_pick(draft_id=setup.draft.pk, user=member, movie_id=movie.pk, expected_slot=1)
+        make_pick(draft_id=setup.draft.pk, user=member, movie_id=movie.pk, expected_slot=1)
         raise RuntimeError("the request failed after the pick")
     assert len(delivered()) == before
     assert setup.slot_on_clock() == 1
@@ -64,6 +65,6 @@ def test_a_pick_does_not_wait_for_the_mail_server(commissioner, member, other_me
     setup = four_by_three(commissioner, [member, other_member])
     movie = setup.free_movie(setup.categories[0])
     queued = OutboxMessage.objects.count()
-    services.make_pick(draft_id=setup.draft.pk, user=member, movie_id=movie.pk, expected_slot=1)
+    make_pick(draft_id=setup.draft.pk, user=member, movie_id=movie.pk, expected_slot=1)
     assert OutboxMessage.objects.count() > queued
     assert OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).exists()

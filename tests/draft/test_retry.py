@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import OperationalError
 
-from draft import services
 from draft.models import Pick
+from draft.services.picks import make_pick
 from draft.state import DraftState
 from tests.draft.factories import four_by_three
 
@@ -35,7 +35,7 @@ SQLITE_BUSY = ("database is locked", None)
 
 
 def pick(setup, member):
-    return services.make_pick(
+    return make_pick(
         draft_id=setup.draft.pk,
         user=member,
         movie_id=setup.free_movie(setup.categories[0]).pk,
@@ -52,7 +52,7 @@ def failing(times, error):
             raise database_error(*error)
         return real(draft)
 
-    return mock.patch("draft.services.DraftState.load", side_effect=load), calls
+    return mock.patch("draft.state.DraftState.load", side_effect=load), calls
 
 
 @pytest.mark.parametrize("error", [DEADLOCK, SERIALIZATION, SQLITE_BUSY], ids=lambda e: e[0])

@@ -6,8 +6,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from draft import services
 from draft.models import Draft, DraftEvent, Pick, SkippedSlot
+from draft.services.picks import make_pick
+from draft.services.queue import queue_add, set_autopick
+from draft.services.setup import update_clock_settings
 from tests.draft.factories import make_draft
 from tests.mail import delivered
 from worker.rounds import tick_due_drafts
@@ -19,7 +21,7 @@ def test_a_poll_notices_an_expired_clock_even_when_nothing_else_changed(
     client, commissioner, member
 ):
     setup = make_draft(commissioner, [member], seats=3, rounds=2, movies=12)
-    services.update_clock_settings(
+    update_clock_settings(
         draft_id=setup.draft.pk,
         actor=commissioner,
         pick_seconds=30,
@@ -47,7 +49,7 @@ def test_three_members_thirty_second_clock_one_on_autopick_run_to_the_end(
             movies=30,
             seat_commissioner=True,
         )
-        services.update_clock_settings(
+        update_clock_settings(
             draft_id=setup.draft.pk,
             actor=commissioner,
             pick_seconds=30,
@@ -56,8 +58,8 @@ def test_three_members_thirty_second_clock_one_on_autopick_run_to_the_end(
         # The absent member queued three films and switched autopick on before leaving.
         absent = other_member
         for movie in setup.movies[-3:]:
-            services.queue_add(draft_id=setup.draft.pk, user=absent, movie_id=movie.pk)
-        services.set_autopick(draft_id=setup.draft.pk, user=absent, enabled=True)
+            queue_add(draft_id=setup.draft.pk, user=absent, movie_id=movie.pk)
+        set_autopick(draft_id=setup.draft.pk, user=absent, enabled=True)
 
     now = timezone.now()
     for _ in range(12):
@@ -69,7 +71,7 @@ def test_three_members_thirty_second_clock_one_on_autopick_run_to_the_end(
         assert picker != absent, "autopick should have picked for the absent member"
         with django_capture_on_commit_callbacks(execute=True):
             if slot % 2:  # present members pick some turns themselves…
-                services.make_pick(
+                make_pick(
                     draft_id=draft.pk,
                     user=picker,
                     movie_id=setup.free_movie().pk,
@@ -79,7 +81,7 @@ def test_three_members_thirty_second_clock_one_on_autopick_run_to_the_end(
                 now += timedelta(seconds=31)
                 with time_machine.travel(now, tick=False):
                     assert tick_due_drafts() == 1
-                services.make_pick(
+                make_pick(
                     draft_id=draft.pk,
                     user=picker,
                     movie_id=setup.free_movie().pk,

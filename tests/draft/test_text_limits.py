@@ -5,8 +5,9 @@ the database would have to."""
 import pytest
 from django.core.exceptions import ValidationError
 
-from draft import forms, services
+from draft import forms
 from draft.models import Category, Draft, DraftEvent, League, Membership, Movie
+from draft.services.leagues import rename_member
 from tests.draft.factories import make_draft
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +72,7 @@ def test_a_board_name_longer_than_its_column_is_refused(commissioner, member):
     membership = setup.membership_of(member)
     longest = Membership._meta.get_field("display_name").max_length
     with pytest.raises(ValidationError) as refused:
-        services.rename_member(membership=membership, actor=member, display_name="z" * 100_000)
+        rename_member(membership=membership, actor=member, display_name="z" * 100_000)
     assert refused.value.messages == [f"A name on the board is at most {longest} characters."]
     membership.refresh_from_db()
     assert membership.display_name == "Strange Dylan"

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from reviews import rules as reader_rules
 from reviews import services
 from reviews.models import BloggerProfile, Comment, DraftReaderSettings, Vote, Writeup
 from tests.draft.factories import bulk_fill_picks, four_by_three, play_picks, sixteen_by_twenty
@@ -371,8 +372,8 @@ def test_reader_settings_are_for_commissioners(
         },
     )
     assert response.status_code == 302
-    league_row = services.league_settings(league_setup.league)
-    draft_row = services.draft_settings(league_setup.draft)
+    league_row = reader_rules.league_settings(league_setup.league)
+    draft_row = reader_rules.draft_settings(league_setup.draft)
     assert league_row.moderate_first_comments and league_row.close_comments_after_days == 14
     assert draft_row.voting_open and draft_row.writeup_deadline.year == 2030
 

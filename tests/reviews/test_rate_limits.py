@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from reviews import rules as reader_rules
 from reviews import services
 from reviews.models import Comment, DraftReaderSettings, Vote
 from tests.threads import at_once
@@ -18,7 +19,7 @@ THREADS = 8
 
 def test_parallel_comments_from_one_address_stop_at_the_limit(published, settings):
     settings.COMMENT_RATE_LIMIT = (5, 600)
-    league_settings = services.league_settings(published.pick.draft.league)
+    league_settings = reader_rules.league_settings(published.pick.draft.league)
 
     def comment(n):
         return lambda: services.post_comment(

@@ -4,7 +4,7 @@ recap says "Voting is not open" once, not on every card."""
 import pytest
 from django.urls import reverse
 
-from draft import services as draft_services
+from draft.services.running import end_draft
 from reviews.models import DraftReaderSettings, Vote
 from tests.draft.factories import play_picks
 from tests.reviews.test_votes import vote_url
@@ -58,7 +58,7 @@ def test_the_round_opens_when_its_last_pick_is_made(client, round_two_started):
 
 
 def test_a_draft_ended_early_opens_its_unfinished_round(client, round_two_started, commissioner):
-    draft_services.end_draft(draft_id=round_two_started.draft.pk, actor=commissioner)
+    end_draft(draft_id=round_two_started.draft.pk, actor=commissioner)
     pick = round_two_started.picks[4]
     client.post(vote_url(round_two_started, "round-2"), {"choice": pick.pk})
     assert Vote.objects.get().pick_id == pick.pk

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from reviews import services
+from reviews import rules as reader_rules
 from reviews.models import DraftReaderSettings, Vote
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +102,7 @@ def test_only_commissioners_open_and_close_voting(
     assert member_client.post(toggle, {"open": "1"}).status_code == 403
     assert outsider_client.post(toggle, {"open": "1"}).status_code == 403
     assert client.post(toggle, {"open": "1"}).status_code == 302  # to log in
-    assert not services.draft_settings(league_setup.draft).voting_open
+    assert not reader_rules.draft_settings(league_setup.draft).voting_open
 
 
 def test_a_choice_from_another_round_or_draft_is_refused(client, voting, league_setup):

@@ -170,7 +170,8 @@ class World:
 
 def build_world(commissioner, member, other_member, outsider) -> World:
     from draft.models import QueueEntry
-    from draft.services import post_chat_message
+    from draft.services.chat import post_chat_message
+    from reviews import rules as reader_rules
     from reviews import services
     from reviews.models import BloggerProfile, DraftReaderSettings
     from tests.draft.factories import four_by_three, make_league, pick_on_clock
@@ -184,7 +185,7 @@ def build_world(commissioner, member, other_member, outsider) -> World:
         user=None,
         data=services.CommentInput(body="Agreed.", name="Rita", email="rita@example.com"),
         ip="192.0.2.1",
-        settings_row=services.league_settings(league),
+        settings_row=reader_rules.league_settings(league),
     )
     DraftReaderSettings.objects.create(draft=setup.draft, voting_open=True)
     BloggerProfile.objects.create(user=member, display_name="Strange Dylan")

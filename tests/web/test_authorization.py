@@ -18,10 +18,10 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from draft import services
 from draft.models import ChatMessage, Draft, League, Membership, Movie, Pick, QueueEntry
+from draft.services.chat import post_chat_message
 from draft.urls import urlpatterns
-from draft.views import ACTIONS
+from draft.views.console import ACTIONS
 from tests.draft.factories import four_by_three, make_league, pick_on_clock
 from tests.web.conftest import action_url, board_url, login_url, pick_url, search_url
 
@@ -121,7 +121,7 @@ def world_for(commissioner, member, other_member, outsider, films):
         setup = four_by_three(commissioner, [member, other_member], league=league, movies=0)
         setup.movies = list(films.values())
         pick_on_clock(setup, films["psycho"])  # Strange Dylan at 1.01; Maya is on the clock
-        services.post_chat_message(draft=setup.draft, user=member, text="Good luck!")
+        post_chat_message(draft=setup.draft, user=member, text="Good luck!")
         users = {
             "anonymous": None,
             "outsider": outsider,

@@ -18,8 +18,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from draft import live, services
+from draft import live
 from draft.models import Draft, Pick
+from draft.services import picks as picks_services
+from draft.services.running import pause_draft
+from draft.services.setup import update_clock_settings
 from tests.draft.factories import LINEAR, four_by_three, make_league, play_picks
 from tests.web.conftest import (
     HTMX,
@@ -38,7 +41,7 @@ pytestmark = pytest.mark.django_db
 
 
 def make_pick(setup, user, movie, slot, **options):
-    return services.make_pick(
+    return picks_services.make_pick(
         draft_id=setup.draft.pk, user=user, movie_id=movie.pk, expected_slot=slot, **options
     )
 
@@ -122,7 +125,7 @@ def test_open_slots_show_one_on_the_clock_mark_for_the_member_on_the_clock(
 
 
 def test_the_paused_panel_says_the_draft_is_paused(live, commissioner, member_client):
-    services.pause_draft(draft_id=live.draft.pk, actor=commissioner)
+    pause_draft(draft_id=live.draft.pk, actor=commissioner)
     panel = element(member_client.get(board_url(live)), "pick-panel")
     assert "The draft is paused. Your next pick is 1.01" in text(panel)
     assert "picks open again when a commissioner resumes the draft" in text(panel)
@@ -280,7 +283,7 @@ def refuse_stale_slot(live, films):
     # Player 1 is now on the clock again at 2.01 (snake).
     play_picks(live, 3)
     player = live.users[3]
-    services.make_pick(
+    picks_services.make_pick(
         draft_id=live.draft.pk,
         user=live.commissioner,
         movie_id=films["hunter"].pk,
@@ -297,7 +300,7 @@ def refuse_stale_slot(live, films):
 
 
 def refuse_paused_draft(live, films):
-    services.pause_draft(draft_id=live.draft.pk, actor=live.commissioner)
+    pause_draft(draft_id=live.draft.pk, actor=live.commissioner)
     return (
         "member",
         {"slot": 1, "movie": films["halloween"].pk},
@@ -415,7 +418,7 @@ def test_a_pick_that_was_not_saved_is_reported_with_the_form_to_pick_again(
 def test_a_lost_pick_that_the_commissioner_made_instead_says_so(
     live, films, member, commissioner, member_client
 ):
-    services.make_pick(
+    picks_services.make_pick(
         draft_id=live.draft.pk,
         user=commissioner,
         movie_id=films["psycho"].pk,
@@ -493,7 +496,7 @@ def test_the_countdown_is_corrected_by_the_time_the_page_is_given(live, reader_c
     url = board_url(live)
     start = timezone.now().replace(microsecond=0)
     with time_machine.travel(start, tick=False):
-        services.update_clock_settings(
+        update_clock_settings(
             draft_id=live.draft.pk,
             actor=live.commissioner,
             pick_seconds=3600,

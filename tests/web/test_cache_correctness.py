@@ -21,8 +21,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from draft import services as draft_services
 from draft.models import Movie
+from draft.services.movies import film_changed
+from draft.services.picks import undo_last
+from reviews import rules as reader_rules
 from reviews import services
 from reviews.models import Comment, LeagueReaderSettings
 from tests.draft.factories import pick_on_clock
@@ -83,7 +85,7 @@ def post_comment(world, body: str, *, name="Lou", ip="192.0.2.9", parent=None) -
         user=None,
         data=services.CommentInput(body=body, name=name, email="lou@example.com", parent_id=parent),
         ip=ip,
-        settings_row=services.league_settings(world.league),
+        settings_row=reader_rules.league_settings(world.league),
     )
 
 
@@ -101,7 +103,7 @@ def test_a_pick_and_its_undo_show_on_the_next_request(world):
     poll = reader.client.get(world.board_url, {"v": shown}, **HTMX)
     assert poll.status_code == 200 and picked.movie.title in html_of(poll)
 
-    draft_services.undo_last(draft_id=world.draft.pk, actor=world.users["commissioner"])
+    undo_last(draft_id=world.draft.pk, actor=world.users["commissioner"])
     undone = element(reader.sees(world.board_url), "board-grid")
     assert picked.movie.title not in undone
     # Exactly as before the pick, but for the version it carries.
@@ -117,7 +119,7 @@ def test_a_film_retitled_in_the_admin_shows_everywhere_on_the_next_request(world
         assert movie.title in reader.sees(url)
     # What the admin's save does (draft/admin.py MovieAdmin.save_model).
     Movie.objects.filter(pk=movie.pk).update(title="The Retitled Cut")
-    draft_services.film_changed(movie=Movie.objects.get(pk=movie.pk))
+    film_changed(movie=Movie.objects.get(pk=movie.pk))
     seen = {url: reader.sees(url) for url in pages}
     for url, html in seen.items():
         assert "The Retitled Cut" in html, url
@@ -226,7 +228,7 @@ def test_a_commenters_new_avatar_shows_in_the_cached_thread(world):
         user=olaf,
         data=services.CommentInput(body="Olaf was here."),
         ip="192.0.2.7",
-        settings_row=services.league_settings(world.league),
+        settings_row=reader_rules.league_settings(world.league),
     )
     reader = Reader()
     assert "avatar--img" not in element(reader.sees(world.pick_page_url), "comments")
@@ -307,7 +309,7 @@ def test_a_signed_in_commenters_held_comment_shows_to_them_alone(world):
         user=olaf,
         data=services.CommentInput(body="Olaf waits."),
         ip="192.0.2.7",
-        settings_row=services.league_settings(world.league),
+        settings_row=reader_rules.league_settings(world.league),
     )
     assert "Olaf waits." not in html_of(Client().get(world.pick_page_url))  # cached for readers
     assert "Olaf waits." in html_of(world.client("outsider").get(world.pick_page_url))

@@ -16,8 +16,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from draft import chatroom, services
+from draft import chatroom
 from draft.models import ChatMessage, DraftEvent, League
+from draft.services.chat import delete_chat_message, post_chat_message
+from draft.services.leagues import set_commissioner
+from draft.services.picks import make_pick, skip_on_clock, undo_last
+from draft.services.running import pause_draft, resume_draft
+from draft.services.setup import randomize_order
 from tests.draft.factories import four_by_three, make_league, make_users
 from tests.web.conftest import HTMX, element, html_of, login_url, text
 
@@ -34,7 +39,7 @@ def delete_url(setup, message) -> str:
 
 
 def post(setup, user, text_: str) -> ChatMessage:
-    return services.post_chat_message(draft=setup.draft, user=user, text=text_)
+    return post_chat_message(draft=setup.draft, user=user, text=text_)
 
 
 def lines_of(response) -> list[str]:
@@ -232,18 +237,16 @@ def test_every_pick_undo_skip_pause_resume_and_ruling_is_a_line_in_the_chat(
     live, commissioner, member, other_member, films, reader_client
 ):
     draft_id = live.draft.pk
-    services.make_pick(
-        draft_id=draft_id, user=member, movie_id=films["halloween"].pk, expected_slot=1
-    )
+    make_pick(draft_id=draft_id, user=member, movie_id=films["halloween"].pk, expected_slot=1)
     post(live, member, "Had to take it.")
-    services.undo_last(draft_id=draft_id, actor=commissioner)
-    services.make_pick(draft_id=draft_id, user=member, movie_id=films["psycho"].pk, expected_slot=1)
-    services.skip_on_clock(draft_id=draft_id, actor=commissioner)
-    services.pause_draft(draft_id=draft_id, actor=commissioner)
+    undo_last(draft_id=draft_id, actor=commissioner)
+    make_pick(draft_id=draft_id, user=member, movie_id=films["psycho"].pk, expected_slot=1)
+    skip_on_clock(draft_id=draft_id, actor=commissioner)
+    pause_draft(draft_id=draft_id, actor=commissioner)
     post(live, other_member, "Coffee break")
-    services.resume_draft(draft_id=draft_id, actor=commissioner)
+    resume_draft(draft_id=draft_id, actor=commissioner)
     # Carla enters Her (2013, not horror) for seat 3 in Horror/Thriller: a ruling.
-    services.make_pick(
+    make_pick(
         draft_id=draft_id,
         user=commissioner,
         movie_id=films["her"].pk,
@@ -279,7 +282,7 @@ def test_every_pick_undo_skip_pause_resume_and_ruling_is_a_line_in_the_chat(
 
 def test_setup_changes_are_not_chat_lines(commissioner, member, other_member, reader_client):
     setup = four_by_three(commissioner, [member, other_member], start=False, movies=0)
-    services.randomize_order(draft_id=setup.draft.pk, actor=commissioner)
+    randomize_order(draft_id=setup.draft.pk, actor=commissioner)
     assert DraftEvent.objects.filter(draft=setup.draft).exists()
     page = reader_client.get(chat_url(setup))
     assert lines_of(page) == []
@@ -320,16 +323,16 @@ def test_a_delete_with_htmx_answers_nothing_so_the_line_goes(live, member, commi
 
 
 def test_deleting_twice_keeps_the_first_record(live, member, commissioner, other_member):
-    services.set_commissioner(
+    set_commissioner(
         league=live.league,
         actor=commissioner,
         membership=live.membership_of(other_member),
         value=True,
     )
     doomed = post(live, member, "Oops")
-    services.delete_chat_message(draft=live.draft, actor=commissioner, message_id=doomed.pk)
+    delete_chat_message(draft=live.draft, actor=commissioner, message_id=doomed.pk)
     first = ChatMessage.objects.get().deleted_at
-    services.delete_chat_message(draft=live.draft, actor=other_member, message_id=doomed.pk)
+    delete_chat_message(draft=live.draft, actor=other_member, message_id=doomed.pk)
     doomed.refresh_from_db()
     assert (doomed.deleted_by, doomed.deleted_at) == (commissioner, first)
 
@@ -419,9 +422,7 @@ def test_a_polling_page_asks_for_the_lines_after_its_newest_one(
     assert nothing.status_code == 204 and nothing.content == b""
 
     said = post(live, other_member, "Anyone awake?")
-    services.make_pick(
-        draft_id=live.draft.pk, user=member, movie_id=live.movies[0].pk, expected_slot=1
-    )
+    make_pick(draft_id=live.draft.pk, user=member, movie_id=live.movies[0].pk, expected_slot=1)
     news = reader_client.get(chat_url(live, after=newest), **HTMX)
     assert news.status_code == 200
     pick = DraftEvent.objects.get(draft=live.draft, kind=DraftEvent.Kind.PICK)
@@ -460,9 +461,7 @@ def test_a_line_renders_without_a_request_for_the_live_stream(live, member, film
     from django.template.loader import render_to_string
 
     message = post(live, member, "Live <b>line</b> https://example.com")
-    services.make_pick(
-        draft_id=live.draft.pk, user=member, movie_id=films["halloween"].pk, expected_slot=1
-    )
+    make_pick(draft_id=live.draft.pk, user=member, movie_id=films["halloween"].pk, expected_slot=1)
     event = DraftEvent.objects.filter(draft=live.draft).order_by("-id").first()
     context = {"league": live.league, "draft": live.draft, "chat_tools": True}
 

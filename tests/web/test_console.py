@@ -14,8 +14,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from draft import services
 from draft.models import Category, Draft, DraftEvent, Membership, Pick, Seat, SkippedSlot
+from draft.services import picks as picks_services
+from draft.services import setup as setup_services
+from draft.services.leagues import join_league
+from draft.services.picks import skip_on_clock
 from tests.draft.factories import four_by_three, make_draft, pick_on_clock
 from tests.web.conftest import (
     HTMX,
@@ -106,7 +109,7 @@ def state_of(setup):
 
 
 def make_pick(setup, user, movie, slot):
-    return services.make_pick(
+    return picks_services.make_pick(
         draft_id=setup.draft.pk, user=user, movie_id=movie.pk, expected_slot=slot
     ).pick
 
@@ -175,7 +178,7 @@ def test_undo_carries_the_pick_from_its_confirmation_page(live, films, member, c
 
 
 def test_undo_of_a_skip_from_the_console(live, commissioner_client):
-    services.skip_on_clock(draft_id=live.draft.pk, actor=live.commissioner, expected_slot=1)
+    skip_on_clock(draft_id=live.draft.pk, actor=live.commissioner, expected_slot=1)
     console = commissioner_client.get(manage_url(live))
     assert "Undo the skip of Strange Dylan (1.01)…" in text(console)
     confirm = commissioner_client.get(action_url(live, "undo"))
@@ -313,7 +316,7 @@ def test_move_a_seat(in_setup, member, commissioner_client):
 
 
 def test_give_a_seat_to_a_member_without_one(in_setup, outsider, commissioner_client):
-    services.join_league(user=outsider, league=in_setup.league, token=in_setup.league.invite_token)
+    join_league(user=outsider, league=in_setup.league, token=in_setup.league.invite_token)
     olaf = Membership.objects.get(league=in_setup.league, user=outsider)
     console = commissioner_client.get(manage_url(in_setup))
     assert "Give a seat to Olaf Outside" in text(console)
@@ -489,7 +492,7 @@ SETUP_ONLY = {
 def test_setup_only_actions_are_refused_once_the_draft_has_started(
     action, live, outsider, commissioner_client
 ):
-    services.join_league(user=outsider, league=live.league, token=live.league.invite_token)
+    join_league(user=outsider, league=live.league, token=live.league.invite_token)
     live.extra_membership = Membership.objects.get(league=live.league, user=outsider)
     before = state_of(live)
 
@@ -581,7 +584,7 @@ def open_slots(commissioner, member, other_member, films):
         movies=12,
     )
     setup.movies = [*films.values(), *setup.movies]
-    services.make_pick(
+    picks_services.make_pick(
         draft_id=setup.draft.pk,
         user=member,
         movie_id=films["halloween"].pk,
@@ -661,7 +664,7 @@ def test_randomising_two_seats_says_when_the_order_came_out_the_same(
         def shuffle(self, x):
             pass
 
-    monkeypatch.setattr(services.random, "SystemRandom", Unlucky)
+    monkeypatch.setattr(setup_services.random, "SystemRandom", Unlucky)
     console = do(commissioner_client, setup, "randomize")
     assert messages_of(console) == [
         "Randomised, and the order came out the same: Strange Dylan then Carla Commish. "
@@ -682,7 +685,7 @@ def test_randomising_three_or_more_seats_always_changes_the_order(
             if self.calls > 1:
                 super().shuffle(x)
 
-    monkeypatch.setattr(services.random, "SystemRandom", lambda: FirstTimeUnlucky(7))
+    monkeypatch.setattr(setup_services.random, "SystemRandom", lambda: FirstTimeUnlucky(7))
     console = do(commissioner_client, in_setup, "randomize")
     assert messages_of(console) == ["Order randomised."]
     assert order_on_console(console) != before

@@ -6,7 +6,8 @@ import io
 import pytest
 from django.urls import reverse
 
-from draft import services
+from draft.services.picks import make_pick, skip_on_clock
+from draft.services.queue import queue_add, set_autopick
 from tests.draft.factories import four_by_three, make_league, make_movie
 
 pytestmark = pytest.mark.django_db
@@ -35,11 +36,11 @@ def drafted(live, films, member, other_member):
     """Strange Dylan is skipped at 1.01, Maya picks 1.02, then Dylan makes up 1.01: the made-up
     pick is newer but comes first in slot order."""
     charlotte = make_movie("Hush, Hush, Sweet Charlotte", 1964, ["Horror", "Thriller"])
-    services.skip_on_clock(draft_id=live.draft.pk, actor=live.commissioner, expected_slot=1)
-    maya = services.make_pick(
+    skip_on_clock(draft_id=live.draft.pk, actor=live.commissioner, expected_slot=1)
+    maya = make_pick(
         draft_id=live.draft.pk, user=other_member, movie_id=films["psycho"].pk, expected_slot=2
     ).pick
-    dylan = services.make_pick(
+    dylan = make_pick(
         draft_id=live.draft.pk, user=member, movie_id=charlotte.pk, expected_slot=1
     ).pick
     assert dylan.created_at >= maya.created_at
@@ -119,9 +120,7 @@ def test_a_private_league_exports_to_its_members_only(
 ):
     hush = make_league(commissioner, [member, other_member], name="Hush", is_public=False)
     setup = four_by_three(commissioner, [member, other_member], league=hush, movies=0)
-    services.make_pick(
-        draft_id=setup.draft.pk, user=member, movie_id=films["psycho"].pk, expected_slot=1
-    )
+    make_pick(draft_id=setup.draft.pk, user=member, movie_id=films["psycho"].pk, expected_slot=1)
     url = export_url(setup, kind)
 
     assert outsider_client.get(url).status_code == 404
@@ -132,13 +131,12 @@ def test_a_private_league_exports_to_its_members_only(
 
 
 def test_csv_cells_that_look_like_formulas_are_defused(commissioner, member, client):
-    from draft import services
     from draft.models import Movie
     from tests.draft.factories import four_by_three
 
     setup = four_by_three(commissioner, [member])
     movie = Movie.objects.create(title='=HYPERLINK("http://x")', year=1999, genres=["Horror"])
-    services.make_pick(draft_id=setup.draft.pk, user=member, movie_id=movie.pk, expected_slot=1)
+    make_pick(draft_id=setup.draft.pk, user=member, movie_id=movie.pk, expected_slot=1)
     body = client.get(setup.draft.get_absolute_url() + "export.csv").content.decode()
     assert "'=HYPERLINK" in body
 
@@ -149,14 +147,14 @@ def marked(live, films, member, other_member, commissioner):
     rules her Her into Horror/Thriller. 1.03: Carla's own pick. 1.04 (Player 1) autopicks
     from the queue."""
     draft_id, carla = live.draft.pk, commissioner
-    services.make_pick(
+    make_pick(
         draft_id=draft_id,
         user=carla,
         movie_id=films["halloween"].pk,
         expected_slot=1,
         for_seat_id=live.seat_of(member).pk,
     )
-    services.make_pick(
+    make_pick(
         draft_id=draft_id,
         user=carla,
         movie_id=films["her"].pk,
@@ -164,10 +162,10 @@ def marked(live, films, member, other_member, commissioner):
         for_seat_id=live.seat_of(other_member).pk,
         override_rules=True,
     )
-    services.make_pick(draft_id=draft_id, user=carla, movie_id=films["psycho"].pk, expected_slot=3)
+    make_pick(draft_id=draft_id, user=carla, movie_id=films["psycho"].pk, expected_slot=3)
     player = live.users[3]
-    services.queue_add(draft_id=draft_id, user=player, movie_id=films["living_dead"].pk)
-    services.set_autopick(draft_id=draft_id, user=player, enabled=True)
+    queue_add(draft_id=draft_id, user=player, movie_id=films["living_dead"].pk)
+    set_autopick(draft_id=draft_id, user=player, enabled=True)
     return live
 
 

@@ -58,8 +58,9 @@ def form_field_names() -> set[str]:
             names |= set(getattr(form_class, "base_fields", {}))
     # Console forms carry prefixes: "new-name" adds a category, "cat<id>-name" edits one.
     names |= {f"new-{n}" for n in draft.forms.CategoryForm.base_fields}
-    view_files = [*ROOT.glob("*/views.py"), *ROOT.glob("*/*_views.py")]
+    view_files = [*ROOT.glob("*/views.py"), *ROOT.glob("*/*_views.py"), *ROOT.glob("*/views/*.py")]
     assert ROOT / "reviews" / "site_views.py" in view_files
+    assert ROOT / "draft" / "views" / "console.py" in view_files
     for view_file in view_files:
         source = view_file.read_text()
         names |= set(re.findall(r'request\.(?:POST|GET)\.get(?:list)?\("(\w+)"', source))

@@ -17,7 +17,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from config import errors
-from draft.services import post_chat_message
+from draft.services.chat import post_chat_message
 from reviews import services
 from reviews.models import DraftReaderSettings
 from tests.draft.factories import four_by_three, make_movie, play_picks

@@ -14,7 +14,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from draft import services as draft_services
+from draft.services.picks import undo_last
+from reviews import rules as reader_rules
 from reviews import services
 from reviews.models import DraftReaderSettings
 from tests.draft.factories import pick_on_clock
@@ -120,7 +121,7 @@ def test_a_pick_and_an_undo_answer_200_with_a_new_etag(quiet_world):
     assert after_pick.status_code == 200
     assert after_pick["ETag"] != before["ETag"]
     assert picked.movie.title in after_pick.content.decode()
-    draft_services.undo_last(draft_id=world.draft.pk, actor=world.users["commissioner"])
+    undo_last(draft_id=world.draft.pk, actor=world.users["commissioner"])
     after_undo = reader.get(board, HTTP_IF_NONE_MATCH=after_pick["ETag"])
     assert after_undo.status_code == 200
     assert after_undo["ETag"] != after_pick["ETag"]
@@ -141,7 +142,7 @@ def test_a_comment_answers_200_with_a_new_etag(quiet_world):
         user=None,
         data=services.CommentInput(body="Late to this one.", name="Lou", email="lou@example.com"),
         ip="192.0.2.9",
-        settings_row=services.league_settings(world.league),
+        settings_row=reader_rules.league_settings(world.league),
     )
     services.set_comments_closed(writeup=world.writeup, actor=author, closed=True)
     after = reader.get(url, HTTP_IF_NONE_MATCH=before["ETag"])

@@ -8,8 +8,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from draft import rules, services
+from draft import rules
 from draft.models import Draft, League, Membership
+from draft.services.leagues import remove_member
+from draft.services.picks import make_pick
 from tests.draft.factories import four_by_three, make_league
 from tests.mail import delivered
 from tests.personas import PASSWORD
@@ -505,14 +507,12 @@ def test_a_member_who_left_gets_no_turn_mail(commissioner, member, other_member,
     """Dylan (seat 1) left during the draft: his seat stays, a commissioner picks for it, and
     when it comes round again at 2.04 nobody mails him."""
     setup = four_by_three(commissioner, [member, other_member])
-    services.remove_member(
-        league=setup.league, actor=commissioner, membership=setup.seats[0].membership
-    )
+    remove_member(league=setup.league, actor=commissioner, membership=setup.seats[0].membership)
     delivered()
     mailoutbox.clear()
     for slot in range(1, 8):
         position = rules.seat_position_for(slot, 4, setup.draft.order)
-        services.make_pick(
+        make_pick(
             draft_id=setup.draft.pk,
             user=commissioner,
             movie_id=setup.movies[slot].pk,

@@ -7,8 +7,8 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
-from draft import services
 from draft.models import Movie
+from draft.services.picks import make_pick
 from tests.draft.factories import four_by_three, make_league, make_movie
 from tests.web.conftest import board_url, html_of, login_url, search_url, text
 
@@ -141,9 +141,7 @@ def test_the_film_page_lists_its_picks_only_where_the_viewer_may_look(
 ):
     hush = make_league(commissioner, [member, other_member], name="Hush", is_public=False)
     setup = four_by_three(commissioner, [member, other_member], league=hush, movies=0)
-    services.make_pick(
-        draft_id=setup.draft.pk, user=member, movie_id=films["psycho"].pk, expected_slot=1
-    )
+    make_pick(draft_id=setup.draft.pk, user=member, movie_id=films["psycho"].pk, expected_slot=1)
     url = films["psycho"].get_absolute_url()
 
     drafted = text(member_client.get(url))

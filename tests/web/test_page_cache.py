@@ -31,8 +31,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from config import dataversion, pagecache
-from draft import services as draft_services
 from draft.models import Draft, Membership
+from draft.services.chat import delete_chat_message, post_chat_message
+from draft.services.leagues import remove_member, set_commissioner
+from draft.services.queue import queue_add
+from draft.services.running import pause_draft
+from draft.services.setup import update_clock_settings
 from reviews.models import DraftReaderSettings
 from tests.draft.factories import pick_on_clock
 from tests.personas import PASSWORD
@@ -148,9 +152,7 @@ def test_a_members_kept_page_follows_what_they_do(world):
     maya = world.client("on_clock")
     again(lambda: maya.get(url))
     film = world.setup.free_movie()
-    draft_services.queue_add(
-        draft_id=world.draft.pk, user=world.users["on_clock"], movie_id=film.pk
-    )
+    queue_add(draft_id=world.draft.pk, user=world.users["on_clock"], movie_id=film.pk)
     assert film.title in element(html_of(maya.get(url)), "pick-panel")
     cookie = maya.cookies["sessionid"].value
     maya.post(reverse("logout"))
@@ -170,7 +172,7 @@ def test_a_chat_line_leaves_kept_boards_in_place_and_a_deleted_line_does_not(wor
     maya = world.client("on_clock")
     first, cold = get(maya, url)
     again(lambda: Client().get(world.pick_page_url))
-    line = draft_services.post_chat_message(
+    line = post_chat_message(
         draft=world.draft, user=world.users["member"], text="Anyone seen The Thing?"
     )
     page, warm = again(lambda: maya.get(url))
@@ -182,9 +184,7 @@ def test_a_chat_line_leaves_kept_boards_in_place_and_a_deleted_line_does_not(wor
     # The chat's own page is never kept; it shows the line at once.
     chat = html_of(maya.get(reverse("draft:chat", args=[world.league.slug, world.draft.slug])))
     assert "Anyone seen The Thing?" in chat
-    draft_services.delete_chat_message(
-        draft=world.draft, actor=world.users["commissioner"], message_id=line.pk
-    )
+    delete_chat_message(draft=world.draft, actor=world.users["commissioner"], message_id=line.pk)
     page, rendered = get(maya, url)
     assert rendered > 1 and "Anyone seen The Thing?" not in html_of(page)
 
@@ -195,9 +195,7 @@ def test_members_boards_after_a_change_read_and_render_the_chat_once(world):
     if not KEPT:
         return
     url = world.board_url
-    draft_services.post_chat_message(
-        draft=world.draft, user=world.users["member"], text="Who takes the next one?"
-    )
+    post_chat_message(draft=world.draft, user=world.users["member"], text="Who takes the next one?")
 
     def chat_queries(client):
         with CaptureQueriesContext(connection) as queries:
@@ -287,16 +285,14 @@ def test_who_a_member_is_is_kept_until_a_user_or_a_membership_changes(world):
     assert "Your seat" in element(page, "pick-panel")
 
     membership = Membership.objects.get(league=world.league, user=world.users["member"])
-    draft_services.set_commissioner(
+    set_commissioner(
         league=world.league, actor=world.users["commissioner"], membership=membership, value=True
     )
     console = reverse("draft:manage", args=[world.league.slug, world.draft.slug])
     page, read = identity_queries(dylan, url)
     assert "draft_membership" in read and console in page
 
-    draft_services.remove_member(
-        league=world.league, actor=world.users["commissioner"], membership=membership
-    )
+    remove_member(league=world.league, actor=world.users["commissioner"], membership=membership)
     page = html_of(dylan.get(url))
     assert console not in page and "Your seat" not in element(page, "pick-panel")
 
@@ -313,9 +309,7 @@ def test_a_board_kept_past_a_chat_line_is_kept_no_longer_than_the_chats_bound(wo
     settings.PAGE_CACHE_CHAT_SECONDS = 2
     url = world.board_url
     again(lambda: Client().get(url))
-    draft_services.post_chat_message(
-        draft=world.draft, user=world.users["member"], text="Two seconds at most"
-    )
+    post_chat_message(draft=world.draft, user=world.users["member"], text="Two seconds at most")
     assert "Two seconds at most" not in html_of(Client().get(url))
     with time_machine.travel(timezone.now() + timedelta(seconds=3)):
         assert "Two seconds at most" in html_of(Client().get(url))
@@ -448,12 +442,12 @@ def test_the_browser_that_has_the_page_gets_a_304_from_the_kept_one(world):
     assert response.status_code == 304 and response.content == b""
     assert_kept(cold, warm)
     world.draft.refresh_from_db()
-    draft_services.pause_draft(draft_id=world.draft.pk, actor=world.users["commissioner"])
+    pause_draft(draft_id=world.draft.pk, actor=world.users["commissioner"])
     assert Client().get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
 
 
 def run_the_clock(world):
-    draft_services.update_clock_settings(
+    update_clock_settings(
         draft_id=world.draft.pk,
         actor=world.users["commissioner"],
         pick_seconds=3600,

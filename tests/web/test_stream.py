@@ -17,7 +17,8 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from draft import access, services, stream
+from draft import access, stream
+from draft.services.picks import make_pick
 from tests.web.streams import Stream, events_path, open_stream
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -90,7 +91,7 @@ def test_a_pick_arrives_as_one_small_event_with_the_changed_board(public, member
             assert time.monotonic() < deadline, "the stream never started listening"
             time.sleep(0.01)
         try:
-            services.make_pick(draft_id=draft.pk, user=member, movie_id=film.pk, expected_slot=1)
+            make_pick(draft_id=draft.pk, user=member, movie_id=film.pk, expected_slot=1)
         finally:
             connection.close()  # this thread's own connection, before the database goes
 

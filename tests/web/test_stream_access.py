@@ -19,8 +19,11 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from draft import events, services, stream
+from draft import events, stream
 from draft.models import League
+from draft.services.chat import post_chat_message
+from draft.services.leagues import remove_member, update_league
+from draft.services.picks import make_pick
 from tests.web.streams import Room, events_path, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -89,9 +92,7 @@ def settled(room):
 def pick_first_film(setup):
     film = setup.movies[0]
     seat = setup.seats[0]
-    services.make_pick(
-        draft_id=setup.draft.pk, user=seat.membership.user, movie_id=film.pk, expected_slot=1
-    )
+    make_pick(draft_id=setup.draft.pk, user=seat.membership.user, movie_id=film.pk, expected_slot=1)
     return film
 
 
@@ -107,14 +108,14 @@ def test_a_league_made_private_closes_the_streams_it_shuts_out(
                 clients[name].force_login(user)
         opened = room.open(events_path(public))
         assert opened.names() == ["unavailable"]  # the page polls
-        services.update_league(
+        update_league(
             league=public.league, actor=commissioner, name=public.league.name, description="",
             is_public=False, time_zone="UTC",
         )  # fmt: skip
         polls_with_404_once_access_is_gone(public, clients, lost={"reader", "outsider"})
         return
     streams = watchers(room, public, viewers)
-    services.update_league(
+    update_league(
         league=public.league, actor=commissioner, name=public.league.name, description="",
         is_public=False, time_zone="UTC",
     )  # fmt: skip
@@ -144,7 +145,7 @@ def test_a_removed_member_loses_a_private_leagues_stream_and_its_chat(
         removed, stays = Client(), Client()
         removed.force_login(member)
         stays.force_login(other_member)
-        services.remove_member(
+        remove_member(
             league=private.league, actor=commissioner, membership=private.seats[0].membership
         )
         polls_with_404_once_access_is_gone(
@@ -152,12 +153,10 @@ def test_a_removed_member_loses_a_private_leagues_stream_and_its_chat(
         )
         return
     streams = watchers(room, private, {"removed": member, "stays": other_member})
-    services.remove_member(
-        league=private.league, actor=commissioner, membership=private.seats[0].membership
-    )
+    remove_member(league=private.league, actor=commissioner, membership=private.seats[0].membership)
     took = room.wait(lambda: closed(streams["removed"]), what="the removed member's stream")
     assert took < PROMPTLY
-    services.post_chat_message(draft=private.draft, user=other_member, text="Bye, Dylan")
+    post_chat_message(draft=private.draft, user=other_member, text="Bye, Dylan")
     room.wait(lambda: "chat" in streams["stays"].names(), what="the chat line")
     assert b"Bye, Dylan" not in streams["removed"].body
 
@@ -227,7 +226,7 @@ def test_a_public_league_keeps_a_removed_member_watching_as_a_reader(
         browser = Client()
         browser.force_login(member)
         assert b"data-seat" in browser.get(board_path(public)).content
-        services.remove_member(
+        remove_member(
             league=public.league, actor=commissioner, membership=public.seats[0].membership
         )
         page = browser.get(board_path(public))
@@ -238,9 +237,7 @@ def test_a_public_league_keeps_a_removed_member_watching_as_a_reader(
     )
     settled(room)
     assert watching.names() == ["ready"]
-    services.remove_member(
-        league=public.league, actor=commissioner, membership=public.seats[0].membership
-    )
+    remove_member(league=public.league, actor=commissioner, membership=public.seats[0].membership)
     room.wait(lambda: "resync" in watching.names(), what="the resync")
     assert not watching.complete
 
@@ -272,7 +269,7 @@ def test_a_change_made_in_the_database_is_caught_by_the_periodic_recheck(
 def test_a_chat_event_carries_nothing_of_any_one_viewers(public, member):
     """The same bytes go to every viewer: no commissioner's delete button, no form (a
     commissioner's page asks for its new lines itself, with their buttons)."""
-    message = services.post_chat_message(draft=public.draft, user=member, text="Jaws, obviously")
+    message = post_chat_message(draft=public.draft, user=member, text="Jaws, obviously")
     event = events.chat_event({"d": public.draft.pk, "m": message.pk})
     assert b"Jaws, obviously" in event
     assert b"<form" not in event and b"delete" not in event.lower()
@@ -294,7 +291,7 @@ def test_a_change_of_access_while_a_stream_is_being_let_in_still_closes_it(
     def let_in_then_made_private(*args):
         listener = let_in(*args)
         heard = stream.hub.access_changes
-        services.update_league(
+        update_league(
             league=public.league, actor=commissioner, name=public.league.name, description="",
             is_public=False, time_zone="UTC",
         )  # fmt: skip

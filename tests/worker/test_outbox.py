@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services as accounts_services
-from draft import services
 from draft.models import Draft, SkippedSlot
+from draft.services.setup import update_clock_settings
 from tests.draft.factories import four_by_three
 from worker import outbox, rounds
 from worker.models import OutboxMessage
@@ -130,7 +130,7 @@ def test_the_clock_runs_while_the_mail_loop_is_stuck(smtp, commissioner, member,
     silent = SilentServer()
     smtp(silent.port)
     setup = four_by_three(commissioner, [member, other_member])
-    services.update_clock_settings(
+    update_clock_settings(
         draft_id=setup.draft.pk,
         actor=commissioner,
         pick_seconds=60,

@@ -17,8 +17,9 @@ from django.conf import settings
 from django.db import OperationalError, connection, connections
 from django.utils import timezone
 
-from draft import services
 from draft.models import Draft, SkippedSlot
+from draft.services.running import tick_clock
+from draft.services.setup import update_clock_settings
 from tests.draft.factories import make_draft
 from worker import rounds
 from worker.models import Heartbeat
@@ -28,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def due(setup) -> None:
     """The pick on the clock runs out of time now."""
-    services.update_clock_settings(
+    update_clock_settings(
         draft_id=setup.draft.pk,
         actor=setup.commissioner,
         pick_seconds=60,
@@ -60,7 +61,7 @@ def test_a_failing_draft_is_logged_and_the_others_go_on(commissioner, member, ca
     healthy = make_draft(commissioner, [member], seats=2, rounds=2, name="Healthy")
     due(broken)
     due(healthy)
-    real = services.tick_clock
+    real = tick_clock
 
     def tick(*, draft_id):
         if draft_id == broken.draft.pk:
@@ -69,7 +70,7 @@ def test_a_failing_draft_is_logged_and_the_others_go_on(commissioner, member, ca
 
     clock = rounds.ClockRound()
     with (
-        mock.patch.object(services, "tick_clock", side_effect=tick),
+        mock.patch.object(rounds, "tick_clock", side_effect=tick),
         caplog.at_level(logging.ERROR),
     ):
         assert clock() == 1
