@@ -3,6 +3,7 @@
 Turn questions (who is on the clock, which slot a seat fills next…) are answered by the
 draft's state (`draft/state.py`); selectors only load it and shape what pages show."""
 
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -29,6 +30,8 @@ from draft.models import (
     Seat,
 )
 from draft.state import DraftState, due_clock_q
+
+logger = logging.getLogger(__name__)
 
 
 def due_draft_ids(now) -> list[int]:
@@ -299,6 +302,50 @@ def pick_panel(state: DraftState, membership: Membership | None) -> PickPanel:
     return panel
 
 
+@dataclass
+class Console:
+    """What the commissioner's console shows besides its forms: the board, the league's
+    members without a seat, the pick they may make for the member on the clock (the slot, and
+    the categories it may go in, `category` the one chosen), and the undo on offer."""
+
+    board: Board
+    unseated: list[Membership]
+    behalf_seat: Seat | None = None
+    behalf_slot: int | None = None
+    behalf_label: str = ""
+    behalf_categories: list[Category] = field(default_factory=list)
+    behalf_category: Category | None = None
+    undo: UndoOffer | None = None
+
+
+def console(board: Board, category_id: int | None = None) -> Console:
+    """The console of `board`'s draft; `category_id`, the category the commissioner chose for
+    the pick on behalf (the first open one otherwise). Reads the state for every turn question."""
+    state, draft = board.state, board.draft
+    seated = {s.membership_id for s in state.seats}
+    unseated = [
+        m
+        for m in Membership.objects.filter(league=draft.league).order_by("display_name")
+        if m.pk not in seated
+    ]
+    view = Console(board=board, unseated=unseated)
+    if draft.status != Draft.Status.SETUP:
+        view.undo = undo_offer(state)
+    if draft.status != Draft.Status.LIVE or board.on_clock_seat is None:
+        return view
+    view.behalf_seat = board.on_clock_seat
+    view.behalf_slot = state.slot_to_fill(view.behalf_seat)
+    if view.behalf_slot is None:
+        return view
+    view.behalf_label = state.label(view.behalf_slot)
+    view.behalf_categories = state.categories_for(view.behalf_seat, view.behalf_slot)
+    view.behalf_category = next(
+        (c for c in view.behalf_categories if c.pk == category_id),
+        view.behalf_categories[0] if view.behalf_categories else None,
+    )
+    return view
+
+
 @dataclass(frozen=True)
 class BoardPoll:
     """What the board poll reads in its one query."""
@@ -323,17 +370,8 @@ class _CompiledPoll:
     COLUMNS = ("version", "league__is_public", "is_member", "clock_due", "clock_deadline")
 
     def __init__(self, *, with_user: bool):
-        drafts = Draft.objects.filter(league__slug=self.LEAGUE, slug=self.DRAFT)
-        # The poll reads the user id from the session without loading the user: an account
-        # made inactive must not keep polling a private board.
-        member = Membership.objects.filter(
-            league=OuterRef("league_id"), user_id=self.USER, user__is_active=True
-        )
-        drafts = drafts.annotate(is_member=Exists(member) if with_user else Value(False))
-        drafts = drafts.annotate(
-            clock_due=ExpressionWrapper(due_clock_q(self.NOW), output_field=BooleanField())
-        )
-        query = drafts.values_list(*self.COLUMNS).order_by("pk")[:1].query
+        user = self.USER if with_user else None
+        query = poll_query(self.LEAGUE, self.DRAFT, user, self.NOW)[:1].query
         self.compiler = query.get_compiler(connection=connection)
         self.sql, params = self.compiler.as_sql()
         self.converters = self.compiler.get_converters(
@@ -344,7 +382,8 @@ class _CompiledPoll:
         self.params = [(stand_ins.get(p, ""), p) for p in params]
         found = sorted(name for name, _ in self.params if name)
         expected = ["draft", "league", "now"] + (["user"] if with_user else [])
-        assert found == expected, f"the board poll's query moved its parameters: {found}"
+        if found != expected:
+            raise RuntimeError(f"the board poll's query moved its parameters: {found}")
 
     @staticmethod
     def _now_param(now):
@@ -361,18 +400,47 @@ class _CompiledPoll:
         return rows[0] if rows else None
 
 
-_compiled_polls: dict[tuple[str, bool], _CompiledPoll] = {}
+def poll_query(league_slug: str, draft_slug: str, user_id, now):
+    """The board poll's query through the ORM: the draft's version, its league's publicity,
+    whether the user is a member (their account active), whether its clock is due."""
+    drafts = Draft.objects.filter(league__slug=league_slug, slug=draft_slug)
+    # The poll reads the user id from the session without loading the user: an account made
+    # inactive must not keep polling a private board.
+    member = Membership.objects.filter(
+        league=OuterRef("league_id"), user_id=user_id, user__is_active=True
+    )
+    drafts = drafts.annotate(is_member=Exists(member) if user_id is not None else Value(False))
+    drafts = drafts.annotate(
+        clock_due=ExpressionWrapper(due_clock_q(now), output_field=BooleanField())
+    )
+    return drafts.values_list(*_CompiledPoll.COLUMNS).order_by("pk")
+
+
+# Per database vendor and with or without a user: the compiled poll, or None where it could not
+# be compiled (a Django whose compiler moved what it relies on): then the ORM's query is run.
+_compiled_polls: dict[tuple[str, bool], _CompiledPoll | None] = {}
+
+
+def compiled_poll(*, with_user: bool) -> _CompiledPoll | None:
+    key = (connection.vendor, with_user)
+    if key not in _compiled_polls:
+        try:
+            _compiled_polls[key] = _CompiledPoll(with_user=with_user)
+        except Exception:
+            logger.exception("The board poll runs through the ORM: its compiled query failed")
+            _compiled_polls[key] = None
+    return _compiled_polls[key]
 
 
 def board_version(league_slug: str, draft_slug: str, user_id, now) -> BoardPoll | None:
     """The board poll's one query (by the unique league slug and (league, slug) indexes): the
     draft's version, whether the viewer may see it, and whether its clock has run out (a poll
     is one of the places an expiry is noticed). None if there is no such draft."""
-    key = (connection.vendor, user_id is not None)
-    poll = _compiled_polls.get(key)
-    if poll is None:
-        poll = _compiled_polls[key] = _CompiledPoll(with_user=user_id is not None)
-    row = poll.run(league_slug, draft_slug, user_id, now)
+    poll = compiled_poll(with_user=user_id is not None)
+    if poll is not None:
+        row = poll.run(league_slug, draft_slug, user_id, now)
+    else:
+        row = poll_query(league_slug, draft_slug, user_id, now).first()
     if row is None:
         return None
     version, is_public, is_member, clock_due, deadline = row

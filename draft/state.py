@@ -195,6 +195,12 @@ class DraftState:
             return None
         return self.category_for_round(self.position(slot).round)
 
+    def category_to_fill(self, seat: Seat | None) -> Category | None:
+        """The category the seat's next pick goes in: its slot's, in per-round mode; None when
+        it has no pick to make, or in open-slot mode (the member chooses)."""
+        slot = self.slot_to_fill(seat) if seat is not None else None
+        return self.category_of_slot(slot) if slot is not None else None
+
     def categories_for(self, seat: Seat, slot: int) -> list[Category]:
         """The categories a pick for `seat` at `slot` may go in."""
         if self.draft.is_open_slots:

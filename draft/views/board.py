@@ -222,9 +222,7 @@ def board_search(request, league, draft):
     if category_id is not None:
         category = state.category_by_id(category_id)
     else:
-        seat = state.seat_of(membership.pk)
-        slot = state.slot_to_fill(seat) if seat else None
-        category = state.category_of_slot(slot) if slot else None
+        category = state.category_to_fill(state.seat_of(membership.pk))
     query = request.GET.get("q", "")[:100]
     results = search.search_for_pick(query, draft=draft_obj, category=category)
     return render(

@@ -71,15 +71,10 @@ class ConsoleInput:
 
 
 def _console_context(request, draft, membership, given: ConsoleInput | None = None):
+    """The console page's context: what the console shows (selectors.console) and its forms,
+    as given back after a refusal or filled with the draft's settings."""
     given = given or ConsoleInput()
-    board = live.board_of(draft)
-    state = board.state
-    seated = {s.membership_id for s in state.seats}
-    unseated = [
-        m
-        for m in Membership.objects.filter(league=draft.league).order_by("display_name")
-        if m.pk not in seated
-    ]
+    shown = selectors.console(live.board_of(draft), given.category_id)
     pick_time, pick_unit = ClockForm.split_seconds(draft.pick_seconds)
     first_time, first_unit = ClockForm.split_seconds(draft.first_round_pick_seconds)
     clock_form = given.forms.get("clock_form") or ClockForm(
@@ -114,42 +109,32 @@ def _console_context(request, draft, membership, given: ConsoleInput | None = No
                 },
             ),
         )
-        for category in state.categories
+        for category in shown.board.state.categories
     ]
-    # Picking on behalf of the member on the clock: the categories their pick may go in (open
-    # slots: the ones they have not filled), the chosen one first-open by default.
-    behalf_seat = behalf_slot = behalf_category = None
-    behalf_categories = []
-    if draft.status == Draft.Status.LIVE and board.on_clock_seat is not None:
-        behalf_seat = board.on_clock_seat
-        behalf_slot = state.slot_to_fill(behalf_seat)
-    if behalf_slot is not None:
-        behalf_categories = state.categories_for(behalf_seat, behalf_slot)
-        behalf_category = next(
-            (c for c in behalf_categories if c.pk == given.category_id),
-            behalf_categories[0] if behalf_categories else None,
-        )
-    context = {
+    results = []
+    if shown.behalf_slot is not None and given.query.strip():
+        results = search.search_for_pick(given.query, draft=draft, category=shown.behalf_category)
+    return {
         "league": draft.league,
         "draft": draft,
-        "board": board,
+        "board": shown.board,
         "membership": membership,
-        "unseated": unseated,
+        "unseated": shown.unseated,
         "clock_form": clock_form,
         "settings_form": settings_form,
         "category_forms": category_forms,
         "new_category_form": given.forms.get("new_category_form") or CategoryForm(prefix="new"),
-        "behalf_seat": behalf_seat,
-        "behalf_slot": behalf_slot,
-        "behalf_label": state.label(behalf_slot) if behalf_slot else "",
-        "behalf_categories": behalf_categories,
-        "behalf_category": behalf_category,
+        "behalf_seat": shown.behalf_seat,
+        "behalf_slot": shown.behalf_slot,
+        "behalf_label": shown.behalf_label,
+        "behalf_categories": shown.behalf_categories,
+        "behalf_category": shown.behalf_category,
         "behalf_movie": given.movie_id,
         "behalf_override": given.override,
-        "undo": selectors.undo_offer(state) if draft.status != Draft.Status.SETUP else None,
+        "undo": shown.undo,
         "clock_text": clock.describe_seconds(draft.pick_seconds),
         "query": given.query,
-        "results": [],
+        "results": results,
         "console_error": given.error,
         "console_error_at": given.error_at,
         "live_updates": stream.available(),
@@ -160,14 +145,9 @@ def _console_context(request, draft, membership, given: ConsoleInput | None = No
         "live_query": "?"
         + urlencode(
             {"v": draft.version, "q": given.query}
-            | ({"category": behalf_category.pk} if behalf_category else {})
+            | ({"category": shown.behalf_category.pk} if shown.behalf_category else {})
         ),
     }
-    if behalf_slot is not None and given.query.strip():
-        context["results"] = search.search_for_pick(
-            given.query, draft=draft, category=behalf_category
-        )
-    return context
 
 
 @login_required
