@@ -9,11 +9,7 @@ from django.utils import timezone
 
 from draft import bus, selectors
 from draft import chat as chat_rules
-from draft.models import (
-    ChatMessage,
-    ChatPoster,
-    Draft,
-)
+from draft.models import ChatMessage, ChatPoster, Draft
 
 
 @transaction.atomic

@@ -7,14 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from draft import bus
-from draft.models import (
-    Draft,
-    DraftEvent,
-    League,
-    Membership,
-    Seat,
-    new_invite_token,
-)
+from draft.models import Draft, DraftEvent, League, Membership, Seat, new_invite_token
 from draft.services.writing import (
     draft_write,
     insert_with_unique_slug,

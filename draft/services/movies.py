@@ -5,12 +5,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from draft import rules
-from draft.models import (
-    Draft,
-    DraftEvent,
-    Movie,
-    Pick,
-)
+from draft.models import Draft, DraftEvent, Movie, Pick
 from draft.search import similar_movies
 from draft.services.writing import draft_write, record_change
 

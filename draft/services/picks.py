@@ -9,13 +9,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from draft import rules, selectors
-from draft.models import (
-    Draft,
-    DraftEvent,
-    Movie,
-    Pick,
-    SkippedSlot,
-)
+from draft.models import Draft, DraftEvent, Movie, Pick, SkippedSlot
 from draft.services.turns import PickPlan, as_film, do_pick, do_skip, open_running, settle
 from draft.services.writing import draft_write, log_act, save_run
 from draft.state import DraftState

@@ -4,13 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from draft import selectors
-from draft.models import (
-    Draft,
-    Movie,
-    Pick,
-    QueueEntry,
-    Seat,
-)
+from draft.models import Draft, Movie, Pick, QueueEntry, Seat
 from draft.services.turns import autopick, open_running, settle
 from draft.services.writing import draft_write, lock_draft, move_item, renumber, save_run
 

@@ -5,10 +5,7 @@ view's when it notices an expired clock).
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from draft.models import (
-    Draft,
-    DraftEvent,
-)
+from draft.models import Draft, DraftEvent
 from draft.services.turns import apply_due_clock, open_running, settle
 from draft.services.writing import draft_write, lock_draft, lock_for_setup, log_act, save_run
 from draft.state import DraftState

@@ -10,14 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from draft import clock
-from draft.models import (
-    Category,
-    Draft,
-    DraftEvent,
-    League,
-    Membership,
-    Seat,
-)
+from draft.models import Category, Draft, DraftEvent, League, Membership, Seat
 from draft.services.turns import open_running
 from draft.services.writing import (
     draft_write,

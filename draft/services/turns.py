@@ -9,16 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from draft import notifications, rules
-from draft.models import (
-    Category,
-    Draft,
-    DraftEvent,
-    Movie,
-    Pick,
-    QueueEntry,
-    Seat,
-    SkippedSlot,
-)
+from draft.models import Category, Draft, DraftEvent, Movie, Pick, QueueEntry, Seat, SkippedSlot
 from draft.services.writing import lock_draft, log_act, require_commissioner
 from draft.state import DraftState
 

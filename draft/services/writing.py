@@ -34,14 +34,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils.text import slugify
 
 from draft import bus, selectors
-from draft.models import (
-    Category,
-    Draft,
-    DraftEvent,
-    League,
-    Membership,
-    Movie,
-)
+from draft.models import Category, Draft, DraftEvent, League, Membership, Movie
 from draft.state import DraftState
 
 logger = logging.getLogger(__name__)

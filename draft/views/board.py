@@ -8,10 +8,7 @@ from asgiref.sync import sync_to_async
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import (
-    HttpResponse,
-    HttpResponseNotAllowed,
-)
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,9 +22,7 @@ from config.inputs import form_int, parse_int
 from config.pagecache import chat_catches_up, for_readers, keep_until
 from config.pages import page_meta
 from draft import events, live, search, selectors, stream
-from draft.access import (
-    get_draft_for_viewer,
-)
+from draft.access import get_draft_for_viewer
 from draft.models import Draft, Movie
 from draft.services.picks import make_pick
 from draft.state import DraftState

@@ -8,10 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import (
-    Http404,
-    HttpResponse,
-)
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -23,12 +20,8 @@ from config.inputs import safe_next
 from config.pages import page_meta
 from draft import chat as chat_rules
 from draft import chatroom, live
-from draft.access import (
-    get_draft_for_viewer,
-)
-from draft.forms import (
-    ChatForm,
-)
+from draft.access import get_draft_for_viewer
+from draft.forms import ChatForm
 from draft.services.chat import delete_chat_message, post_chat_message
 from draft.views.shared import error_text
 

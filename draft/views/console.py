@@ -11,10 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import (
-    Http404,
-    HttpResponse,
-)
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -22,15 +19,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from config.inputs import form_int, parse_int
 from draft import clock, live, search, selectors, stream
-from draft.access import (
-    get_draft_for_viewer,
-    require_commissioner,
-)
-from draft.forms import (
-    CategoryForm,
-    ClockForm,
-    DraftSettingsForm,
-)
+from draft.access import get_draft_for_viewer, require_commissioner
+from draft.forms import CategoryForm, ClockForm, DraftSettingsForm
 from draft.models import Category, Draft, Membership, Pick, Seat
 from draft.services.picks import make_pick, skip_on_clock, undo_last
 from draft.services.running import end_draft, pause_draft, resume_draft, start_draft

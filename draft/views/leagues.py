@@ -7,9 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import (
-    Http404,
-)
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -18,15 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from config.pagecache import for_readers
 from config.pages import page_meta
 from draft import selectors
-from draft.access import (
-    get_league_for_viewer,
-    require_commissioner,
-)
-from draft.forms import (
-    DraftCreateForm,
-    LeagueForm,
-    LeagueSettingsForm,
-)
+from draft.access import get_league_for_viewer, require_commissioner
+from draft.forms import DraftCreateForm, LeagueForm, LeagueSettingsForm
 from draft.models import League, Membership
 from draft.services.leagues import (
     create_league,
@@ -37,10 +28,7 @@ from draft.services.leagues import (
     set_commissioner,
     update_league,
 )
-from draft.services.setup import (
-    CategorySpec,
-    create_draft,
-)
+from draft.services.setup import CategorySpec, create_draft
 from draft.views.shared import error_text
 
 

@@ -13,9 +13,7 @@ from config.inputs import safe_next
 from config.pagecache import for_readers
 from config.pages import page_meta
 from draft import search, selectors
-from draft.forms import (
-    MovieForm,
-)
+from draft.forms import MovieForm
 from draft.models import Membership, Movie
 from draft.services.movies import add_movie
 

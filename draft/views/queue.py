@@ -6,19 +6,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import (
-    Http404,
-    HttpResponse,
-)
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from config.inputs import parse_int, safe_next
 from draft import live, search, selectors, stream
-from draft.access import (
-    get_draft_for_viewer,
-)
+from draft.access import get_draft_for_viewer
 from draft.models import Seat
 from draft.services.queue import queue_add, queue_move, queue_remove, set_autopick
 from draft.views.shared import error_text, unchanged_since_shown

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from django.http import (
-    HttpResponse,
-    JsonResponse,
-)
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from config.pagecache import for_readers
 from draft import exports, selectors
-from draft.access import (
-    get_draft_for_viewer,
-)
+from draft.access import get_draft_for_viewer
 
 
 @for_readers

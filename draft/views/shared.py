@@ -6,15 +6,11 @@ from __future__ import annotations
 
 from django.contrib.auth import SESSION_KEY
 from django.core.exceptions import ValidationError
-from django.http import (
-    Http404,
-)
+from django.http import Http404
 from django.utils import timezone
 
 from draft import selectors
-from draft.access import (
-    may_view,
-)
+from draft.access import may_view
 from draft.models import Draft
 from draft.services.running import tick_clock
 from draft.state import clock_is_due
