@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.template.loader import get_template
 
-from draft import chatroom, live
+from draft import chatroom, live, narration
 from draft.models import Draft, DraftEvent
 
 # What a browser waits before it reconnects a dropped stream.
@@ -36,9 +36,8 @@ def events_between(draft: Draft, after: int, upto: int) -> list[DraftEvent]:
 
 
 def sentences(draft: Draft, events: list[DraftEvent]) -> list[str]:
-    """What the log says happened, in plain words, for the live region."""
-    state = live.state_of(draft)
-    return [sentence for event in events for sentence in _say(event, state)]
+    """What happened, in plain words, for the live region (draft/narration.py)."""
+    return narration.sentences(events, live.state_of(draft))
 
 
 def chat_line_html(draft: Draft, line) -> dict:
@@ -49,32 +48,6 @@ def chat_line_html(draft: Draft, line) -> dict:
         {"line": line, "league": draft.league, "draft": draft, "chat_tools": False}
     )
     return {"id": line.dom_id, "html": html.strip()}
-
-
-def _say(event: DraftEvent, state) -> list[str]:
-    Kind = DraftEvent.Kind
-    who = ""
-    if event.slot and event.slot <= state.total_slots:
-        who = state.seat_for_slot(event.slot).membership.display_name
-    label = state.label(event.slot) if event.slot else ""
-    if event.kind in (Kind.PICK, Kind.RULING):
-        extra = " (a commissioner's ruling)" if event.kind == Kind.RULING else ""
-        return [f"{who} picked {event.movie} at {label}{extra}."]
-    if event.kind == Kind.AUTOPICK:
-        return [f"{who} picked {event.movie} at {label} (autopick from the queue)."]
-    if event.kind == Kind.SKIP:
-        late = " because time ran out" if "time ran out" in event.summary else ""
-        return [f"{who} was skipped at {label}{late}."]
-    if event.kind == Kind.UNDO:
-        if event.movie_id:
-            return [f"Undone: {who}'s pick of {event.movie} at {label}."]
-        return [f"Undone: the skip of {who} at {label}."]
-    return {
-        Kind.PAUSE: ["The draft is paused."],
-        Kind.RESUME: ["The draft is live again."],
-        Kind.START: ["The draft has started."],
-        Kind.COMPLETE: ["The draft is complete: every pick is in."],
-    }.get(event.kind, [])
 
 
 @dataclass(frozen=True)

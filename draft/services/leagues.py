@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from draft import bus
+from draft import bus, narration
 from draft.models import Draft, DraftEvent, League, Membership, Seat, new_invite_token
 from draft.services.writing import (
     draft_write,
@@ -148,7 +148,7 @@ def remove_member(*, league: League, actor, membership: Membership) -> None:
         record_change(
             draft,
             DraftEvent.Kind.ORDER,
-            f"{name} {'left the league' if leaving else 'removed from the league'}",
+            narration.member_gone(name, leaving=leaving),
             actor=actor,
         )
     Membership.objects.filter(pk=membership.pk).update(left_at=now, is_commissioner=False)
@@ -214,7 +214,7 @@ def rename_member(*, membership: Membership, actor, display_name: str) -> None:
             draft=draft,
             kind=DraftEvent.Kind.NAME,
             actor=actor,
-            summary=f"{old} now shows as {name}",
+            summary=narration.member_renamed(old, name),
             version=draft.version,
             created_at=now,
         )

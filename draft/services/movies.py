@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from draft import rules
+from draft import narration, rules
 from draft.models import Draft, DraftEvent, Movie, Pick
 from draft.search import similar_movies
 from draft.services.writing import draft_write, record_change
@@ -62,4 +62,4 @@ def film_changed(*, movie: Movie) -> None:
         .order_by("pk")
     )
     for draft in drafts:
-        record_change(draft, DraftEvent.Kind.SETUP, f"Film details changed: {movie}", actor=None)
+        record_change(draft, DraftEvent.Kind.SETUP, narration.film_changed(movie), actor=None)

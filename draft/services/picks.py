@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
-from draft import rules, selectors
+from draft import narration, rules, selectors
 from draft.models import Draft, DraftEvent, Movie, Pick, SkippedSlot
 from draft.services.turns import PickPlan, as_film, do_pick, do_skip, open_running, settle
 from draft.services.writing import draft_write, log_act, save_run
@@ -220,11 +220,10 @@ def undo_last(*, draft_id: int, actor, expected_version: int | None = None) -> P
     state.undo(now)
     name = state.seat_for_slot(act.slot).membership.display_name
     if isinstance(act, Pick):
-        summary = f"{act.label} {name}'s pick of {act.movie} undone"
         movie, category = act.movie, state.category_by_id(act.category_id)
     else:
-        summary = f"{state.label(act.slot)} {name}'s skip undone"
         movie = category = None
+    summary = narration.undo(state.label(act.slot), name, movie)
     type(act).objects.filter(pk=act.pk).delete()
     log_act(
         state,

@@ -5,6 +5,7 @@ view's when it notices an expired clock).
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from draft import narration
 from draft.models import Draft, DraftEvent
 from draft.services.turns import apply_due_clock, open_running, settle
 from draft.services.writing import draft_write, lock_draft, lock_for_setup, log_act, save_run
@@ -21,7 +22,7 @@ def start_draft(*, draft_id: int, actor) -> Draft:
     if state.round_count < 1:
         raise ValidationError("A draft needs at least one category to start.")
     state.start(now)
-    log_act(state, DraftEvent.Kind.START, f"{draft.name} started", now=now, actor=actor)
+    log_act(state, DraftEvent.Kind.START, narration.started(draft.name), now=now, actor=actor)
     settle(state, now, before=None)
     save_run(state)
     return draft
@@ -34,7 +35,7 @@ def pause_draft(*, draft_id: int, actor) -> Draft:
     if state.draft.status != Draft.Status.LIVE:
         raise ValidationError("Only a live draft can be paused.")
     state.pause(now)
-    log_act(state, DraftEvent.Kind.PAUSE, "Draft paused", now=now, actor=actor)
+    log_act(state, DraftEvent.Kind.PAUSE, narration.PAUSED, now=now, actor=actor)
     save_run(state)
     return state.draft
 
@@ -46,7 +47,7 @@ def resume_draft(*, draft_id: int, actor) -> Draft:
     if state.draft.status != Draft.Status.PAUSED:
         raise ValidationError("Only a paused draft can be resumed.")
     state.resume(now)
-    log_act(state, DraftEvent.Kind.RESUME, "Draft resumed", now=now, actor=actor)
+    log_act(state, DraftEvent.Kind.RESUME, narration.RESUMED, now=now, actor=actor)
     save_run(state)
     return state.draft
 
@@ -60,7 +61,7 @@ def end_draft(*, draft_id: int, actor) -> Draft:
     if state.draft.status == Draft.Status.SETUP:
         raise ValidationError("The draft has not started.")
     state.complete(now)
-    log_act(state, DraftEvent.Kind.COMPLETE, "Draft ended by a commissioner", now=now, actor=actor)
+    log_act(state, DraftEvent.Kind.COMPLETE, narration.ENDED, now=now, actor=actor)
     save_run(state)
     return state.draft
 

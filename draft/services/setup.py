@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from draft import clock
+from draft import clock, narration
 from draft.models import Category, Draft, DraftEvent, League, Membership, Seat
 from draft.services.turns import open_running
 from draft.services.writing import (
@@ -90,7 +90,7 @@ def create_draft(
         draft=draft,
         kind=DraftEvent.Kind.CREATE,
         actor=actor,
-        summary=f"{name} created",
+        summary=narration.created(name),
         version=draft.version,
     )
     return draft
@@ -118,7 +118,7 @@ def update_draft_settings(
     record_change(
         draft,
         DraftEvent.Kind.SETUP,
-        "Settings changed",
+        narration.SETTINGS_CHANGED,
         actor=actor,
         fields=["name", "order", "category_mode"],
     )
@@ -153,7 +153,7 @@ def update_clock_settings(
     draft.quiet_start, draft.quiet_end = quiet_start, quiet_end
     draft.expiry_action = expiry_action
     state.restart_clock(now)
-    log_act(state, DraftEvent.Kind.SETUP, "Pick clock changed", now=now, actor=actor)
+    log_act(state, DraftEvent.Kind.SETUP, narration.CLOCK_CHANGED, now=now, actor=actor)
     save_run(state, *CLOCK_SETTING_FIELDS)
     return draft
 
@@ -169,7 +169,9 @@ def add_category(*, draft_id: int, actor, spec: CategorySpec) -> Category:
     _check_category(spec)
     position = Category.objects.filter(draft=draft).count() + 1
     category = Category.objects.create(draft=draft, position=position, **_category_fields(spec))
-    record_change(draft, DraftEvent.Kind.SETUP, f"Category {category.name} added", actor=actor)
+    record_change(
+        draft, DraftEvent.Kind.SETUP, narration.category_added(category.name), actor=actor
+    )
     return category
 
 
@@ -184,7 +186,9 @@ def update_category(*, draft_id: int, actor, category_id: int, spec: CategorySpe
     for key, value in fields.items():
         setattr(category, key, value)
     category.save(update_fields=list(fields))
-    record_change(draft, DraftEvent.Kind.SETUP, f"Category {category.name} changed", actor=actor)
+    record_change(
+        draft, DraftEvent.Kind.SETUP, narration.category_changed(category.name), actor=actor
+    )
     return category
 
 
@@ -199,7 +203,9 @@ def remove_category(*, draft_id: int, actor, category_id: int) -> None:
     rest = [c for c in categories if c.pk != category_id]
     doomed.delete()
     renumber(Category, rest)
-    record_change(draft, DraftEvent.Kind.SETUP, f"Category {doomed.name} removed", actor=actor)
+    record_change(
+        draft, DraftEvent.Kind.SETUP, narration.category_removed(doomed.name), actor=actor
+    )
 
 
 @draft_write
@@ -208,7 +214,7 @@ def move_category(*, draft_id: int, actor, category_id: int, offset: int) -> Non
     categories = list(Category.objects.filter(draft=draft).order_by("position"))
     move_item(categories, category_id, offset, "category")
     renumber(Category, categories)
-    record_change(draft, DraftEvent.Kind.SETUP, "Categories reordered", actor=actor)
+    record_change(draft, DraftEvent.Kind.SETUP, narration.CATEGORIES_REORDERED, actor=actor)
 
 
 @draft_write
@@ -223,7 +229,7 @@ def add_seat(*, draft_id: int, actor, membership: Membership) -> Seat:
     record_change(
         draft,
         DraftEvent.Kind.ORDER,
-        f"{membership.display_name} given seat {position}",
+        narration.seat_given(membership.display_name, position),
         actor=actor,
     )
     return seat
@@ -243,7 +249,7 @@ def remove_seat(*, draft_id: int, actor, seat_id: int) -> None:
     record_change(
         draft,
         DraftEvent.Kind.ORDER,
-        f"{doomed.membership.display_name} removed from the order",
+        narration.seat_removed(doomed.membership.display_name),
         actor=actor,
     )
 
@@ -255,7 +261,7 @@ def move_seat(*, draft_id: int, actor, seat_id: int, offset: int) -> None:
     move_item(seats, seat_id, offset, "seat")
     renumber(Seat, seats)
     order = ", ".join(s.membership.display_name for s in seats)
-    record_change(draft, DraftEvent.Kind.ORDER, f"Order set: {order}", actor=actor)
+    record_change(draft, DraftEvent.Kind.ORDER, narration.order_set(order), actor=actor)
 
 
 @dataclass(frozen=True)
@@ -278,5 +284,5 @@ def randomize_order(*, draft_id: int, actor, rng: random.Random | None = None) -
         rng.shuffle(seats)
     renumber(Seat, seats)
     order = ", ".join(s.membership.display_name for s in seats)
-    record_change(draft, DraftEvent.Kind.ORDER, f"Order randomised: {order}", actor=actor)
+    record_change(draft, DraftEvent.Kind.ORDER, narration.order_randomised(order), actor=actor)
     return NewOrder(seats=seats, unchanged=[s.pk for s in seats] == before)

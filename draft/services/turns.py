@@ -8,7 +8,7 @@ state, the clock. The turn itself is answered by the state (`draft/state.py`).
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from draft import notifications, rules
+from draft import narration, notifications, rules
 from draft.models import Category, Draft, DraftEvent, Movie, Pick, QueueEntry, Seat, SkippedSlot
 from draft.services.writing import lock_draft, log_act, require_commissioner
 from draft.state import DraftState
@@ -38,7 +38,7 @@ def settle(state: DraftState, now: datetime, *, before: int | None) -> None:
             break
     if state.is_settled:
         state.complete(now)
-        log_act(state, DraftEvent.Kind.COMPLETE, "Every pick is in: draft complete", now=now)
+        log_act(state, DraftEvent.Kind.COMPLETE, narration.COMPLETE, now=now)
     elif state.on_clock is not None and state.on_clock != before:
         notifications.queue_turn_mail(state, now)
 
@@ -59,10 +59,10 @@ def apply_due_clock(state: DraftState, now: datetime) -> bool:
         return True
     seat = state.seat_for_slot(slot)
     picked = draft.expiry_action == Draft.Expiry.AUTOPICK and autopick(
-        state, seat, slot, now, reason="time ran out"
+        state, seat, slot, now, reason=narration.TIME_RAN_OUT
     )
     if not picked:
-        do_skip(state, slot, now, actor=None, reason="time ran out")
+        do_skip(state, slot, now, actor=None, reason=narration.TIME_RAN_OUT)
     settle(state, now, before=slot)
     return True
 
@@ -80,7 +80,7 @@ def autopick(state: DraftState, seat: Seat, slot: int, now: datetime, *, reason=
         category = next((c for c in categories if rules.is_eligible(film, c.rule)), None)
         if category is None:
             continue
-        why = f"autopick from the queue{', ' + reason if reason else ''}"
+        why = narration.autopick_note(reason)
         do_pick(state, PickPlan(seat, slot, movie, category, autopick=True), now, note=why)
         return True
     return False
@@ -108,20 +108,20 @@ class PickPlan:
 def do_pick(state: DraftState, plan: PickPlan, now: datetime, *, note: str = "") -> Pick:
     """Write a checked pick, log it and let the state apply it."""
     position = state.position(plan.slot)
-    summary = (
-        f"{position.label} {plan.seat.membership.display_name} selects {plan.movie} "
-        f"in {plan.category.name}"
+    summary = narration.pick(
+        position.label,
+        plan.seat.membership.display_name,
+        plan.movie,
+        plan.category.name,
+        note=note,
+        entered_for=plan.entered_for,
+        ruling=plan.ruling,
     )
-    if note:
-        summary += f" ({note})"
-    if plan.entered_for:
-        summary += f" (entered by {plan.entered_for})"
     kind = DraftEvent.Kind.PICK
     if plan.autopick:
         kind = DraftEvent.Kind.AUTOPICK
     elif plan.ruling:
         kind = DraftEvent.Kind.RULING
-        summary += f"; ruling: allowed although {'; '.join(plan.ruling)}"
     version = log_act(
         state,
         kind,
@@ -152,9 +152,7 @@ def do_pick(state: DraftState, plan: PickPlan, now: datetime, *, note: str = "")
 
 def do_skip(state: DraftState, slot: int, now: datetime, *, actor, reason: str = "") -> None:
     seat = state.seat_for_slot(slot)
-    summary = f"{state.label(slot)} {seat.membership.display_name} skipped"
-    if reason:
-        summary += f" ({reason})"
+    summary = narration.skip(state.label(slot), seat.membership.display_name, reason)
     version = log_act(state, DraftEvent.Kind.SKIP, summary, now=now, actor=actor, slot=slot)
     skip = SkippedSlot(draft=state.draft, slot=slot, version=version)
     state.apply_skip(skip, now)

@@ -1,0 +1,154 @@
+"""Every act of a draft in words, in one place.
+
+Two kinds of words come from here:
+
+- the log line an act is stored with (`DraftEvent.summary`), written by the service that makes
+  the act: the draft log page and the chat's system lines show it as it was written (the names
+  of that moment);
+- the live region's sentence (`sentences`), said to every open board when the act reaches it,
+  made from the event's structured fields (its kind, slot, film, who did it) and the draft's
+  state, never from the log line's wording.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from draft.models import DraftEvent
+
+# Why a pick or a skip was made by the clock rather than by a person.
+TIME_RAN_OUT = "time ran out"
+
+PAUSED = "Draft paused"
+RESUMED = "Draft resumed"
+ENDED = "Draft ended by a commissioner"
+COMPLETE = "Every pick is in: draft complete"
+CLOCK_CHANGED = "Pick clock changed"
+
+
+def created(draft_name: str) -> str:
+    return f"{draft_name} created"
+
+
+def started(draft_name: str) -> str:
+    return f"{draft_name} started"
+
+
+def pick(
+    label: str,
+    name: str,
+    movie,
+    category_name: str,
+    *,
+    note: str = "",
+    entered_for: str = "",
+    ruling: Iterable[str] = (),
+) -> str:
+    """A pick's log line: `note` says why the clock made it, `entered_for` who entered it for
+    the member, `ruling` the rules it breaks that a commissioner allowed."""
+    line = f"{label} {name} selects {movie} in {category_name}"
+    if note:
+        line += f" ({note})"
+    if entered_for:
+        line += f" (entered by {entered_for})"
+    ruling = list(ruling)
+    if ruling:
+        line += f"; ruling: allowed although {'; '.join(ruling)}"
+    return line
+
+
+def skip(label: str, name: str, reason: str = "") -> str:
+    line = f"{label} {name} skipped"
+    return f"{line} ({reason})" if reason else line
+
+
+def undo(label: str, name: str, movie=None) -> str:
+    """The log line of an undo: of a pick of `movie`, or of a skip."""
+    if movie is not None:
+        return f"{label} {name}'s pick of {movie} undone"
+    return f"{label} {name}'s skip undone"
+
+
+def sentences(events: Iterable[DraftEvent], state) -> list[str]:
+    """What happened, in plain words, for the live region: one sentence per act a board
+    shows (setup changes say nothing there)."""
+    return [sentence for event in events for sentence in _say(event, state)]
+
+
+def _say(event: DraftEvent, state) -> list[str]:
+    Kind = DraftEvent.Kind
+    who = ""
+    if event.slot and event.slot <= state.total_slots:
+        who = state.seat_for_slot(event.slot).membership.display_name
+    label = state.label(event.slot) if event.slot else ""
+    if event.kind in (Kind.PICK, Kind.RULING):
+        extra = " (a commissioner's ruling)" if event.kind == Kind.RULING else ""
+        return [f"{who} picked {event.movie} at {label}{extra}."]
+    if event.kind == Kind.AUTOPICK:
+        return [f"{who} picked {event.movie} at {label} (autopick from the queue)."]
+    if event.kind == Kind.SKIP:
+        # A skip nobody made is the clock's: the member's time ran out.
+        late = f" because {TIME_RAN_OUT}" if event.actor_id is None else ""
+        return [f"{who} was skipped at {label}{late}."]
+    if event.kind == Kind.UNDO:
+        if event.movie_id:
+            return [f"Undone: {who}'s pick of {event.movie} at {label}."]
+        return [f"Undone: the skip of {who} at {label}."]
+    return {
+        Kind.PAUSE: ["The draft is paused."],
+        Kind.RESUME: ["The draft is live again."],
+        Kind.START: ["The draft has started."],
+        Kind.COMPLETE: ["The draft is complete: every pick is in."],
+    }.get(event.kind, [])
+
+
+# --- Log lines of running and setting up a draft ------------------------------------------
+
+
+def autopick_note(reason: str = "") -> str:
+    """The note of a pick the clock made from the member's queue."""
+    return f"autopick from the queue, {reason}" if reason else "autopick from the queue"
+
+
+def category_added(name: str) -> str:
+    return f"Category {name} added"
+
+
+def category_changed(name: str) -> str:
+    return f"Category {name} changed"
+
+
+def category_removed(name: str) -> str:
+    return f"Category {name} removed"
+
+
+CATEGORIES_REORDERED = "Categories reordered"
+SETTINGS_CHANGED = "Settings changed"
+
+
+def seat_given(name: str, position: int) -> str:
+    return f"{name} given seat {position}"
+
+
+def seat_removed(name: str) -> str:
+    return f"{name} removed from the order"
+
+
+def order_set(order: str) -> str:
+    return f"Order set: {order}"
+
+
+def order_randomised(order: str) -> str:
+    return f"Order randomised: {order}"
+
+
+def member_gone(name: str, *, leaving: bool) -> str:
+    return f"{name} {'left the league' if leaving else 'removed from the league'}"
+
+
+def member_renamed(old: str, new: str) -> str:
+    return f"{old} now shows as {new}"
+
+
+def film_changed(movie) -> str:
+    return f"Film details changed: {movie}"
