@@ -28,6 +28,7 @@ from django.urls import reverse
 from draft.demo import DRAFT_NAME, LEAGUE_NAME
 from draft.models import Draft, Movie, Pick
 from draft.services.leagues import join_league
+from reviews import rules as reader_rules
 from reviews import services as reviews
 from reviews.demo import HER_WRITEUP
 from reviews.models import Comment, Writeup
@@ -108,7 +109,7 @@ def add_comments(writeup: Writeup, count: int, *, first: int = 1) -> None:
     """`count` reader comments through the comment service (so whatever it maintains, it
     maintains here too); every fourth one replies to the latest top-level comment. Each comes
     from its own address so the rate limit never refuses one."""
-    settings_row = reviews.league_settings(writeup.pick.draft.league)
+    settings_row = reader_rules.league_settings(writeup.pick.draft.league)
     parent_id = None
     for n in range(first, first + count):
         comment = reviews.post_comment(
