@@ -614,3 +614,29 @@ def test_sixteen_readers_at_once_render_a_page_once(world):
     assert {answer.status_code for answer in answers} == {200}
     assert rendered.count("draft/movie_detail.html") == 1
     assert len({html_of(answer) for answer in answers}) == 1
+
+
+@pytest.mark.parametrize("size", ["4x3", "16x20"])
+def test_a_members_first_board_after_a_change_costs_the_same_queries_whatever_its_size(
+    size, commissioner, member, other_member, django_assert_num_queries
+):
+    """Issue 17: after a pick, the first board of each of fifty members: once one member of
+    their kind has had it, the next is the data version, the draft, their queue and who took
+    its films (who they are and their membership are kept per access version, the page per
+    kind), at 4 × 3 and at 16 × 20 alike."""
+    if not KEPT:
+        return
+    from tests.web.conftest import sized_draft
+
+    setup, drafter = sized_draft(size, commissioner, member, other_member)
+    url = reverse("draft:board", args=[setup.league.slug, setup.draft.slug])
+    seated = [u for u in setup.users if u != drafter and setup.seat_of(u) is not None]
+    first, mine = Client(), Client()
+    first.force_login(seated[0])
+    mine.force_login(drafter)
+    mine.get(url)  # who they are, kept at this access version
+    pick_on_clock(setup)
+    first.get(url)  # the page their kind shares, rendered for this change
+    with django_assert_num_queries(4, info=size):
+        page = html_of(mine.get(url))
+    assert f">{drafter.username}</a>" in page and "My queue" in page
