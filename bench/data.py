@@ -148,7 +148,7 @@ def prepare(
     picks = Pick.objects.filter(draft=board).select_related("draft__league", "seat__membership")
     for pick, count in zip(picks.order_by("slot")[: len(threads)], threads, strict=True):
         writeup = reviews.save_writeup(
-            pick=pick, actor=pick.seat.membership.user, body=HER_WRITEUP, publish=True
+            pick=pick, actor=pick.seat.user, body=HER_WRITEUP, publish=True
         )
         add_comments(writeup, count)
         thread_picks[count] = pick
@@ -203,7 +203,7 @@ def bench_paths(data: BenchData, *, live: bool = False) -> list[BenchPath]:
     demo = data.her.draft
     her_film = Movie.objects.get(pk=data.her.movie_id)
     small, large = sorted(data.thread_picks)
-    dylan = data.her.seat.membership.user.username
+    dylan = data.her.seat.user.username
     logout = reverse("logout")
     members = tuple(session_cookie(user) for user in data.members)
     if live:

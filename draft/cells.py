@@ -101,6 +101,8 @@ def grid_cell(cell, *, piece: str, paused: bool, urls: PickUrls) -> SafeString:
     else:
         state = " cell--open" if cell.seat_on_clock else ""
         inside = f'<span class="cell__label">{escape(cell.label or "—")}</span>'
+    if cell.via:  # a slot held by another seat than the column's (a trade)
+        inside += f'<span class="cell__via">{escape(cell.via)}</span>'
     return mark_safe(f'<td id="{escape(piece)}" class="cell{state}">{inside}</td>')
 
 
@@ -115,7 +117,7 @@ def seat_head(seat, *, piece: str, on_clock: bool, paused: bool) -> SafeString:
         '<th scope="col" id="{}" class="grid__seat{}">{}<span class="grid__name">{}</span>{}</th>',
         piece,
         " grid__seat--clock" if on_clock else "",
-        avatar(seat.membership),
-        seat.membership.display_name,
+        avatar(seat),
+        seat.display_name,
         clock,
     )

@@ -1,5 +1,6 @@
 """A draft's picks as data (the CSV and JSON downloads): one row per pick in slot order, with
-who entered it and whether it was an autopick or a commissioner's ruling."""
+who entered it, whether it was an autopick or a commissioner's ruling, and (a slot held by
+another seat than the one it was drawn for) whose slot it was."""
 
 import csv
 import io
@@ -9,7 +10,7 @@ from draft.models import Draft, Membership
 
 FIELDS = [
     "overall", "round", "pick_in_round", "member", "category", "movie_title", "movie_year",
-    "picked_at", "entered_by", "autopick", "ruling",
+    "picked_at", "entered_by", "autopick", "ruling", "via",
 ]  # fmt: skip
 
 
@@ -25,7 +26,7 @@ def rows(draft: Draft) -> list[dict]:
             "overall": pick.slot,
             "round": pick.round,
             "pick_in_round": pick.pick_in_round,
-            "member": pick.seat.membership.display_name,
+            "member": pick.seat.display_name,
             "category": pick.category.name,
             "movie_title": pick.movie.title,
             "movie_year": pick.movie.year,
@@ -33,6 +34,8 @@ def rows(draft: Draft) -> list[dict]:
             "entered_by": names.get(pick.entered_by_id) if pick.entered_by_id else None,
             "autopick": pick.is_autopick,
             "ruling": pick.is_ruling,
+            # The seat the slot was drawn for, when the member picked in another's slot.
+            "via": pick.via,
         }
         for pick in selectors.picks_for_export(draft)
     ]

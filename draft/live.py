@@ -259,13 +259,13 @@ def turn_of(board: selectors.Board) -> dict:
         "on_clock": on_clock.membership_id if on_clock else None,
         # The slot on the clock: a seat holder's page counts its picks away from it.
         "slot": state.on_clock if draft.status == Draft.Status.LIVE else None,
-        "name": on_clock.membership.display_name if on_clock else "",
+        "name": on_clock.display_name if on_clock else "",
         "label": board.on_clock_label,
         "round": position.round if position else None,
         "pick": position.pick_in_round if position else None,
         "category": board.on_clock_category.name if board.on_clock_category else "",
         "up_next": following[0].membership_id if following else None,
-        "owed": sorted({seat.membership_id for _, seat in board.owed}),
+        "owed": sorted({seat.membership_id for _, seat in board.owed if seat.has_member}),
     }
 
 

@@ -92,7 +92,7 @@ class Membership(models.Model):
     @property
     def hue(self) -> int:
         """One of twelve avatar colours (CSS classes hue-0..hue-11), stable per name."""
-        return rules.title_hue(self.display_name) % 12
+        return rules.name_hue(self.display_name)
 
 
 class Movie(models.Model):
@@ -281,10 +281,20 @@ class Category(models.Model):
 
 
 class Seat(models.Model):
-    """A member's place in a draft's order."""
+    """A place in a draft's order: a league member's, or (a mock draft's bot) one with only a
+    name. Read a seat's name, initials and user through the seat, never through its member."""
+
+    class Kind(models.TextChoices):
+        MEMBER = "member", "League member"
+        BOT = "bot", "Bot"
 
     draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="seats")
-    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="seats")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.MEMBER)
+    membership = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.CASCADE, related_name="seats"
+    )
+    # The board name of a seat without a member.
+    name = models.CharField(max_length=60, blank=True)
     position = models.PositiveSmallIntegerField()
     autopick = models.BooleanField(
         default=False, help_text="Pick from my queue as soon as I come on the clock."
@@ -299,10 +309,75 @@ class Seat(models.Model):
             models.UniqueConstraint(
                 fields=["draft", "membership"], name="draft_seat_one_per_member"
             ),
+            models.CheckConstraint(
+                condition=Q(kind="member", membership__isnull=False)
+                | Q(kind="bot", membership__isnull=True) & ~Q(name=""),
+                name="draft_seat_member_or_named_bot",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.membership.display_name} (seat {self.position})"
+        return f"{self.display_name} (seat {self.position})"
+
+    @property
+    def has_member(self) -> bool:
+        return self.membership_id is not None
+
+    @property
+    def display_name(self) -> str:
+        return self.membership.display_name if self.has_member else self.name
+
+    @property
+    def user_id(self) -> int | None:
+        """The member's user id; None for a seat without a member."""
+        return self.membership.user_id if self.has_member else None
+
+    @property
+    def user(self):
+        return self.membership.user if self.has_member else None
+
+    @property
+    def initials(self) -> str:
+        return rules.initials(self.display_name)
+
+    @property
+    def hue(self) -> int:
+        """The seat's avatar colour: its member's, or its own name's."""
+        return rules.name_hue(self.display_name)
+
+
+class DraftSlot(models.Model):
+    """One slot of a started draft and the seat that holds it. Written when the draft starts,
+    from the default order (`rules.slot_position`); the original seat never changes, the
+    holder (`owner_seat`) is whoever picks there. Every turn question reads the holder."""
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="slots")
+    slot = models.PositiveIntegerField()
+    round = models.PositiveSmallIntegerField()
+    pick_in_round = models.PositiveSmallIntegerField()
+    original_seat = models.ForeignKey(Seat, on_delete=models.CASCADE, related_name="+")
+    owner_seat = models.ForeignKey(Seat, on_delete=models.CASCADE, related_name="held_slots")
+
+    class Meta:
+        ordering = ["draft", "slot"]
+        constraints = [
+            models.UniqueConstraint(fields=["draft", "slot"], name="draft_draftslot_once"),
+            models.UniqueConstraint(
+                fields=["draft", "round", "original_seat"], name="draft_draftslot_one_per_round"
+            ),
+            models.CheckConstraint(condition=Q(slot__gte=1), name="draft_draftslot_positive"),
+        ]
+
+    def __str__(self):
+        return f"{rules.slot_label(self.round, self.pick_in_round)} of {self.draft}"
+
+    @property
+    def label(self) -> str:
+        return rules.slot_label(self.round, self.pick_in_round)
+
+    @property
+    def is_traded(self) -> bool:
+        return self.owner_seat_id != self.original_seat_id
 
 
 class Pick(models.Model):
@@ -318,6 +393,10 @@ class Pick(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     is_autopick = models.BooleanField(default=False)
+    # The member chose the category (open-slot mode): a seat fills each such category once.
+    # In per-round mode the slot's round decides it, and a seat holding two slots of a round
+    # picks twice in its category.
+    category_chosen = models.BooleanField(default=False)
     # A commissioner approved this pick although it breaks the category's rules.
     is_ruling = models.BooleanField(default=False)
     # The board version this pick made: picks and skips undo in reverse order of it.
@@ -332,8 +411,12 @@ class Pick(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["draft", "slot"], name="draft_pick_one_per_slot"),
             models.UniqueConstraint(fields=["draft", "movie"], name="draft_pick_movie_once"),
-            # Per round or open slots, a seat fills each category once.
-            models.UniqueConstraint(fields=["seat", "category"], name="draft_pick_category_once"),
+            # Open slots: each seat fills each category once.
+            models.UniqueConstraint(
+                fields=["seat", "category"],
+                condition=Q(category_chosen=True),
+                name="draft_pick_category_once",
+            ),
             models.CheckConstraint(condition=Q(slot__gte=1), name="draft_pick_slot_positive"),
         ]
         indexes = [

@@ -57,6 +57,20 @@ def pick(
     return line
 
 
+def via(holder, original) -> str:
+    """A slot held by a seat it was not drawn for (a trade): "Bob via Ana"."""
+    return f"{holder.display_name} via {original.display_name}"
+
+
+def picker(state, slot: int, seat) -> str:
+    """Who picks at `slot`, as the log names them: "Bob", or "Bob (via Ana)" for a slot drawn
+    for another seat."""
+    original = state.original_seat(slot)
+    if original.position == seat.position:
+        return seat.display_name
+    return f"{seat.display_name} (via {original.display_name})"
+
+
 def skip(label: str, name: str, reason: str = "") -> str:
     line = f"{label} {name} skipped"
     return f"{line} ({reason})" if reason else line
@@ -79,7 +93,7 @@ def _say(event: DraftEvent, state) -> list[str]:
     Kind = DraftEvent.Kind
     who = ""
     if event.slot and event.slot <= state.total_slots:
-        who = state.seat_for_slot(event.slot).membership.display_name
+        who = state.seat_for_slot(event.slot).display_name
     label = state.label(event.slot) if event.slot else ""
     if event.kind in (Kind.PICK, Kind.RULING):
         extra = " (a commissioner's ruling)" if event.kind == Kind.RULING else ""

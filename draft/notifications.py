@@ -39,7 +39,7 @@ def queue_turn_mail(state: DraftState, now) -> None:
     draft = state.draft
     seat = state.seat_on_clock
     following = state.up_next()
-    users = [seat.membership.user] + ([following[0].membership.user] if following else [])
+    users = [s.user for s in (seat, following[0] if following else None) if s and s.has_member]
     prefs = {p.user_id: p for p in NotificationSettings.objects.filter(user__in=users)}
     board_url = settings.SITE_URL.rstrip("/") + reverse(
         "draft:board", args=[draft.league.slug, draft.slug]
@@ -50,11 +50,11 @@ def queue_turn_mail(state: DraftState, now) -> None:
         draft,
         slot,
         NotificationSettings.ON_CLOCK,
-        seat.membership,
+        seat,
         now,
         subject=f"You're on the clock — {draft.name}",
         body=(
-            f"Hi {seat.membership.display_name},\n\n"
+            f"Hi {seat.display_name},\n\n"
             f"It's your pick in {draft.name} ({draft.league.name}): "
             f"Round {position.round}, Pick {position.pick_in_round}.\n\n"
             f"Make your pick on the board: {board_url}\n"
@@ -68,20 +68,22 @@ def queue_turn_mail(state: DraftState, now) -> None:
             draft,
             next_slot,
             NotificationSettings.UP_NEXT,
-            next_seat.membership,
+            next_seat,
             now,
             subject=f"You're up next — {draft.name}",
             body=(
-                f"Hi {next_seat.membership.display_name},\n\n"
-                f"{seat.membership.display_name} is picking now; your pick "
+                f"Hi {next_seat.display_name},\n\n"
+                f"{seat.display_name} is picking now; your pick "
                 f"(Round {later.round}, Pick {later.pick_in_round}) comes next.\n\n"
                 f"Follow along and line up your queue: {board_url}\n"
             ),
         )
 
 
-def _queue(prefs, draft, slot, kind, membership, now, *, subject, body) -> None:
-    user = membership.user
+def _queue(prefs, draft, slot, kind, seat, now, *, subject, body) -> None:
+    if not seat.has_member:
+        return  # a bot's seat: nobody to tell
+    membership, user = seat.membership, seat.user
     choice = prefs.get(user.pk)
     # A member who left the league keeps their seat on the board, but hears nothing more.
     if (choice is not None and not choice.wants(kind)) or not user.email or membership.left_at:

@@ -1,7 +1,9 @@
 """The draft's pure rules: order, slots, eligibility. No ORM, no clock, no I/O.
 
-Slots are numbered 1..rounds*seats. Which seat owns a slot is fixed by the order before the
-draft starts; what happens in the draft (picks, skips) only decides which slot is on the clock.
+Slots are numbered 1..rounds*seats. Which seat a slot is drawn for is worked out here, from
+the order, once: when the draft starts its slots are written as rows (`DraftSlot`) and from
+then on the state (`draft/state.py`) asks the rows who holds a slot, never this arithmetic.
+What happens in the draft (picks, skips) only decides which slot is on the clock.
 """
 
 import hashlib
@@ -102,40 +104,6 @@ def unfilled_skips(
     return sorted(s for s in skipped if s not in filled and (on_clock is None or s < on_clock))
 
 
-def owed_slots(
-    seat_position: int,
-    skipped: Iterable[int],
-    filled: Iterable[int],
-    seat_count: int,
-    order: str,
-    on_clock: int | None = None,
-) -> list[int]:
-    """A seat's skipped slots that it has not filled yet, earliest first."""
-    return [
-        s
-        for s in unfilled_skips(skipped, filled, on_clock)
-        if seat_position_for(s, seat_count, order) == seat_position
-    ]
-
-
-def slot_to_fill(
-    seat_position: int,
-    on_clock: int | None,
-    skipped: Iterable[int],
-    filled: Iterable[int],
-    seat_count: int,
-    order: str,
-) -> int | None:
-    """The slot a seat's next pick fills: its earliest skipped slot if it owes one (a member back
-    from a skip catches up before anything else), else the slot on the clock if it is theirs."""
-    owed = owed_slots(seat_position, skipped, filled, seat_count, order, on_clock)
-    if owed:
-        return owed[0]
-    if on_clock is not None and seat_position_for(on_clock, seat_count, order) == seat_position:
-        return on_clock
-    return None
-
-
 # --- Eligibility -------------------------------------------------------------------------
 
 
@@ -220,6 +188,11 @@ def initials(name: str) -> str:
     if len(words) == 1:
         return words[0][:2].upper()
     return (words[0][0] + words[-1][0]).upper()
+
+
+def name_hue(name: str) -> int:
+    """One of twelve avatar colours (CSS classes hue-0..hue-11), stable per name."""
+    return title_hue(name) % 12
 
 
 def title_hue(title: str) -> int:

@@ -350,7 +350,7 @@ def search_for_pick(
         result = SearchResult(movie=movie)
         pick = taken.get(movie.pk)
         if pick:
-            result.taken_by = pick.seat.membership.display_name
+            result.taken_by = pick.seat.display_name
             result.taken_at = pick.label
         if category is not None:
             result.problems = rules.ineligibility_reasons(

@@ -14,14 +14,17 @@ from django.db.models import (
     ExpressionWrapper,
     OuterRef,
     Q,
+    Subquery,
     Value,
 )
+from django.db.models.functions import Coalesce
 
-from draft import rules
+from draft import narration, rules
 from draft.models import (
     Category,
     Draft,
     DraftEvent,
+    DraftSlot,
     League,
     Membership,
     Movie,
@@ -71,7 +74,7 @@ def draft_events(draft: Draft, *, public_only: bool, limit: int = 500):
 
 @dataclass
 class Cell:
-    seat: Seat
+    seat: Seat  # the column: the seat the default order gave the slot
     slot: int | None = None
     label: str = ""
     pick: Pick | None = None
@@ -80,6 +83,8 @@ class Cell:
     # Open slots: an empty cell of the seat on the clock (it may fill any of them).
     seat_on_clock: bool = False
     category: Category | None = None
+    # Who holds the slot when it is not the seat it was drawn for: "Bob via Ana".
+    via: str = ""
 
     @property
     def key(self) -> str:
@@ -142,15 +147,17 @@ def link_picks(state: DraftState) -> None:
 def build_board(draft: Draft, state: DraftState | None = None) -> Board:
     state = state or DraftState.load(draft)
     link_picks(state)
-    n = state.seat_count
-    on_clock = state.on_clock if draft.status in (Draft.Status.LIVE, Draft.Status.PAUSED) else None
+    on_clock = state.shown_on_clock
+    on_clock_seat = state.seat_for_slot(on_clock) if on_clock else None
     rows: list[Row] = []
     if draft.is_open_slots:
+        # A member's picks sit in their own column, one row per category they chose.
         by_seat_category = {(p.seat_id, p.category_id): p for p in state.picks.values()}
         for category in state.categories:
             cells = []
             for seat in state.seats:
                 pick = by_seat_category.get((seat.pk, category.pk))
+                original = state.original_seat(pick.slot) if pick else seat
                 cells.append(
                     Cell(
                         seat=seat,
@@ -158,23 +165,31 @@ def build_board(draft: Draft, state: DraftState | None = None) -> Board:
                         slot=pick.slot if pick else None,
                         label=pick.label if pick else "",
                         category=category,
+                        # The member chooses which category to fill: the empty cells of the
+                        # seat on the clock are open.
+                        seat_on_clock=pick is None
+                        and on_clock_seat is not None
+                        and seat.pk == on_clock_seat.pk,
+                        via=_via(seat, original),
                     )
                 )
             rows.append(Row(title=category.name, category=category, cells=cells))
     else:
+        # A slot sits in its round's row, in the column of the seat it was drawn for.
         for round_number, category in enumerate(state.categories, start=1):
             cells = []
             for seat in state.seats:
-                slot = rules.slot_for_seat_in_round(seat.position, round_number, n, draft.order)
-                position = state.position(slot)
+                slot = state.slot_in_round(round_number, seat)
+                holder = state.seat_for_slot(slot)
                 cells.append(
                     Cell(
                         seat=seat,
                         slot=slot,
-                        label=position.label,
+                        label=state.label(slot),
                         pick=state.picks.get(slot),
                         on_clock=slot == on_clock,
                         skipped=slot in state.skipped and slot not in state.picks,
+                        via=_via(holder, seat),
                     )
                 )
             rows.append(
@@ -182,16 +197,9 @@ def build_board(draft: Draft, state: DraftState | None = None) -> Board:
                     title=f"Round {round_number}",
                     category=category,
                     cells=cells,
-                    backwards=rules.round_runs_backwards(round_number, draft.order),
+                    backwards=state.round_runs_backwards(round_number),
                 )
             )
-    on_clock_seat = state.seat_for_slot(on_clock) if on_clock else None
-    if draft.is_open_slots and on_clock_seat is not None:
-        # The member chooses which category to fill: their empty cells are open, and the
-        # column head says who is on the clock.
-        for row in rows:
-            for cell in row.cells:
-                cell.seat_on_clock = cell.seat.pk == on_clock_seat.pk and cell.pick is None
     recent = sorted(state.picks.values(), key=lambda p: p.pk, reverse=True)[:6]
     owed = [(state.position(s).label, state.seat_for_slot(s)) for s in state.owed]
     on_clock_category = state.category_of_slot(on_clock) if on_clock else None
@@ -208,6 +216,10 @@ def build_board(draft: Draft, state: DraftState | None = None) -> Board:
     )
 
 
+def _via(holder: Seat, original: Seat) -> str:
+    return narration.via(holder, original) if holder.pk != original.pk else ""
+
+
 @dataclass(frozen=True)
 class UndoOffer:
     """What the console's undo button would take back, in words."""
@@ -222,7 +234,7 @@ def undo_offer(state: DraftState) -> UndoOffer | None:
     act = state.last_act
     if act is None or state.ended_early():
         return None
-    name = state.seat_for_slot(act.slot).membership.display_name
+    name = state.seat_for_slot(act.slot).display_name
     label = state.label(act.slot)
     if isinstance(act, Pick):
         category = state.category_by_id(act.category_id)
@@ -287,7 +299,7 @@ def pick_panel(state: DraftState, membership: Membership | None) -> PickPanel:
         return panel
     following = state.up_next()
     if following is not None and following[0].pk == seat.pk:
-        panel.on_deck = state.seat_on_clock.membership.display_name
+        panel.on_deck = state.seat_on_clock.display_name
     slot = state.slot_to_fill(seat)
     if slot is None:
         return panel
@@ -472,11 +484,26 @@ def started_drafts_with_seat(membership: Membership) -> list[Draft]:
 
 
 def picks_for_export(draft: Draft) -> list[Pick]:
-    return list(
+    """The picks in slot order, each with `via`: the name of the seat its slot was drawn for
+    when another seat held it (a trade), else ""."""
+    drawn_for = DraftSlot.objects.filter(draft=OuterRef("draft"), slot=OuterRef("slot"))
+    picks = list(
         Pick.objects.filter(draft=draft)
         .select_related("movie", "category", "seat__membership")
+        .annotate(
+            original_id=Subquery(drawn_for.values("original_seat")[:1]),
+            original_name=Subquery(
+                drawn_for.annotate(
+                    name=Coalesce("original_seat__membership__display_name", "original_seat__name")
+                ).values("name")[:1]
+            ),
+        )
         .order_by("slot")
     )
+    for pick in picks:
+        traded = pick.original_id is not None and pick.original_id != pick.seat_id
+        pick.via = pick.original_name if traded else ""
+    return picks
 
 
 def movie_picks(movie: Movie, user) -> list[Pick]:
@@ -514,6 +541,6 @@ def queue_entries(seat: Seat) -> list[QueueRow]:
         row = QueueRow(entry=entry)
         pick = taken.get(entry.movie_id)
         if pick:
-            row.sniped_by, row.sniped_at = pick.seat.membership.display_name, pick.label
+            row.sniped_by, row.sniped_at = pick.seat.display_name, pick.label
         rows.append(row)
     return rows

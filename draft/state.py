@@ -8,6 +8,11 @@ itself (in memory: picks, skips and the draft's clock fields), keeping its deriv
 right. `rules.py` is the pure arithmetic it uses; services check against it and write what it
 did; views, selectors, notifications and the worker only ask it.
 
+Which seat holds a slot is data: a started draft has a `DraftSlot` row per slot, written at
+the start from the default order (`rules.slot_position`), and the turn questions read the
+holder from there, never from the arithmetic. A draft in setup has no rows yet; its state
+works them out from the order as they would be written.
+
 An *act* is a pick or a skip: the two things that settle a slot. Acts carry the board version
 they made and the clock time the slot on the clock had left; undo takes back the act with the
 highest version and gives the clock back as it stood (at least `clock.UNDO_MIN_SECONDS`, so an
@@ -22,7 +27,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 
 from draft import clock, rules
-from draft.models import Category, Draft, Pick, Seat, SkippedSlot
+from draft.models import Category, Draft, DraftSlot, Pick, Seat, SkippedSlot
 
 Act = Pick | SkippedSlot
 
@@ -37,17 +42,28 @@ class DraftState:
         categories: list[Category],
         picks: Iterable[Pick] = (),
         skips: Iterable[SkippedSlot] = (),
+        slots: Iterable[DraftSlot] = (),
     ):
         self.draft = draft
         self.seats = list(seats)
         self.categories = list(categories)
         self._picks = {p.slot: p for p in picks}
         self._skips = {s.slot: s for s in skips}
+        self._slots = {row.slot: row for row in slots} or self._default_slots()
+        by_id = {seat.pk: seat for seat in self.seats if seat.pk is not None}
+        # Slot → the seat holding it, and the seat the default order gave it.
+        self._holder: dict[int, Seat] = {}
+        self._original: dict[int, Seat] = {}
+        self._cell_slots: dict[tuple[int, int], int] = {}  # (round, original position) → slot
+        for number, row in self._slots.items():
+            self._holder[number] = by_id.get(row.owner_seat_id) or row.owner_seat
+            self._original[number] = by_id.get(row.original_seat_id) or row.original_seat
+            self._cell_slots[(row.round, self._original[number].position)] = number
         self._forget()
 
     @classmethod
     def load(cls, draft: Draft) -> DraftState:
-        """The state of `draft` in four queries (seats, categories, picks, skips)."""
+        """The state of `draft` in five queries (seats, categories, picks, skips, slots)."""
         seats = Seat.objects.filter(draft=draft).select_related("membership__user")
         return cls(
             draft,
@@ -55,7 +71,25 @@ class DraftState:
             categories=list(Category.objects.filter(draft=draft).order_by("position")),
             picks=Pick.objects.filter(draft=draft).select_related("movie").order_by("slot"),
             skips=SkippedSlot.objects.filter(draft=draft).order_by("slot"),
+            slots=DraftSlot.objects.filter(draft=draft).order_by("slot"),
         )
+
+    def _default_slots(self) -> dict[int, DraftSlot]:
+        """The slots as the default order gives them (`rules.slot_position`), each held by the
+        seat it was drawn for: what `start` writes, and a draft in setup shows."""
+        slots = {}
+        for number in range(1, self.total_slots + 1):
+            where = self.position(number)
+            seat = self.seats[where.seat_position - 1]
+            slots[number] = DraftSlot(
+                draft=self.draft,
+                slot=number,
+                round=where.round,
+                pick_in_round=where.pick_in_round,
+                original_seat=seat,
+                owner_seat=seat,
+            )
+        return slots
 
     # --- what the state holds -------------------------------------------------------------
 
@@ -95,12 +129,44 @@ class DraftState:
         return self.position(slot).label
 
     def seat_for_slot(self, slot: int) -> Seat:
-        return self.seats[self.position(slot).seat_position - 1]
+        """The seat holding `slot`: the one that picks there."""
+        return self._holder[slot]
+
+    def original_seat(self, slot: int) -> Seat:
+        """The seat the default order gave `slot`: the column the board shows it in."""
+        return self._original[slot]
+
+    def holds(self, seat: Seat, slot: int) -> bool:
+        return self._holder[slot].position == seat.position
+
+    def slot_in_round(self, round_number: int, original: Seat) -> int:
+        """The slot of `round_number` the default order gave `original` (its board cell)."""
+        return self._cell_slots[(round_number, original.position)]
+
+    def round_runs_backwards(self, round_number: int) -> bool:
+        """A snake round the default order runs right to left."""
+        return rules.round_runs_backwards(round_number, self.draft.order)
+
+    @property
+    def slot_rows(self) -> list[DraftSlot]:
+        """A row per slot, in slot order: what `start` leaves to be written."""
+        return [self._slots[number] for number in sorted(self._slots)]
+
+    def give_slot(self, slot: int, seat: Seat) -> None:
+        """Hand an open slot to another seat (a trade). A settled slot stays with its picker."""
+        if slot in self._picks or slot in self._skips:
+            raise ValueError(f"slot {slot} is settled")
+        self._slots[slot].owner_seat = seat
+        self._holder[slot] = seat
+        self._forget()
 
     def seat_by_id(self, seat_id: int | None) -> Seat | None:
         return next((s for s in self.seats if s.pk == seat_id), None)
 
     def seat_of(self, membership_id: int | None) -> Seat | None:
+        """The member's seat; None for someone without one (a reader never gets a bot's)."""
+        if membership_id is None:
+            return None
         return next((s for s in self.seats if s.membership_id == membership_id), None)
 
     def category_for_round(self, round_number: int) -> Category:
@@ -124,6 +190,12 @@ class DraftState:
         return self._on_clock
 
     @property
+    def shown_on_clock(self) -> int | None:
+        """The slot the board shows on the clock: the one on the clock while the draft runs
+        (live, or paused with the slot up next); None before the start and once complete."""
+        return self.on_clock if self.draft.status in _RUNNING else None
+
+    @property
     def seat_on_clock(self) -> Seat | None:
         return self.seat_for_slot(self.on_clock) if self.on_clock else None
 
@@ -138,25 +210,19 @@ class DraftState:
         return self.on_clock is None and not self.owed
 
     def owed_by(self, seat: Seat) -> list[int]:
-        return rules.owed_slots(
-            seat.position,
-            self._skips.keys(),
-            self._picks.keys(),
-            self.seat_count,
-            self.draft.order,
-            self.on_clock,
-        )
+        """The skipped slots the seat holds and has not made up, earliest first."""
+        return [slot for slot in self.owed if self.holds(seat, slot)]
 
     def slot_to_fill(self, seat: Seat) -> int | None:
-        """The slot the seat's next pick fills (see `rules.slot_to_fill`)."""
-        return rules.slot_to_fill(
-            seat.position,
-            self.on_clock,
-            self._skips.keys(),
-            self._picks.keys(),
-            self.seat_count,
-            self.draft.order,
-        )
+        """The slot the seat's next pick fills: its earliest skipped slot if it owes one (a
+        member back from a skip catches up before anything else), else the slot on the clock
+        if the seat holds it."""
+        owed = self.owed_by(seat)
+        if owed:
+            return owed[0]
+        if self.on_clock is not None and self.holds(seat, self.on_clock):
+            return self.on_clock
+        return None
 
     def is_makeup(self, slot: int) -> bool:
         return slot in self._skips
@@ -168,7 +234,7 @@ class DraftState:
         for slot in range(self.on_clock, self.total_slots + 1):
             if slot in self._picks or slot in self._skips:
                 continue
-            if self.position(slot).seat_position == seat.position:
+            if self.holds(seat, slot):
                 return slot
         return None
 
@@ -182,7 +248,7 @@ class DraftState:
             if later in self._picks or later in self._skips:
                 continue
             candidate = self.seat_for_slot(later)
-            return (candidate, later) if candidate.pk != seat.pk else None
+            return (candidate, later) if candidate.position != seat.position else None
         return None
 
     def categories_left(self, seat: Seat) -> list[Category]:
@@ -380,7 +446,7 @@ class DraftState:
             movie = pick.movie
             if pick.is_autopick:
                 return f"Autopick took {movie} from your queue at {label}."
-            if pick.entered_by_id and pick.entered_by_id != seat.membership.user_id:
+            if pick.entered_by_id and pick.entered_by_id != seat.user_id:
                 return f"The commissioner picked {movie} for you at {label}."
             return f"You already picked {movie} at {label}."
         return ""

@@ -308,9 +308,7 @@ def seed_reviews() -> str:
     for voter, question, choice in VOTES:
         defaults = {"pick": None, "seat": None}
         if question == Vote.DRAFT_QUESTION:
-            seat = next(
-                (p.seat for p in picks.values() if p.seat.membership.user.username == choice), None
-            )
+            seat = next((p.seat for p in picks.values() if p.seat.user.username == choice), None)
             if seat is None:
                 continue
             defaults["seat"] = seat

@@ -60,7 +60,7 @@ def headline(writeup) -> str:
     pick = writeup.pick
     return (
         f"{pick.draft.name} — Round {pick.round}, Pick {pick.pick_in_round}: "
-        f"{pick.seat.membership.display_name} selects {pick.movie.title} ({pick.movie.year})"
+        f"{pick.seat.display_name} selects {pick.movie.title} ({pick.movie.year})"
     )
 
 
@@ -111,13 +111,13 @@ class WriteupFeed(Feed):
         return max(item.updated_at, item.published_at)
 
     def item_author_name(self, item):
-        return item.pick.seat.membership.display_name
+        return item.pick.seat.display_name
 
     def item_author_link(self, item):
         # The picker's profile came with the writeup (select_related): no query per item.
-        user = item.pick.seat.membership.user
+        user = item.pick.seat.user
         try:
-            return user.blogger_profile.blog_url or None
+            return user.blogger_profile.blog_url or None if user else None
         except BloggerProfile.DoesNotExist:
             return None
 

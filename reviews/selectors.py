@@ -126,7 +126,7 @@ def round_question(draft, round_number, picks, counts, mine, is_open, *, seats: 
         Option(
             pk=p.pk,
             label=f"{p.movie.title} ({p.movie.year})",
-            detail=f"{p.label} · {p.seat.membership.display_name}",
+            detail=f"{p.label} · {p.seat.display_name}",
         )
         for p in picks
     ]
@@ -144,7 +144,7 @@ def round_question(draft, round_number, picks, counts, mine, is_open, *, seats: 
 
 
 def draft_question(draft, seats: list[Seat], counts, mine, is_open) -> Question:
-    options = [Option(pk=s.pk, label=s.membership.display_name) for s in seats]
+    options = [Option(pk=s.pk, label=s.display_name) for s in seats]
     return _question(Vote.DRAFT_QUESTION, "Who won the draft?", options, counts, mine, is_open)
 
 
@@ -216,9 +216,8 @@ def pick_page(
     writeup = Writeup.objects.filter(pick=pick).first()
     if writeup is not None:
         writeup.pick = pick
-    user_obj = pick.seat.membership.user
     try:
-        profile = user_obj.blogger_profile
+        profile = pick.seat.user.blogger_profile if pick.seat.has_member else None
     except BloggerProfile.DoesNotExist:
         profile = None
 
@@ -523,7 +522,7 @@ class BloggerPage:
         if self.profile and self.profile.display_name:
             return self.profile.display_name
         if self.picks:
-            return self.picks[0].seat.membership.display_name
+            return self.picks[0].seat.display_name
         return self.blogger.get_full_name() or self.blogger.username
 
 

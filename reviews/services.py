@@ -41,7 +41,7 @@ def can_edit_writeup(pick: Pick, user, membership: Membership | None) -> bool:
     """The picker writes their pick up; a commissioner of the league may edit any writeup."""
     if membership is None or user is None or not user.is_authenticated:
         return False
-    return membership.is_commissioner or pick.seat.membership.user_id == user.pk
+    return membership.is_commissioner or pick.seat.user_id == user.pk
 
 
 def can_moderate(writeup: Writeup | None, user, membership: Membership | None) -> bool:
@@ -113,7 +113,7 @@ def save_writeup(*, pick: Pick, actor, body: str, publish: bool = False) -> Writ
     # of both inserting (the one-to-one on pick would refuse the second insert anyway).
     writeup = Writeup.objects.select_for_update().filter(pick=pick).first()
     if writeup is None:
-        writeup = Writeup(pick=pick, author=pick.seat.membership.user)
+        writeup = Writeup(pick=pick, author=pick.seat.user or actor)
     writeup.body = body
     writeup.body_html = markdown.render_markdown(body)
     writeup.last_edited_by = actor

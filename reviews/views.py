@@ -125,7 +125,7 @@ def _pick_context(request, draft, membership, page, *, comment_form=None, commen
     can_edit = services.can_edit_writeup(pick, request.user, membership)
     can_moderate = services.can_moderate(writeup, request.user, membership)
     published = page.published
-    description = f"{pick.seat.membership.display_name} selects {pick.movie.title} ({pick.movie.year}) in {pick.category.name}."
+    description = f"{pick.seat.display_name} selects {pick.movie.title} ({pick.movie.year}) in {pick.category.name}."
     if published and writeup.public_text:
         description = markdown.excerpt(writeup.public_text, 200)
     signed_in = request.user.is_authenticated
@@ -367,7 +367,7 @@ def writeup_edit(request, league, draft, round, pick):
             "writeup": writeup,
             "form": form,
             "preview_html": preview_html,
-            "is_author": page.pick.seat.membership.user_id == request.user.pk,
+            "is_author": page.pick.seat.user_id == request.user.pk,
             "reader_settings": reader_rules.draft_settings(draft_obj),
         },
     )

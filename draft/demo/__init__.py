@@ -18,6 +18,7 @@ from draft.services.leagues import create_league, default_display_name
 from draft.services.picks import make_pick
 from draft.services.running import start_draft
 from draft.services.setup import CategorySpec, create_draft
+from draft.state import DraftState
 
 DEMO_PASSWORD = "draftnight"
 MOVIES_CSV = Path(__file__).with_name("movies.csv")
@@ -164,11 +165,9 @@ def _build_draft(league: League, users: dict) -> Draft:
         categories=CATEGORIES,
         seat_memberships=[memberships[name] for name in SEAT_ORDER],
     )
-    start_draft(draft_id=draft.pk, actor=commissioner)
-    seat_count = len(SEAT_ORDER)
+    state = DraftState.load(start_draft(draft_id=draft.pk, actor=commissioner))
     for slot, (title, year) in enumerate(DEMO_PICKS, start=1):
-        seat_position = rules.seat_position_for(slot, seat_count, draft.order)
-        picker = users[SEAT_ORDER[seat_position - 1]]
+        picker = state.seat_for_slot(slot).user
         movie = Movie.objects.get(search_title=rules.normalize_title(title), year=year)
         make_pick(draft_id=draft.pk, user=picker, movie_id=movie.pk, expected_slot=slot)
     return draft

@@ -127,16 +127,16 @@ def check_pick(
             later = f" Your next pick is {state.label(slot)}." if slot else ""
             raise ValidationError(happened + later, code="moved_on")
     if slot is None:
-        who = seat.membership.display_name
+        who = seat.display_name
         if state.on_clock is None:
             raise ValidationError(f"{who} has no pick to make right now.")
-        holder = state.seat_on_clock.membership.display_name
+        holder = state.seat_on_clock.display_name
         subject = "It is not your turn" if not on_behalf else f"It is not {who}'s turn"
         raise ValidationError(f"{subject}: pick {state.label(state.on_clock)} belongs to {holder}.")
     if expected_slot is not None and slot != expected_slot:
         raise ValidationError(
             "The board has moved on since this page was loaded: "
-            f"{seat.membership.display_name}'s pick is now {state.label(slot)}. "
+            f"{seat.display_name}'s pick is now {state.label(slot)}. "
             "Check the board and pick again.",
             code="moved_on",
         )
@@ -145,16 +145,14 @@ def check_pick(
         raise ValidationError("Choose a film from the catalog.")
     taken = state.pick_of_movie(movie.pk)
     if taken is not None:
-        by = state.seat_for_slot(taken.slot).membership.display_name
+        by = state.seat_by_id(taken.seat_id).display_name
         raise ValidationError(f"{movie} is already taken: {by} picked it at {taken.label}.")
 
     if draft.is_open_slots:
         category = next((c for c in state.categories_left(seat) if c.pk == category_id), None)
         if category is None:
             if state.category_by_id(category_id) is not None:
-                raise ValidationError(
-                    f"{seat.membership.display_name} has already filled that category."
-                )
+                raise ValidationError(f"{seat.display_name} has already filled that category.")
             raise ValidationError("Choose one of the categories still open.")
     else:
         category = state.category_of_slot(slot)
@@ -218,7 +216,7 @@ def undo_last(*, draft_id: int, actor, expected_version: int | None = None) -> P
             "check the board and try again."
         )
     state.undo(now)
-    name = state.seat_for_slot(act.slot).membership.display_name
+    name = state.seat_for_slot(act.slot).display_name
     if isinstance(act, Pick):
         movie, category = act.movie, state.category_by_id(act.category_id)
     else:

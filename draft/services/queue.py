@@ -37,7 +37,7 @@ def queue_add(*, draft_id: int, user, movie_id: int | None) -> QueueEntry:
     )
     if taken is not None:
         raise ValidationError(
-            f"{movie} is already taken: {taken.seat.membership.display_name} picked it at {taken.label}."
+            f"{movie} is already taken: {taken.seat.display_name} picked it at {taken.label}."
         )
     if QueueEntry.objects.filter(seat=seat, movie=movie).exists():
         raise ValidationError(f"{movie} is already in your queue.")

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from draft import narration
-from draft.models import Draft, DraftEvent
+from draft.models import Draft, DraftEvent, DraftSlot
 from draft.services.turns import apply_due_clock, open_running, settle
 from draft.services.writing import draft_write, lock_draft, lock_for_setup, log_act, save_run
 from draft.state import DraftState
@@ -22,6 +22,7 @@ def start_draft(*, draft_id: int, actor) -> Draft:
     if state.round_count < 1:
         raise ValidationError("A draft needs at least one category to start.")
     state.start(now)
+    DraftSlot.objects.bulk_create(state.slot_rows)
     log_act(state, DraftEvent.Kind.START, narration.started(draft.name), now=now, actor=actor)
     settle(state, now, before=None)
     save_run(state)

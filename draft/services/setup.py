@@ -249,7 +249,7 @@ def remove_seat(*, draft_id: int, actor, seat_id: int) -> None:
     record_change(
         draft,
         DraftEvent.Kind.ORDER,
-        narration.seat_removed(doomed.membership.display_name),
+        narration.seat_removed(doomed.display_name),
         actor=actor,
     )
 
@@ -260,7 +260,7 @@ def move_seat(*, draft_id: int, actor, seat_id: int, offset: int) -> None:
     seats = list(Seat.objects.filter(draft=draft).select_related("membership").order_by("position"))
     move_item(seats, seat_id, offset, "seat")
     renumber(Seat, seats)
-    order = ", ".join(s.membership.display_name for s in seats)
+    order = ", ".join(s.display_name for s in seats)
     record_change(draft, DraftEvent.Kind.ORDER, narration.order_set(order), actor=actor)
 
 
@@ -283,6 +283,6 @@ def randomize_order(*, draft_id: int, actor, rng: random.Random | None = None) -
     while len(seats) >= 3 and [s.pk for s in seats] == before:
         rng.shuffle(seats)
     renumber(Seat, seats)
-    order = ", ".join(s.membership.display_name for s in seats)
+    order = ", ".join(s.display_name for s in seats)
     record_change(draft, DraftEvent.Kind.ORDER, narration.order_randomised(order), actor=actor)
     return NewOrder(seats=seats, unchanged=[s.pk for s in seats] == before)

@@ -110,7 +110,7 @@ def do_pick(state: DraftState, plan: PickPlan, now: datetime, *, note: str = "")
     position = state.position(plan.slot)
     summary = narration.pick(
         position.label,
-        plan.seat.membership.display_name,
+        narration.picker(state, plan.slot, plan.seat),
         plan.movie,
         plan.category.name,
         note=note,
@@ -140,6 +140,7 @@ def do_pick(state: DraftState, plan: PickPlan, now: datetime, *, note: str = "")
         seat=plan.seat,
         movie=plan.movie,
         category=plan.category,
+        category_chosen=state.draft.is_open_slots,
         entered_by=plan.entered_by,
         is_autopick=plan.autopick,
         is_ruling=bool(plan.ruling),
@@ -152,7 +153,7 @@ def do_pick(state: DraftState, plan: PickPlan, now: datetime, *, note: str = "")
 
 def do_skip(state: DraftState, slot: int, now: datetime, *, actor, reason: str = "") -> None:
     seat = state.seat_for_slot(slot)
-    summary = narration.skip(state.label(slot), seat.membership.display_name, reason)
+    summary = narration.skip(state.label(slot), narration.picker(state, slot, seat), reason)
     version = log_act(state, DraftEvent.Kind.SKIP, summary, now=now, actor=actor, slot=slot)
     skip = SkippedSlot(draft=state.draft, slot=slot, version=version)
     state.apply_skip(skip, now)

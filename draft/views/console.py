@@ -222,7 +222,7 @@ def _confirm(request, draft, membership, action):
             draft=draft,
             pk=parse_int(request.GET.get("seat")),
         )
-        name = seat.membership.display_name
+        name = seat.display_name
         title, explanation, button = (t.format(name=name) for t in (title, explanation, button))
         context["seat"] = seat
     context.update({"action": action, "title": title, "explanation": explanation, "button": button})
@@ -284,7 +284,7 @@ def _action_pick(request, draft, given):
     )
     pick = result.pick
     ruling = " as a ruling" if pick.is_ruling else ""
-    return f"Picked {pick.movie} at {pick.label} for {pick.seat.membership.display_name}{ruling}."
+    return f"Picked {pick.movie} at {pick.label} for {pick.seat.display_name}{ruling}."
 
 
 def _valid(form, given, name):
@@ -392,7 +392,7 @@ def _action_randomize(request, draft, given):
     given.error_at = "order"
     new = randomize_order(draft_id=draft.pk, actor=request.user)
     if new.unchanged:
-        order = " then ".join(s.membership.display_name for s in new.seats)
+        order = " then ".join(s.display_name for s in new.seats)
         return f"Randomised, and the order came out the same: {order}. Press again to redraw."
     return "Order randomised."
 

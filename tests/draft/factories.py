@@ -19,9 +19,10 @@ import itertools
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.db.models import F
 
 from draft import rules
-from draft.models import Category, Draft, League, Membership, Movie, Pick, Seat
+from draft.models import Category, Draft, DraftSlot, League, Membership, Movie, Pick, Seat
 from draft.services.leagues import create_league, join_league
 from draft.services.picks import make_pick
 from draft.services.running import start_draft
@@ -130,8 +131,9 @@ class DraftSetup:
         return self.state().on_clock
 
     def seat_for_slot(self, slot: int) -> Seat:
-        position = rules.seat_position_for(slot, len(self.seats), self.draft.order)
-        return self.seats[position - 1]
+        """The seat holding `slot`, as the draft's state says."""
+        holder = self.state().seat_for_slot(slot)
+        return next(s for s in self.seats if s.pk == holder.pk)
 
     def user_on_clock(self):
         slot = self.slot_on_clock()
@@ -285,22 +287,25 @@ def bulk_fill_picks(setup: DraftSetup, count: int) -> list[Pick]:
     seat_count, categories = len(setup.seats), setup.categories
     used = set(Pick.objects.filter(draft=draft).values_list("movie_id", flat=True))
     free = (m for m in setup.movies if m.pk not in used)
+    state = DraftState.load(draft)
     picks = []
     for slot in range(1, count + 1):
         position = rules.slot_position(slot, seat_count, draft.order)
         # Both modes: a seat's n-th pick is in round n, so the round's category is one it has
         # not filled yet.
         category = categories[position.round - 1]
+        seat = state.seat_for_slot(slot)
         picks.append(
             Pick(
                 draft=draft,
                 slot=slot,
                 round=position.round,
                 pick_in_round=position.pick_in_round,
-                seat=setup.seats[position.seat_position - 1],
+                seat=seat,
                 movie=next(free),
                 category=category,
-                entered_by=setup.seats[position.seat_position - 1].membership.user,
+                category_chosen=draft.is_open_slots,
+                entered_by=seat.user,
             )
         )
     Pick.objects.bulk_create(picks)
@@ -311,6 +316,39 @@ def bulk_fill_picks(setup: DraftSetup, count: int) -> list[Pick]:
     draft.version += 1
     draft.save()
     return picks
+
+
+def hand_slot(draft: Draft, slot: int, seat: Seat, *, new_version: bool = True) -> None:
+    """Give an open slot of a started draft to another seat, as a trade will: through the
+    state (which refuses a settled slot), then its row. With `new_version` the board's version
+    goes up, so that every page shows it (a trade will log it)."""
+    hand_slots(draft, {slot: seat}, new_version=new_version)
+
+
+def hand_slots(draft: Draft, seats_by_slot: dict[int, Seat], *, new_version: bool = True):
+    state = DraftState.load(Draft.objects.select_related("league").get(pk=draft.pk))
+    for slot, seat in seats_by_slot.items():
+        state.give_slot(slot, seat)
+    DraftSlot.objects.bulk_update(
+        [row for row in state.slot_rows if row.slot in seats_by_slot], ["owner_seat"]
+    )
+    if new_version:
+        Draft.objects.filter(pk=draft.pk).update(version=F("version") + 1)
+
+
+def move_owners(setup: DraftSetup) -> None:
+    """Trade every third slot of the draft to the seat after the one it was drawn for, as if
+    the league had traded a third of its picks."""
+    state = setup.state()
+    seats = state.seats
+    hand_slots(
+        setup.draft,
+        {
+            slot: seats[state.seat_for_slot(slot).position % len(seats)]
+            for slot in range(3, state.total_slots + 1, 3)
+            if slot not in state.picks and slot not in state.skipped
+        },
+    )
 
 
 def pick_on_clock(setup: DraftSetup, movie: Movie | None = None, *, category=None):
@@ -326,7 +364,7 @@ def pick_on_clock(setup: DraftSetup, movie: Movie | None = None, *, category=Non
     movie = movie or setup.free_movie(category)
     return make_pick(
         draft_id=setup.draft.pk,
-        user=seat.membership.user,
+        user=seat.user,
         movie_id=movie.pk,
         expected_slot=slot,
         category_id=category.pk if setup.draft.is_open_slots else None,

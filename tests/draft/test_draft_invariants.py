@@ -47,6 +47,7 @@ from draft.models import (
     Category,
     Draft,
     DraftEvent,
+    DraftSlot,
     Membership,
     Movie,
     Pick,
@@ -64,7 +65,15 @@ from draft.services.setup import (
     update_draft_settings,
 )
 from draft.state import DraftState
-from tests.draft.factories import LINEAR, OPEN_SLOTS, PER_ROUND, SNAKE, make_league, make_user
+from tests.draft.factories import (
+    LINEAR,
+    OPEN_SLOTS,
+    PER_ROUND,
+    SNAKE,
+    hand_slot,
+    make_league,
+    make_user,
+)
 
 SEATS, ROUNDS = 3, 3
 PICK_SECONDS = 3600
@@ -93,7 +102,7 @@ FILMS = [
 # What happens in a step, weighted: mostly the draft moving on.
 ACTIONS = [
     "pick in turn", "pick in turn", "pick in turn", "pick in turn", "pick anything", "skip",
-    "undo", "undo", "pause and resume", "time runs out", "queue", "autopick",
+    "undo", "undo", "pause and resume", "time runs out", "queue", "autopick", "trade",
 ]  # fmt: skip
 # "Pick on to the end": enough tries in turn to fill the board even when some are refused.
 TO_THE_END = 4 * SEATS * ROUNDS
@@ -135,6 +144,7 @@ class Seen:
     skips: list[SkippedSlot]
     events: list[DraftEvent]
     queue: tuple
+    slots: list[DraftSlot]
 
     @property
     def key(self) -> tuple:
@@ -208,6 +218,8 @@ class DraftMachine(RuleBasedStateMachine):
         )
         self.categories = list(Category.objects.filter(draft=self.draft).order_by("position"))
         self.last_form: Form | None = None
+        # Slots handed to another seat: (events logged by then, slot, seat position).
+        self.moves: list[tuple[int, int, int]] = []
         # One entry per act still on the board: the board as it stood before that act, or None
         # when the act came in a chain (an autopick after a pick) whose middle was not seen.
         self.before_acts: list = []
@@ -233,13 +245,15 @@ class DraftMachine(RuleBasedStateMachine):
         autopick = dict(Seat.objects.filter(draft=draft).values_list("pk", "autopick"))
         for seat in self.seats:
             seat.autopick = autopick[seat.pk]
-        return Seen(draft, picks, skips, events, queue)
+        slots = list(DraftSlot.objects.filter(draft=draft).order_by("slot"))
+        return Seen(draft, picks, skips, events, queue, slots)
 
     def _state(self) -> DraftState:
         """The state of what was last seen (seats and categories never change once the draft
         is made; `_observe` reads the seats' autopick switches)."""
+        seen = self.seen
         return DraftState(
-            self.seen.draft, self.seats, self.categories, self.seen.picks, self.seen.skips
+            seen.draft, self.seats, self.categories, seen.picks, seen.skips, seen.slots
         )
 
     def _board(self) -> dict:
@@ -294,7 +308,7 @@ class DraftMachine(RuleBasedStateMachine):
         return rules.Film(movie.title, movie.year, tuple(movie.genres), movie.runtime)
 
     def _user_of(self, seat):
-        return seat.membership.user
+        return seat.user
 
     # --- rules -----------------------------------------------------------------------------
 
@@ -356,6 +370,8 @@ class DraftMachine(RuleBasedStateMachine):
             self._queue(data)
         elif action == "autopick":
             self._autopick(data)
+        elif action == "trade":
+            self._trade(data)
         else:
             by_commissioner = data.draw(
                 st.sampled_from([True, True, True, False]), label="by commissioner"
@@ -436,7 +452,7 @@ class DraftMachine(RuleBasedStateMachine):
                 user, for_seat_id = w.commissioner, seat.pk
             elif actor == "seated":  # someone else's seat, through the commissioner form
                 user = data.draw(st.sampled_from([w.ann, w.bob]), label="user")
-                for_seat_id = seat.pk if user.pk != seat.membership.user_id else None
+                for_seat_id = seat.pk if user.pk != seat.user_id else None
         else:
             seat, user = None, w.outsider if actor == "outsider" else w.una
         slot = state.slot_to_fill(seat) if seat else None
@@ -526,7 +542,7 @@ class DraftMachine(RuleBasedStateMachine):
         is_commissioner = form.user.pk in self.commissioner_ids
         if state.draft.status != Draft.Status.LIVE or form.seat is None or slot is None:
             return False
-        if form.for_seat_id is None and form.seat.membership.user_id != form.user.pk:
+        if form.for_seat_id is None and form.seat.user_id != form.user.pk:
             return False
         if (form.for_seat_id is not None or form.override) and not is_commissioner:
             return False
@@ -712,6 +728,36 @@ class DraftMachine(RuleBasedStateMachine):
         )
         assert resumed is not None
 
+    def _trade(self, data):
+        """Owners move between seats, as a trade will move them (through the state and the
+        slot's row; trades are not in the product yet, so nothing is logged and the version
+        stays). Per round, one open slot goes to another seat, which may then hold two slots of
+        a round; with open slots, where a seat fills each category once, two open slots of
+        different seats change hands."""
+        state = self._state()
+        if self.seen.draft.status == Draft.Status.SETUP or state.on_clock is None:
+            return
+        open_slots = [
+            s for s in range(state.on_clock, state.total_slots + 1)
+            if s not in state.picks and s not in state.skipped
+        ]  # fmt: skip
+        slot = data.draw(st.sampled_from(open_slots), label="slot traded")
+        holder = state.seat_for_slot(slot)
+        if self.category_mode == PER_ROUND:
+            others = [s for s in self.seats if s.pk != holder.pk]
+            moves = [(slot, data.draw(st.sampled_from(others), label="to seat"))]
+        else:
+            theirs = [s for s in open_slots if not state.holds(holder, s)]
+            if not theirs:
+                return
+            other = data.draw(st.sampled_from(theirs), label="in exchange for")
+            moves = [(slot, state.seat_for_slot(other)), (other, holder)]
+        for number, seat in moves:
+            hand_slot(self.draft, number, seat, new_version=False)
+            self.moves.append((len(self.seen.events), number, seat.position))
+        self.seen = self._observe()
+        self.stats["trade"] += 1
+
     # --- invariants ------------------------------------------------------------------------
 
     @invariant()
@@ -727,21 +773,23 @@ class DraftMachine(RuleBasedStateMachine):
         assert len(slots) == len(set(slots)), "a slot was filled twice"
         movies = [p.movie_id for p in picks]
         assert len(movies) == len(set(movies)), "a film was picked twice"
+        state = self._state()
         for p in picks:
             assert 1 <= p.slot <= total
             position = rules.slot_position(p.slot, SEATS, draft.order)
             seat = seat_of[p.seat_id]
-            assert seat.position == position.seat_position, f"{p.label} went to the wrong seat"
+            assert state.holds(seat, p.slot), f"{p.label} went to a seat that does not hold it"
             assert (p.round, p.pick_in_round) == (position.round, position.pick_in_round)
             assert (
-                p.entered_by_id == seat.membership.user_id
+                p.entered_by_id == seat.user_id
                 or p.entered_by_id in self.commissioner_ids
                 or (p.entered_by_id is None and p.is_autopick)
             ), f"{p.label} was entered by someone who may not"
             if not draft.is_open_slots:
                 assert round_of_category[p.category_id] == position.round
-        filled = [(p.seat_id, p.category_id) for p in picks]
-        assert len(filled) == len(set(filled)), "a seat filled a category twice"
+        if draft.is_open_slots:  # per round, a seat holding two slots of a round fills it twice
+            filled = [(p.seat_id, p.category_id) for p in picks]
+            assert len(filled) == len(set(filled)), "a seat filled a category twice"
 
         # Acts in the order they happened: each for a slot after the last, or a make-up.
         furthest = 0
@@ -755,7 +803,6 @@ class DraftMachine(RuleBasedStateMachine):
 
         settled = set(slots) | skipped
         on_clock = next((s for s in range(1, total + 1) if s not in settled), None)
-        state = self._state()
         assert state.on_clock == on_clock
         assert all(s < (on_clock or total + 1) for s in state.owed)
         if draft.status == Draft.Status.LIVE:
@@ -790,8 +837,10 @@ class DraftMachine(RuleBasedStateMachine):
         replay = DraftState(blank, self.seats, self.categories)
         movies = {m.pk: m for m in self.world.movies}
         Kind = DraftEvent.Kind
-        for event in self.seen.events:
+        for index, event in enumerate(self.seen.events):
             now = event.created_at
+            for _, slot, position in (m for m in self.moves if m[0] == index):
+                replay.give_slot(slot, self.seats[position - 1])
             if event.kind == Kind.START:
                 replay.start(now)
             elif event.kind in DraftEvent.PICK_KINDS:
@@ -825,6 +874,11 @@ class DraftMachine(RuleBasedStateMachine):
             s: (p.movie_id, p.category_id, p.seat_id) for s, p in state.picks.items()
         }
         assert replay.skipped == state.skipped
+        for index, slot, position in self.moves:
+            if index >= len(self.seen.events):
+                replay.give_slot(slot, self.seats[position - 1])
+        holders = [replay.seat_for_slot(s).pk for s in range(1, replay.total_slots + 1)]
+        assert holders == [state.seat_for_slot(s).pk for s in range(1, state.total_slots + 1)]
         got = (blank.status, blank.clock_slot, blank.clock_deadline, blank.clock_remaining)
         assert got == (draft.status, draft.clock_slot, draft.clock_deadline, draft.clock_remaining)
 
@@ -868,6 +922,6 @@ def test_draft_invariants_hold_whatever_happens(machine):
         "pick": 300, "pick refused": 100, "pick replayed": 5, "make-up pick": 5,
         "ruling": 1, "undo": 30, "undo restored": 20, "skip": 5, "expiry skip": 5,
         "expiry autopick": 1, "pause": 12, "resume": 12, "completed": 10, "queue add": 20,
-        "queue move": 5, "queue remove": 5, "autopick on": 5, "autopick off": 5,
+        "queue move": 5, "queue remove": 5, "autopick on": 5, "autopick off": 5, "trade": 10,
     }.items():  # fmt: skip
         assert stats[done] >= max(1, per_250 * EXAMPLES // 250), (done, stats)

@@ -57,7 +57,7 @@ def test_the_log_and_the_live_region_tell_a_pick_and_a_pause(commissioner, membe
     before = Draft.objects.get(pk=setup.draft.pk).version
     picked = pick_on_clock(setup).pick
     pause_draft(draft_id=setup.draft.pk, actor=commissioner)
-    name = picked.seat.membership.display_name
+    name = picked.seat.display_name
     assert said(setup, before) == [
         f"{name} picked {picked.movie} at 1.01.",
         "The draft is paused.",

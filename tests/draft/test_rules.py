@@ -135,53 +135,6 @@ def test_nothing_is_on_the_clock_once_every_slot_is_settled():
     assert rules.slot_on_clock(0, [], []) is None
 
 
-def test_seat_on_the_clock_fills_the_slot_on_the_clock():
-    assert rules.slot_to_fill(2, on_clock=2, skipped=[], filled=[1], seat_count=4, order=SNAKE) == 2
-
-
-def test_seat_off_the_clock_has_nothing_to_fill():
-    assert (
-        rules.slot_to_fill(3, on_clock=2, skipped=[], filled=[1], seat_count=4, order=SNAKE) is None
-    )
-    assert (
-        rules.slot_to_fill(1, None, skipped=[], filled=range(1, 13), seat_count=4, order=SNAKE)
-        is None
-    )
-
-
-def test_a_skipped_seat_makes_up_its_skip_before_anything_else():
-    # Seat 1 was skipped at 1.01; in round 2 of a 4-seat snake it is on the clock again (2.04).
-    assert (
-        rules.slot_to_fill(
-            1, on_clock=8, skipped=[1], filled=range(2, 8), seat_count=4, order=SNAKE
-        )
-        == 1
-    )
-    # Once it has made up 1.01, its next pick is the one on the clock.
-    assert (
-        rules.slot_to_fill(
-            1, on_clock=8, skipped=[1], filled=range(1, 8), seat_count=4, order=SNAKE
-        )
-        == 8
-    )
-
-
-def test_a_skipped_seat_may_make_up_its_pick_while_another_seat_is_on_the_clock():
-    assert (
-        rules.slot_to_fill(1, on_clock=3, skipped=[1], filled=[2], seat_count=4, order=SNAKE) == 1
-    )
-    # The seat on the clock is not held up by someone else's skip.
-    assert (
-        rules.slot_to_fill(3, on_clock=3, skipped=[1], filled=[2], seat_count=4, order=SNAKE) == 3
-    )
-
-
-def test_owed_slots_are_a_seats_unfilled_skips_earliest_first():
-    owed = rules.owed_slots(1, skipped=[9, 1, 8, 2], filled=[2, 3], seat_count=4, order=SNAKE)
-    assert owed == [1, 8, 9]  # slot 2 belongs to seat 2
-    assert rules.owed_slots(1, skipped=[1], filled=[1], seat_count=4, order=SNAKE) == []
-
-
 # --- Eligibility ------------------------------------------------------------------------
 
 ALIEN = Film("Alien", 1979, ("Horror", "Sci-Fi"), 117)

@@ -80,11 +80,36 @@ class Board:
             "clock_slot": draft.clock_slot,
             "left": state.time_left(self.now),
             "complete": draft.status == Draft.Status.COMPLETE,
+            "holders": [state.seat_for_slot(s).position for s in range(1, state.total_slots + 1)],
         }
 
+    def trade(self) -> None:
+        """Owners move, as a trade will move them: in per-round mode the last open slot goes to
+        the next seat (who then holds two slots of that round); with open slots, where a seat
+        fills each category once, the last two open slots of different seats change hands."""
+        state = self.state
+        open_slots = [
+            s
+            for s in range(1, state.total_slots + 1)
+            if s not in state.picks and s not in state.skipped
+        ]
+        if not state.draft.is_open_slots:
+            holder = state.seat_for_slot(open_slots[-1])
+            state.give_slot(open_slots[-1], state.seats[holder.position % state.seat_count])
+            return
+        last = open_slots[-1]
+        other = next(
+            (s for s in reversed(open_slots) if not state.holds(state.seat_for_slot(last), s)), None
+        )
+        if other is not None:
+            first, second = state.seat_for_slot(last), state.seat_for_slot(other)
+            state.give_slot(last, second)
+            state.give_slot(other, first)
 
-# What can happen to a draft, step by step: the acts, plus undo, pause and resume.
-STEPS = ["pick", "pick", "pick", "makeup", "skip", "expire", "undo", "pause", "resume"]
+
+# What can happen to a draft, step by step: the acts, plus undo, pause and resume, and owners
+# moving between seats (a trade).
+STEPS = ["pick", "pick", "pick", "makeup", "skip", "expire", "undo", "pause", "resume", "trade"]
 ACTS = ["pick", "makeup", "skip", "expire"]
 
 
@@ -104,6 +129,8 @@ def possible(board: Board, step: str) -> bool:
         return live
     if step == "resume":
         return draft.status == Draft.Status.PAUSED
+    if step == "trade":
+        return state.on_clock is not None
     raise AssertionError(step)
 
 
@@ -123,6 +150,8 @@ def do(board: Board, step: str) -> None:
         state.pause(board.now)
     elif step == "resume":
         state.resume(board.now)
+    elif step == "trade":
+        board.trade()
 
 
 drafts = st.fixed_dictionaries(
@@ -249,3 +278,64 @@ def test_clock_due_predicate_and_query_agree_in_every_case(commissioner):
         if status == "live" and expiry != "nothing" and deadline in ("past", "now")
     }
     assert due_in_python == expected
+
+
+# --- A seat's next slot (moved from the rules' tests when the turn became the state's) ----
+
+
+def settled_state(filled, skipped, seats=4, rounds=3, order="snake") -> DraftState:
+    """A per-round draft with `filled` slots picked and `skipped` slots skipped."""
+    blank = make_state(seats, rounds, order, Draft.CategoryMode.PER_ROUND, None)
+    picks = [
+        Pick(
+            slot=slot,
+            seat=blank.seat_for_slot(slot),
+            movie=Movie(pk=slot, title="F", year=2000),
+            category=blank.categories[0],
+        )
+        for slot in filled
+    ]
+    skips = [SkippedSlot(slot=slot) for slot in skipped]
+    return DraftState(blank.draft, blank.seats, blank.categories, picks=picks, skips=skips)
+
+
+def seat_at(state: DraftState, position: int) -> Seat:
+    return state.seats[position - 1]
+
+
+def test_seat_on_the_clock_fills_the_slot_on_the_clock():
+    state = settled_state(filled=[1], skipped=[])
+    assert state.slot_to_fill(seat_at(state, 2)) == 2
+
+
+def test_seat_off_the_clock_has_nothing_to_fill():
+    state = settled_state(filled=[1], skipped=[])
+    assert state.slot_to_fill(seat_at(state, 3)) is None
+    done = settled_state(filled=range(1, 13), skipped=[])
+    assert done.slot_to_fill(seat_at(done, 1)) is None
+
+
+def test_a_skipped_seat_makes_up_its_skip_before_anything_else():
+    # Seat 1 was skipped at 1.01; in round 2 of a 4-seat snake it is on the clock again (2.04).
+    state = settled_state(filled=range(2, 8), skipped=[1])
+    assert state.on_clock == 8
+    assert state.slot_to_fill(seat_at(state, 1)) == 1
+    # Once it has made up 1.01, its next pick is the one on the clock.
+    state = settled_state(filled=range(1, 8), skipped=[1])
+    assert state.slot_to_fill(seat_at(state, 1)) == 8
+
+
+def test_a_skipped_seat_may_make_up_its_pick_while_another_seat_is_on_the_clock():
+    state = settled_state(filled=[2], skipped=[1])
+    assert state.on_clock == 3
+    assert state.slot_to_fill(seat_at(state, 1)) == 1
+    # The seat on the clock is not held up by someone else's skip.
+    assert state.slot_to_fill(seat_at(state, 3)) == 3
+
+
+def test_owed_slots_are_a_seats_unfilled_skips_earliest_first():
+    # Slots 1–10 settled, 1, 8 and 9 skipped and not made up: slot 11 is on the clock.
+    state = settled_state(filled=[2, 3, 4, 5, 6, 7, 10], skipped=[9, 1, 8, 2])
+    assert state.owed_by(seat_at(state, 1)) == [1, 8, 9]  # slot 2 belongs to seat 2
+    state = settled_state(filled=[1], skipped=[1])
+    assert state.owed_by(seat_at(state, 1)) == []

@@ -282,7 +282,7 @@ def test_feeds_never_show_private_leagues_or_drafts(
     client, commissioner, member, league_setup, published
 ):
     other = league_setup.picks[1]
-    services.save_writeup(pick=other, actor=other.seat.membership.user, body="draft words")
+    services.save_writeup(pick=other, actor=other.seat.user, body="draft words")
     assert b"draft words" not in client.get(reverse("reviews:feed")).content
     league_setup.league.is_public = False
     league_setup.league.save()
@@ -494,7 +494,7 @@ def fill_writeups(setup, picks):
         [
             Writeup(
                 pick=p,
-                author_id=p.seat.membership.user_id,
+                author_id=p.seat.user_id,
                 body="Words",
                 body_html="<p>Words</p>",
                 public_text="Words",
@@ -536,8 +536,8 @@ def small(commissioner, member, other_member):
     return setup
 
 
-RECAP_QUERIES = 7  # 1 draft with league and settings; 2-5 seats, categories, picks with
-# films, skipped slots; 6 writeup states; 7 the vote tallies of every question.
+RECAP_QUERIES = 8  # 1 draft with league and settings; 2-6 seats, categories, picks with
+# films, skipped slots, slot holders; 7 writeup states; 8 the vote tallies of every question.
 
 
 def test_recap_queries_are_the_same_for_4x3_and_16x20(

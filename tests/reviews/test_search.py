@@ -154,7 +154,7 @@ def test_writeups_fold_accents_on_postgresql(classics):
     pick = classics.picks["Amélie"]
     services.save_writeup(
         pick=pick,
-        actor=pick.seat.membership.user,
+        actor=pick.seat.user,
         body="A café in Montmartre, and a gnome that travels.",
         publish=True,
     )

@@ -130,20 +130,23 @@ def text(html) -> str:
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
-def sized_draft(size: str, commissioner, member, other_member):
+def sized_draft(size: str, commissioner, member, other_member, *, owners_moved=False):
     """A live draft of `size` ("4x3" or "16x20") with half of its slots picked, and a seated
-    member whose queue holds a film someone else took plus one free film per round.
+    member whose queue holds a film someone else took plus one free film per round. With
+    `owners_moved`, every third slot was traded to the next seat before the picks.
 
     Returns (setup, the queued member). Query-count tests compare the two sizes: what a page
-    costs must not grow with seats, rounds, picks or queue length."""
+    costs must not grow with seats, rounds, picks, traded slots or queue length."""
     from draft.models import Pick, QueueEntry
-    from tests.draft.factories import bulk_fill_picks, sixteen_by_twenty
+    from tests.draft.factories import bulk_fill_picks, move_owners, sixteen_by_twenty
 
     if size == "4x3":
         setup, drafter = four_by_three(commissioner, [member, other_member]), member
     else:
         setup = sixteen_by_twenty(commissioner)
         drafter = setup.users[1]
+    if owners_moved:
+        move_owners(setup)
     bulk_fill_picks(setup, len(setup.seats) * len(setup.categories) // 2)
     seat = setup.seat_of(drafter)
     picks = Pick.objects.filter(draft=setup.draft)

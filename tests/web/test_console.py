@@ -507,8 +507,8 @@ def test_setup_only_actions_are_refused_once_the_draft_has_started(
 # --- Query count -----------------------------------------------------------------------------
 
 # session · user · draft + league · membership · seats + members + users · categories ·
-# picks + films · skipped slots · the league's members (for "Give a seat to")
-CONSOLE_QUERIES = 9
+# picks + films · skipped slots · slot holders · the league's members (for "Give a seat to")
+CONSOLE_QUERIES = 10
 
 
 @pytest.mark.parametrize("size", ["4x3", "16x20"])

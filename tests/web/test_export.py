@@ -24,6 +24,7 @@ HEADER = [
     "entered_by",
     "autopick",
     "ruling",
+    "via",
 ]
 
 
@@ -53,14 +54,15 @@ def expected_rows(picks):
             "overall": pick.slot,
             "round": pick.round,
             "pick_in_round": pick.pick_in_round,
-            "member": pick.seat.membership.display_name,
+            "member": pick.seat.display_name,
             "category": pick.category.name,
             "movie_title": pick.movie.title,
             "movie_year": pick.movie.year,
             "picked_at": pick.created_at.isoformat(),
-            "entered_by": pick.seat.membership.display_name,  # each picked for themselves
+            "entered_by": pick.seat.display_name,  # each picked for themselves
             "autopick": False,
             "ruling": False,
+            "via": "",
         }
         for pick in picks
     ]

@@ -36,7 +36,7 @@ def test_a_drafter_is_asked_to_write_up_each_of_their_picks(member_client, membe
 
     panel = element(response, "pick-panel")
     assert "Write up your picks" in text(panel)
-    mine = [p for p in finished.picks if p.seat.membership.user_id == member.pk]
+    mine = [p for p in finished.picks if p.seat.user_id == member.pk]
     assert len(mine) == 3
     for pick in mine:
         editor = reverse(
@@ -44,7 +44,7 @@ def test_a_drafter_is_asked_to_write_up_each_of_their_picks(member_client, membe
             args=[finished.league.slug, finished.draft.slug, pick.round, pick.pick_in_round],
         )
         assert f'href="{editor}">Write up <cite>{pick.movie.title}</cite></a>' in panel
-    others = [p for p in finished.picks if p.seat.membership.user_id != member.pk]
+    others = [p for p in finished.picks if p.seat.user_id != member.pk]
     assert all(f"<cite>{p.movie.title}</cite>" not in panel for p in others)
 
 

@@ -92,7 +92,7 @@ def settled(room):
 def pick_first_film(setup):
     film = setup.movies[0]
     seat = setup.seats[0]
-    make_pick(draft_id=setup.draft.pk, user=seat.membership.user, movie_id=film.pk, expected_slot=1)
+    make_pick(draft_id=setup.draft.pk, user=seat.user, movie_id=film.pk, expected_slot=1)
     return film
 
 
