@@ -1,0 +1,32 @@
+"""Leagues, drafts and picks. The database holds the draft's invariants, not just its data.
+
+A module per concern: `leagues` (leagues and their members), `movies` (the catalog), `drafts`
+(a draft, its categories, seats, slots, picks, skips and log), `room` (the draft room's chat,
+the members' queues and their turn-mail settings).
+"""
+
+import secrets
+
+
+def new_invite_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+from draft.models.drafts import (  # noqa: E402
+    Category,
+    Draft,
+    DraftEvent,
+    DraftSlot,
+    Pick,
+    Seat,
+    SkippedSlot,
+)
+from draft.models.leagues import CurrentMembers, League, Membership  # noqa: E402
+from draft.models.movies import Movie  # noqa: E402
+from draft.models.room import ChatMessage, ChatPoster, NotificationSettings, QueueEntry  # noqa: E402
+
+__all__ = [
+    "Category", "ChatMessage", "ChatPoster", "CurrentMembers", "Draft", "DraftEvent",
+    "DraftSlot", "League", "Membership", "Movie", "NotificationSettings", "Pick", "QueueEntry",
+    "Seat", "SkippedSlot", "new_invite_token",
+]  # fmt: skip

@@ -1,0 +1,88 @@
+"""Leagues and their members."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from draft import rules
+from draft.models import new_invite_token
+
+
+class League(models.Model):
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True, max_length=2000)
+    is_public = models.BooleanField(
+        "public",
+        default=True,
+        help_text="Anyone may watch the drafts and read the picks. Private leagues are members only.",
+    )
+    invite_token = models.CharField(max_length=40, default=new_invite_token, unique=True)
+    time_zone = models.CharField(max_length=64, default="UTC")
+    readers_may_chat = models.BooleanField(
+        "readers may chat",
+        default=False,
+        help_text="Signed-in readers of a public league may post in the draft-room chat. "
+        "Members always can.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("draft:league", args=[self.slug])
+
+
+class CurrentMembers(models.Manager):
+    """Memberships of people who have not left their league. Every question of access and
+    every list of members asks this manager (it is `Membership.objects`), so a member who left
+    or was removed is an outsider everywhere at once. Their seats and picks still name them:
+    a seat reaches its membership through the base manager, which keeps every row."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(left_at__isnull=True)
+
+
+class Membership(models.Model):
+    """A user in a league, with the name the board shows for them.
+
+    A member who leaves (or is removed) keeps the row, with `left_at` set: the boards of drafts
+    they took part in still show their name on their picks."""
+
+    league = models.ForeignKey(League, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    display_name = models.CharField(max_length=60)
+    is_commissioner = models.BooleanField(default=False)
+    joined_at = models.DateTimeField(auto_now_add=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    # Current and former members alike: for rejoining.
+    everyone = models.Manager()
+    objects = CurrentMembers()
+
+    class Meta:
+        default_manager_name = "objects"
+        ordering = ["display_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["league", "user"], name="draft_membership_once_per_league"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.display_name} in {self.league}"
+
+    @property
+    def initials(self) -> str:
+        return rules.initials(self.display_name)
+
+    @property
+    def hue(self) -> int:
+        """One of twelve avatar colours (CSS classes hue-0..hue-11), stable per name."""
+        return rules.name_hue(self.display_name)
