@@ -294,7 +294,7 @@ def pick_panel(state: DraftState, membership: Membership | None) -> PickPanel:
     if upcoming is not None:
         panel.next_slot = upcoming
         panel.next_label = state.label(upcoming)
-        panel.picks_away = upcoming - state.on_clock
+        panel.picks_away = state.picks_away(seat)
     if draft.status != Draft.Status.LIVE:
         return panel
     following = state.up_next()

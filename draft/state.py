@@ -238,6 +238,11 @@ class DraftState:
                 return slot
         return None
 
+    def picks_away(self, seat: Seat) -> int | None:
+        """How many picks come before the seat's next slot (0: it is on the clock)."""
+        upcoming = self.next_slot_of(seat)
+        return None if upcoming is None else upcoming - self.on_clock
+
     def up_next(self) -> tuple[Seat, int] | None:
         """The other seat that picks after the one on the clock, and its slot: None when the
         next open slot is the same member's (a snake turn) or there is none."""
