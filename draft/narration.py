@@ -93,7 +93,7 @@ def _say(event: DraftEvent, state) -> list[str]:
     Kind = DraftEvent.Kind
     who = ""
     if event.slot and event.slot <= state.total_slots:
-        who = state.seat_for_slot(event.slot).display_name
+        who = picker(state, event.slot, state.seat_for_slot(event.slot))
     label = state.label(event.slot) if event.slot else ""
     if event.kind in (Kind.PICK, Kind.RULING):
         extra = " (a commissioner's ruling)" if event.kind == Kind.RULING else ""

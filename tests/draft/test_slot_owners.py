@@ -6,9 +6,13 @@ questions, autopick, make-up picks after a skip, the clock, undo, the board, the
 export follow the holder and not the order's arithmetic.
 """
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +21,7 @@ from draft.models import Category, Draft, DraftEvent, DraftSlot, Movie, Pick, Se
 from draft.services.picks import make_pick, skip_on_clock, undo_last
 from draft.services.queue import queue_add, set_autopick
 from draft.services.running import start_draft
+from draft.services.setup import update_clock_settings
 from draft.state import DraftState
 from tests.draft.factories import (
     OPEN_SLOTS,
@@ -26,6 +31,7 @@ from tests.draft.factories import (
 )
 from tests.draft.test_state import make_state
 from worker.models import OutboxMessage
+from worker.rounds import tick_due_drafts
 
 # --- The turn questions against an oracle written from the rules' definitions -------------
 #
@@ -201,6 +207,12 @@ def test_the_holder_picks_twice_and_the_original_seat_is_told_it_is_not_their_tu
     assert players.slot_on_clock() == 3
     line = DraftEvent.objects.filter(draft=players.draft, slot=2).get().summary
     assert line.startswith("1.02 Strange Dylan (via Maya Reel) selects")
+    state = players.state()
+    events = DraftEvent.objects.filter(draft=players.draft, slot__in=[1, 2]).order_by("pk")
+    assert narration.sentences(events, state) == [
+        f"Strange Dylan picked {state.picks[1].movie} at 1.01.",
+        f"Strange Dylan (via Maya Reel) picked {second.movie} at 1.02.",
+    ]
 
 
 @pytest.mark.django_db
@@ -244,6 +256,36 @@ def test_autopick_and_the_clock_follow_the_holder(players, member, other_member,
     assert state.picks[1].seat_id == dylan.pk and state.picks[1].is_autopick
     assert state.on_clock == 2 and state.seat_on_clock.pk == dylan.pk
     assert state.draft.clock_slot == 2
+
+
+@pytest.mark.django_db
+def test_the_clock_runs_out_on_the_holder_and_tells_the_holder_it_is_their_turn(
+    players, member, other_member
+):
+    for user in players.users:
+        user.email = f"{user.username}@example.com"
+        user.save(update_fields=["email"])
+    dylan = players.seat_of(member)
+    pick_on_clock(players)  # Dylan's own 1.01: his traded-in 1.02 comes on the clock
+    mails = OutboxMessage.objects.filter(key=f"turn:{players.draft.pk}:2:on_clock")
+    assert [m.to for m in mails] == [[member.email]]
+    film = players.free_movie(players.categories[0])
+    queue_add(draft_id=players.draft.pk, user=member, movie_id=film.pk)
+    update_clock_settings(
+        draft_id=players.draft.pk,
+        actor=players.commissioner,
+        pick_seconds=60,
+        expiry_action=Draft.Expiry.AUTOPICK,
+    )
+    with time_machine.travel(timezone.now() + timedelta(seconds=61), tick=False):
+        assert tick_due_drafts() == 1
+    autopicked = Pick.objects.get(draft=players.draft, slot=2)
+    assert (autopicked.seat_id, autopicked.movie_id, autopicked.is_autopick) == (
+        dylan.pk,
+        film.pk,
+        True,
+    )
+    assert "Strange Dylan (via Maya Reel)" in DraftEvent.objects.get(slot=2).summary
 
 
 @pytest.mark.django_db
