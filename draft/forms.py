@@ -31,7 +31,10 @@ class LeagueSettingsForm(LeagueForm):
     )
 
     class Meta(LeagueForm.Meta):
-        fields = ["name", "description", "is_public", "time_zone", "readers_may_chat"]
+        fields = [
+            "name", "description", "is_public", "time_zone", "seat_new_members",
+            "readers_may_chat",
+        ]  # fmt: skip
 
 
 class ChatForm(forms.Form):

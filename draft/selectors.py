@@ -52,6 +52,15 @@ def membership_for(league: League, user) -> Membership | None:
 # --- Leagues ----------------------------------------------------------------------------
 
 
+def setup_seats_of(membership: Membership) -> list[tuple[Draft, Seat | None]]:
+    """The league's drafts being set up, each with the member's seat in it (or None)."""
+    drafts = Draft.objects.filter(
+        league_id=membership.league_id, status=Draft.Status.SETUP
+    ).order_by("created_at", "pk")
+    seats = {s.draft_id: s for s in Seat.objects.filter(membership=membership, draft__in=drafts)}
+    return [(draft, seats.get(draft.pk)) for draft in drafts]
+
+
 def visible_leagues(user):
     """Public leagues, and private leagues the user belongs to."""
     leagues = League.objects.all()

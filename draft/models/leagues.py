@@ -19,6 +19,12 @@ class League(models.Model):
     )
     invite_token = models.CharField(max_length=40, default=new_invite_token, unique=True)
     time_zone = models.CharField(max_length=64, default="UTC")
+    seat_new_members = models.BooleanField(
+        "seat new members",
+        default=True,
+        help_text="A member who joins while a draft is being set up gets the next seat in its "
+        "order. Off: a commissioner gives out the seats in the draft's console.",
+    )
     readers_may_chat = models.BooleanField(
         "readers may chat",
         default=False,

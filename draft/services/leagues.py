@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from draft import bus, narration
 from draft.models import Draft, DraftEvent, League, Membership, Seat, new_invite_token
+from draft.services import setup
 from draft.services.writing import (
     draft_write,
     insert_with_unique_slug,
@@ -56,9 +57,10 @@ def update_league(
     is_public: bool,
     time_zone: str,
     readers_may_chat: bool | None = None,
+    seat_new_members: bool | None = None,
 ) -> League:
     """Save the settings form. Only its fields are written, so a concurrent invite rotation
-    (or any other change) survives; `readers_may_chat` left out (None) stays as it is."""
+    (or any other change) survives; a switch left out (None) stays as it is."""
     require_commissioner(league, actor)
     changes = {
         "name": name.strip(),
@@ -66,8 +68,12 @@ def update_league(
         "is_public": is_public,
         "time_zone": time_zone,
     }
-    if readers_may_chat is not None:
-        changes["readers_may_chat"] = readers_may_chat
+    for switch, value in (
+        ("readers_may_chat", readers_may_chat),
+        ("seat_new_members", seat_new_members),
+    ):
+        if value is not None:
+            changes[switch] = value
     # Whether it was public is read under a lock on the league: two saves at once must both
     # see the flip they make, or an open stream could miss the one that made it private.
     was_public = (
@@ -90,17 +96,25 @@ def join_league(*, user, league: League, token: str) -> tuple[Membership, bool]:
         raise ValidationError(
             "This invite link is no longer valid. Ask a commissioner for the current one."
         )
-    with transaction.atomic():
-        returning = Membership.everyone.filter(league=league, user=user, left_at__isnull=False)
-        if returning.update(left_at=None):
-            bus.access_changed(league_id=league.pk, user_id=user.pk)
-            return Membership.objects.get(league=league, user=user), True
     try:
         with transaction.atomic():
-            membership, created = Membership.objects.get_or_create(
-                league=league, user=user, defaults={"display_name": default_display_name(user)}
+            # The drafts being set up first (lock order): the newcomer may take a seat in each.
+            drafts = list(
+                Draft.objects.select_for_update(no_key=True)
+                .filter(league=league, status=Draft.Status.SETUP)
+                .order_by("pk")
             )
+            returning = Membership.everyone.filter(league=league, user=user, left_at__isnull=False)
+            if returning.update(left_at=None):
+                membership, created = Membership.objects.get(league=league, user=user), True
+            else:
+                membership, created = Membership.objects.get_or_create(
+                    league=league, user=user, defaults={"display_name": default_display_name(user)}
+                )
             if created:
+                if league.seat_new_members:
+                    for draft in drafts:
+                        setup.seat_member(draft, membership, actor=user)
                 bus.access_changed(league_id=league.pk, user_id=user.pk)
     except IntegrityError:  # the same user joining from two tabs at once
         membership, created = Membership.objects.get(league=league, user=user), False

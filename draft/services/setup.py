@@ -217,13 +217,11 @@ def move_category(*, draft_id: int, actor, category_id: int, offset: int) -> Non
     record_change(draft, DraftEvent.Kind.SETUP, narration.CATEGORIES_REORDERED, actor=actor)
 
 
-@draft_write
-def add_seat(*, draft_id: int, actor, membership: Membership) -> Seat:
-    draft = lock_for_setup(draft_id, actor)
-    if membership.league_id != draft.league_id:
-        raise ValidationError("Only members of this league can have a seat.")
+def seat_member(draft: Draft, membership: Membership, *, actor) -> Seat | None:
+    """Give a member the next seat of a draft being set up (its row locked by the caller);
+    None when they have one already."""
     if Seat.objects.filter(draft=draft, membership=membership).exists():
-        raise ValidationError(f"{membership.display_name} already has a seat.")
+        return None
     position = Seat.objects.filter(draft=draft).count() + 1
     seat = Seat.objects.create(draft=draft, membership=membership, position=position)
     record_change(
@@ -233,6 +231,32 @@ def add_seat(*, draft_id: int, actor, membership: Membership) -> Seat:
         actor=actor,
     )
     return seat
+
+
+@draft_write
+def add_seat(*, draft_id: int, actor, membership: Membership) -> Seat:
+    draft = lock_for_setup(draft_id, actor)
+    if membership.league_id != draft.league_id:
+        raise ValidationError("Only members of this league can have a seat.")
+    seat = seat_member(draft, membership, actor=actor)
+    if seat is None:
+        raise ValidationError(f"{membership.display_name} already has a seat.")
+    return seat
+
+
+@draft_write
+def seat_everyone(*, draft_id: int, actor) -> list[Seat]:
+    """Seat every member of the league without a seat, by name, after the seats there are."""
+    draft = lock_for_setup(draft_id, actor)
+    unseated = (
+        Membership.objects.filter(league_id=draft.league_id)
+        .exclude(seats__draft=draft)
+        .order_by("display_name", "pk")
+    )
+    seats = [seat_member(draft, membership, actor=actor) for membership in unseated]
+    if not seats:
+        raise ValidationError("Every member of the league has a seat already.")
+    return seats
 
 
 @draft_write

@@ -32,6 +32,7 @@ from draft.services.setup import (
     randomize_order,
     remove_category,
     remove_seat,
+    seat_everyone,
     update_category,
     update_clock_settings,
     update_draft_settings,
@@ -373,6 +374,14 @@ def _action_seat_add(request, draft, given):
     return f"{target.display_name} takes seat {seat.position}."
 
 
+def _action_seat_all(request, draft, given):
+    given.error_at = "order"
+    seats = seat_everyone(draft_id=draft.pk, actor=request.user)
+    names = [seat.membership.display_name for seat in seats]
+    who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"{who} {'takes a seat' if len(names) == 1 else 'take seats'} at the end of the order."
+
+
 def _action_seat_remove(request, draft, given):
     given.error_at = "order"
     remove_seat(draft_id=draft.pk, actor=request.user, seat_id=_seat_id(request, draft))
@@ -412,6 +421,7 @@ ACTIONS = {
     "category-remove": _action_category_remove,
     "category-move": _action_category_move,
     "seat-add": _action_seat_add,
+    "seat-all": _action_seat_all,
     "seat-remove": _action_seat_remove,
     "seat-move": _action_seat_move,
     "randomize": _action_randomize,

@@ -111,6 +111,7 @@ def league_settings(request, league):
             is_public=form.cleaned_data["is_public"],
             time_zone=form.cleaned_data["time_zone"],
             readers_may_chat=form.cleaned_data["readers_may_chat"],
+            seat_new_members=form.cleaned_data["seat_new_members"],
         )
         messages.success(request, "League settings saved.")
         return redirect(league)
@@ -225,7 +226,9 @@ def league_join(request, league, token):
         return redirect(league)
     if request.method == "POST":
         try:
-            join_league(user=request.user, league=league, token=request.POST.get("token", ""))
+            membership, _ = join_league(
+                user=request.user, league=league, token=request.POST.get("token", "")
+            )
         except ValidationError as error:
             return render(
                 request,
@@ -233,9 +236,22 @@ def league_join(request, league, token):
                 {"league": league, "error": error_text(error)},
                 status=400,
             )
-        messages.success(request, f"Welcome to {league.name}!")
+        messages.success(
+            request, " ".join([f"Welcome to {league.name}!", *_seats_news(membership)])
+        )
         return redirect(league)
     return render(request, "draft/join.html", {"league": league, "token": token})
+
+
+def _seats_news(membership) -> list[str]:
+    """What a newcomer hears of the drafts being set up: their seat, or who gives them out."""
+    news = []
+    for draft, seat in selectors.setup_seats_of(membership):
+        if seat is not None:
+            news.append(f"You have seat {seat.position} in {draft.name}.")
+        else:
+            news.append(f"{draft.name} is being set up: a commissioner gives out its seats.")
+    return news
 
 
 @login_required

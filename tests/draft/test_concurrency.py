@@ -23,6 +23,7 @@ from draft.models import Draft, DraftEvent, Pick, SkippedSlot
 from draft.services.leagues import set_commissioner
 from draft.services.picks import make_pick, skip_on_clock
 from tests.draft.factories import THREE_CATEGORIES, make_draft
+from tests.threads import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -240,3 +241,24 @@ def test_two_commissioners_stepping_down_at_once_leave_one(board, commissioner, 
         ["A league needs at least one commissioner."],
         ["Only a commissioner of this league can do that."],
     )
+
+
+def test_newcomers_joining_at_once_each_take_their_own_seat(commissioner, member):
+    """Six people open the invite link at the same moment, one of them in two tabs, while a
+    draft is being set up: each is seated once, in seats 3 to 8, none twice, nothing fails."""
+    from draft.services.leagues import join_league
+    from tests.draft.factories import make_users
+
+    setup = make_draft(commissioner, [member], start=False)
+    league = setup.league
+    people = make_users(6, prefix="newcomer")
+    calls = [
+        (lambda user=user: join_league(user=user, league=league, token=league.invite_token))
+        for user in [*people, people[0]]
+    ]
+    results = race(calls)
+
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    seats = list(setup.draft.seats.order_by("position").values_list("position", "membership__user"))
+    assert [position for position, _ in seats] == list(range(1, 9))
+    assert sorted(user for _, user in seats[2:]) == sorted(u.pk for u in people)

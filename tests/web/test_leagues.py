@@ -523,3 +523,96 @@ def test_a_member_who_left_gets_no_turn_mail(commissioner, member, other_member,
     mail = delivered()
     assert mail, "turn mail went to the others"
     assert member.email not in {address for message in mail for address in message.to}
+
+
+# --- Seats that follow the league ------------------------------------------------------------
+
+
+@pytest.fixture
+def setting_up(commissioner, member, other_member, hush):
+    """Hush with a draft being set up (the three members seated) and one already started."""
+    started = four_by_three(commissioner, [member, other_member], league=hush, seats=3, name="Now")
+    setup = four_by_three(
+        commissioner, [member, other_member], league=hush, start=False, seats=3, name="Next"
+    )
+    return setup, started
+
+
+def test_a_member_who_joins_takes_the_next_seat_of_a_draft_being_set_up(
+    hush, setting_up, outsider, outsider_client
+):
+    setup, started = setting_up
+    version = setup.refresh().version
+
+    response = outsider_client.post(join_url(hush), {"token": hush.invite_token}, follow=True)
+
+    assert messages_of(response) == ["Welcome to Hush! You have seat 4 in Next."]
+    seat = setup.draft.seats.get(membership__user=outsider)
+    assert seat.position == 4
+    assert setup.refresh().version == version + 1
+    event = setup.draft.events.order_by("-id").first()
+    assert (event.summary, event.actor_id) == ("Olaf Outside given seat 4", outsider.pk)
+    # A draft that has started keeps its order.
+    assert not started.draft.seats.filter(membership__user=outsider).exists()
+
+
+def test_with_seating_off_a_newcomer_is_told_who_gives_out_seats_and_the_console_lists_them(
+    hush, setting_up, outsider, outsider_client, commissioner_client
+):
+    setup, _ = setting_up
+    hush.seat_new_members = False
+    hush.save(update_fields=["seat_new_members"])
+
+    response = outsider_client.post(join_url(hush), {"token": hush.invite_token}, follow=True)
+
+    assert messages_of(response) == [
+        "Welcome to Hush! Next is being set up: a commissioner gives out its seats."
+    ]
+    assert not setup.draft.seats.filter(membership__user=outsider).exists()
+    console = html_of(commissioner_client.get(manage_url(setup)))
+    olaf = Membership.objects.get(league=hush, user=outsider)
+    assert f'<option value="{olaf.pk}">Olaf Outside</option>' in console
+
+
+def test_seat_all_seats_every_member_without_a_seat_by_name(
+    hush, setting_up, outsider, commissioner_client, member_client
+):
+    from draft.services.leagues import join_league
+    from tests.draft.factories import make_user
+
+    setup, _ = setting_up
+    hush.seat_new_members = False
+    hush.save(update_fields=["seat_new_members"])
+    zoe = make_user("zoe", "Zoe", "Abbott")
+    for user in (outsider, zoe):
+        join_league(user=user, league=hush, token=hush.invite_token)
+    assert "Seat all 2 members without a seat" in text(commissioner_client.get(manage_url(setup)))
+    url = reverse("draft:manage_action", args=[hush.slug, setup.draft.slug, "seat-all"])
+
+    refused = member_client.post(url)
+    assert refused.status_code in (403, 404)
+    assert setup.draft.seats.count() == 3
+
+    response = commissioner_client.post(url, follow=True)
+
+    assert messages_of(response) == [
+        "Olaf Outside and Zoe Abbott take seats at the end of the order."
+    ]
+    order = list(
+        setup.draft.seats.order_by("position").values_list("membership__display_name", flat=True)
+    )
+    assert order[3:] == ["Olaf Outside", "Zoe Abbott"]
+    again = commissioner_client.post(url, follow=True)
+    assert "Every member of the league has a seat already." in text(again)
+    assert setup.draft.seats.count() == 5
+
+
+def test_the_league_settings_turn_seating_newcomers_off(hush, commissioner_client):
+    url = reverse("draft:league_settings", args=[hush.slug])
+    assert "Seat new members" in text(commissioner_client.get(url))
+    response = commissioner_client.post(
+        url, {"name": "Hush", "description": "", "time_zone": "UTC"}, follow=True
+    )
+    assert response.status_code == 200, text(response)
+    hush.refresh_from_db()
+    assert hush.seat_new_members is False
