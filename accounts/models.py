@@ -11,7 +11,14 @@ class User(AbstractUser):
         ordering = ["username"]
 
     def __str__(self):
-        return self.get_full_name() or self.username
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The person's name as the site shows it outside a league (a league shows its own
+        name for them, `Membership.display_name`): their full name, or the username when they
+        gave none."""
+        return (self.get_full_name() or self.username)[:60]
 
 
 class PasswordResetRequest(models.Model):

@@ -26,9 +26,7 @@ def signup(request):
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(
-            request, f"Welcome to Moviedraft, {user.get_full_name() or user.username}."
-        )
+        messages.success(request, f"Welcome to Moviedraft, {user.display_name}.")
         return redirect(join_from_invite(request, next_url) or next_url or "home")
     return render(request, "registration/signup.html", {"form": form, "next": next_url})
 

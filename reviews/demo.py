@@ -263,7 +263,7 @@ def seed_reviews() -> str:
         BloggerProfile.objects.get_or_create(
             user=user,
             defaults={
-                "display_name": user.get_full_name() or username,
+                "display_name": user.display_name,
                 "blog_name": blog_name,
                 "blog_url": blog_url,
                 "bio": bio,

@@ -162,7 +162,7 @@ class BloggerFeed(WriteupFeed):
         try:
             return obj.blogger_profile.name
         except BloggerProfile.DoesNotExist:
-            return obj.get_full_name() or obj.username
+            return obj.display_name
 
     def title(self, obj):
         return f"{self._name(obj)} — writeups on Moviedraft"

@@ -43,7 +43,7 @@ class BloggerProfile(models.Model):
 
     @property
     def name(self) -> str:
-        return self.display_name or self.user.get_full_name() or self.user.username
+        return self.display_name or self.user.display_name
 
     @property
     def initials(self) -> str:

@@ -523,7 +523,7 @@ class BloggerPage:
             return self.profile.display_name
         if self.picks:
             return self.picks[0].seat.display_name
-        return self.blogger.get_full_name() or self.blogger.username
+        return self.blogger.display_name
 
 
 def blogger_page(blogger, viewer) -> BloggerPage:

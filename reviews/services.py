@@ -261,7 +261,7 @@ def post_comment(
     league = writeup.pick.draft.league
     if user is not None and user.is_authenticated:
         profile = BloggerProfile.objects.filter(user=user).first()
-        name = (profile.name if profile else "") or user.get_full_name() or user.username
+        name = profile.name if profile else user.display_name
         email = user.email
         url = profile.blog_url if profile else ""
     else:

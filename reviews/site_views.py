@@ -59,7 +59,7 @@ def blogger(request, username):
 def profile_edit(request):
     profile = BloggerProfile.objects.filter(user=request.user).first() or BloggerProfile(
         user=request.user,
-        display_name=(request.user.get_full_name() or request.user.username)[:60],
+        display_name=request.user.display_name,
     )
     form = ProfileForm(request.POST or None, request.FILES or None, instance=profile)
     if request.method == "POST" and form.is_valid():

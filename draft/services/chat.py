@@ -56,10 +56,7 @@ def post_chat_message(*, draft: Draft, user, text: str) -> ChatMessage:
         return recent[0]
     if len(recent) >= count:
         raise ValidationError("You're posting fast — wait a few seconds.", code="rate_limited")
-    if membership is not None:
-        name = membership.display_name
-    else:
-        name = user.get_full_name() or user.get_username()
+    name = membership.display_name if membership is not None else user.display_name
     message = ChatMessage.objects.create(
         draft=draft,
         author=user,

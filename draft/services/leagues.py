@@ -22,7 +22,7 @@ RESERVED_LEAGUE_SLUGS = {"new"}
 
 
 def default_display_name(user) -> str:
-    return (user.get_full_name() or user.username)[:60]
+    return user.display_name
 
 
 @transaction.atomic

@@ -153,6 +153,7 @@ def test_a_known_address_gets_one_working_link(member):
 
     assert [m.to for m in delivered] == [[member.email]]
     assert delivered[0].subject == "Reset your Moviedraft password"
+    assert delivered[0].body.startswith(f"Hello {member.get_full_name()},")  # a name, not "dylan"
     assert not PasswordResetRequest.objects.exists()
     form_url = client.get(reset_path(delivered[0]))["Location"]
     new = "a brand new long password"
@@ -201,7 +202,10 @@ def test_two_accounts_of_one_address_each_get_their_own_link(member, django_user
 
     assert [m.to for m in delivered] == [[member.email], [member.email]]
     greetings = sorted(m.body.splitlines()[0] for m in delivered)
-    assert greetings == ["Hello dylan,", "Hello twin,"]
+    assert greetings == ["Hello Strange Dylan,", "Hello twin,"]
+    # The account each link resets is named by the username its owner logs in with.
+    assert sorted('"dylan"' in m.body for m in delivered) == [False, True]
+    assert sorted('"twin"' in m.body for m in delivered) == [False, True]
     assert reset_path(delivered[0]) != reset_path(delivered[1])
     assert worker_round() == delivered
 

@@ -66,7 +66,7 @@ def test_the_404_for_a_logged_in_outsider_offers_no_login(outsider_client, priva
     assert_in_site_look(response)
     page = text(response)
     assert "There is nothing here" in page
-    assert "logged in as olaf" in page
+    assert "logged in as Olaf Outside (username olaf)" in page
     assert "Log in to see this page" not in page
 
 
@@ -83,7 +83,7 @@ def test_the_403_says_why(member_client, private):
     assert response.status_code == 403
     assert_in_site_look(response)
     assert "Only a commissioner of this league can do that." in text(response)
-    assert "logged in as dylan" in text(response)
+    assert "logged in as Strange Dylan (username dylan)" in text(response)
 
 
 @pytest.mark.parametrize(
