@@ -77,6 +77,23 @@ def running_seconds_between(
     return total - quiet
 
 
+def first_quiet_window(
+    start: datetime,
+    end: datetime,
+    *,
+    quiet_start: time | None = None,
+    quiet_end: time | None = None,
+    time_zone: str = "UTC",
+) -> tuple[datetime, datetime] | None:
+    """The first quiet window (UTC) that overlaps [start, end): the clock stops in it. None
+    without quiet hours, or when none falls before `end`."""
+    if end <= start or quiet_start is None or quiet_end is None or quiet_start == quiet_end:
+        return None
+    for window_start, window_end in _quiet_windows(start, quiet_start, quiet_end, ZoneInfo(time_zone)):
+        return (window_start, window_end) if window_start < end else None
+    return None  # pragma: no cover
+
+
 def describe_seconds(seconds: int | None) -> str:
     """A pick time in words: "45 seconds", "2 minutes", "1 day 4 hours" (the two largest
     units)."""

@@ -111,6 +111,34 @@ class Row:
     backwards: bool = False
 
 
+@dataclass(frozen=True)
+class QuietHours:
+    """The league's quiet hours, when they stop the clock on view: "23:00–07:00" in the
+    league's time zone, and the window the clock next waits in (UTC), for the viewer's own
+    time (static/js/app.js)."""
+
+    hours: str
+    resumes: str
+    time_zone: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+def quiet_hours(state: DraftState, now: datetime) -> QuietHours | None:
+    window = state.quiet_window(now)
+    if window is None:
+        return None
+    draft = state.draft
+    start, end = (t.strftime("%H:%M") for t in (draft.quiet_start, draft.quiet_end))
+    return QuietHours(
+        hours=f"{start}–{end}",
+        resumes=end,
+        time_zone=draft.league.time_zone,
+        starts_at=window[0],
+        ends_at=window[1],
+    )
+
+
 @dataclass
 class Board:
     """What the board shows, the same for every viewer: the grid, the banner, recent picks."""
@@ -124,6 +152,7 @@ class Board:
     on_clock_category: Category | None
     recent_picks: list[Pick]
     owed: list[tuple[str, Seat]]
+    quiet: "QuietHours | None" = None
 
     @property
     def seats(self) -> list[Seat]:
@@ -222,6 +251,7 @@ def build_board(draft: Draft, state: DraftState | None = None) -> Board:
         on_clock_category=on_clock_category,
         recent_picks=recent,
         owed=owed,
+        quiet=quiet_hours(state, datetime.now(UTC)),
     )
 
 

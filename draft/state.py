@@ -339,6 +339,20 @@ class DraftState:
             return timedelta(seconds=seconds)
         return draft.clock_remaining
 
+    def quiet_window(self, now: datetime) -> tuple[datetime, datetime] | None:
+        """The quiet hours the running clock stops for before it runs out (the first window
+        between now and the deadline, in UTC); None when it runs straight through."""
+        draft = self.draft
+        if draft.status != Draft.Status.LIVE or draft.clock_deadline is None:
+            return None
+        return clock.first_quiet_window(
+            now,
+            draft.clock_deadline,
+            quiet_start=draft.quiet_start,
+            quiet_end=draft.quiet_end,
+            time_zone=draft.league.time_zone,
+        )
+
     def _put_on_clock(self, now: datetime, left: timedelta | None = None) -> None:
         """Point the clock at the slot now on the clock, with `left` to run (a full pick time
         when None). Live: a deadline; paused: the time is kept for the resume."""

@@ -262,9 +262,25 @@
     document.title = turn ? "Your pick! — " + turn.getAttribute("data-your-turn") : baseTitle;
   }
 
+  // Quiet hours are given in the league's time; a viewer elsewhere also sees them in their own.
+  function localQuietHours() {
+    document.querySelectorAll("[data-quiet-start]").forEach(function (el) {
+      var out = el.querySelector("[data-quiet-local]");
+      var start = new Date(el.getAttribute("data-quiet-start"));
+      var end = new Date(el.getAttribute("data-quiet-end"));
+      if (!out || isNaN(start) || isNaN(end)) return;
+      var hhmm = function (date) {
+        return String(date.getHours()).padStart(2, "0") + ":" + String(date.getMinutes()).padStart(2, "0");
+      };
+      var local = hhmm(start) + "–" + hhmm(end);
+      out.textContent = local === el.getAttribute("data-quiet-hours") ? "" : " Your time: " + local + ".";
+    });
+  }
+
   function refresh() {
     startPolling();
     tickCountdowns();
+    localQuietHours();
     updateTitle();
   }
 
@@ -305,5 +321,7 @@
   document.addEventListener("DOMContentLoaded", refresh);
   document.addEventListener("DOMContentLoaded", retryUnavailablePage);
   document.addEventListener("htmx:afterSettle", refresh);
-  window.setInterval(tickCountdowns, 1000);
+  // Every second: the countdowns, and the viewer's own quiet hours in a banner the live room
+  // has just put in.
+  window.setInterval(function () { tickCountdowns(); localQuietHours(); }, 1000);
 })();

@@ -73,3 +73,41 @@ def test_an_autopick_by_the_worker_appears_on_an_open_board(
 
     expect(page.locator(".grid").get_by_text(wanted.title)).to_be_visible(timeout=5000)
     expect(page.locator(".cell--clock")).to_contain_text("1.02")
+
+
+def test_quiet_hours_are_given_in_the_league_time_and_in_the_viewers_own(
+    live_server, page, commissioner, member
+):
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from draft.models import League
+
+    setup = four_by_three(commissioner, [member])
+    League.objects.filter(pk=setup.league.pk).update(time_zone="Asia/Tokyo")
+    tokyo, new_york = ZoneInfo("Asia/Tokyo"), ZoneInfo("America/New_York")
+    soon = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=1)
+    start = soon.astimezone(tokyo)
+    end = start + timedelta(hours=1)
+    update_clock_settings(
+        draft_id=setup.draft.pk,
+        actor=commissioner,
+        pick_seconds=3 * 3600,
+        quiet_start=start.time(),
+        quiet_end=end.time(),
+        expiry_action=Draft.Expiry.SKIP,
+    )
+    viewer = page.context.browser.new_context(timezone_id="America/New_York")
+    try:
+        there = viewer.new_page()
+        there.goto(live_server.url + setup.draft.get_absolute_url())
+        quiet = there.locator(".banner__quiet")
+        league_hours = f"{start:%H:%M}–{end:%H:%M}"
+        own = f"{start.astimezone(new_york):%H:%M}–{end.astimezone(new_york):%H:%M}"
+        expect(quiet).to_have_text(
+            f"Quiet hours {league_hours} (league time, Asia/Tokyo): the clock stops, and "
+            f"resumes at {end:%H:%M}. Your time: {own}."
+        )
+        assert_accessible(there)
+    finally:
+        viewer.close()

@@ -381,3 +381,22 @@ def test_describe_seconds():
     assert clock.describe_seconds(120) == "2 minutes"
     assert clock.describe_seconds(90) == "1 minute 30 seconds"
     assert clock.describe_seconds(86400 + 4 * 3600 + 60) == "1 day 4 hours"
+
+
+def test_the_first_quiet_window_is_the_one_the_clock_stops_in_before_it_runs_out():
+    quiet = {"quiet_start": time(23, 0), "quiet_end": time(7, 0), "time_zone": "Europe/Berlin"}
+    berlin = ZoneInfo("Europe/Berlin")
+    evening = datetime(2024, 5, 1, 20, 0, tzinfo=berlin)
+    window = (
+        datetime(2024, 5, 1, 23, 0, tzinfo=berlin).astimezone(UTC),
+        datetime(2024, 5, 2, 7, 0, tzinfo=berlin).astimezone(UTC),
+    )
+    # A deadline past 23:00 crosses the night; one before it does not.
+    assert clock.first_quiet_window(evening, evening + timedelta(hours=4), **quiet) == window
+    assert clock.first_quiet_window(evening, evening + timedelta(hours=2), **quiet) is None
+    # Inside the night, the clock is waiting in this very window.
+    night = datetime(2024, 5, 2, 1, 0, tzinfo=berlin)
+    assert clock.first_quiet_window(night, night + timedelta(hours=30), **quiet) == window
+    # No quiet hours, or a deadline already past: nothing to say.
+    assert clock.first_quiet_window(evening, evening + timedelta(hours=4)) is None
+    assert clock.first_quiet_window(evening, evening - timedelta(hours=1), **quiet) is None

@@ -680,3 +680,42 @@ def test_a_members_own_parts_cost_the_same_queries_whatever_the_size(
     with django_assert_num_queries(3):  # session, user (the page needs a login), the poll
         unchanged = client.get(url, {"part": "live", "v": setup.draft.version}, **HTMX)
     assert unchanged.status_code == 204 and unchanged.content == b""
+
+
+# --- Quiet hours on the banner ------------------------------------------------------------------
+
+
+def test_the_banner_explains_quiet_hours_that_stop_the_clock_on_view(live, client):
+    from datetime import UTC, datetime, timedelta
+
+    from draft.services.setup import update_clock_settings
+
+    now = datetime.now(UTC)
+    start, end = (
+        (now + timedelta(hours=h)).time().replace(second=0, microsecond=0) for h in (1, 2)
+    )
+    update_clock_settings(
+        draft_id=live.draft.pk,
+        actor=live.commissioner,
+        pick_seconds=3 * 3600,
+        quiet_start=start,
+        quiet_end=end,
+        expiry_action=Draft.Expiry.SKIP,
+    )
+    hours = f"{start:%H:%M}–{end:%H:%M}"
+    banner = text(element(client.get(board_url(live)), "board-banner"))
+    assert (
+        f"Quiet hours {hours} (league time, UTC): the clock stops, and resumes at {end:%H:%M}."
+        in banner
+    )
+
+    # A clock that runs out before the quiet hours begin is not held up by them.
+    update_clock_settings(
+        draft_id=live.draft.pk,
+        actor=live.commissioner,
+        pick_seconds=600,
+        quiet_start=start,
+        quiet_end=end,
+        expiry_action=Draft.Expiry.SKIP,
+    )
+    assert "Quiet hours" not in text(element(client.get(board_url(live)), "board-banner"))
