@@ -89,7 +89,9 @@ def first_quiet_window(
     without quiet hours, or when none falls before `end`."""
     if end <= start or quiet_start is None or quiet_end is None or quiet_start == quiet_end:
         return None
-    for window_start, window_end in _quiet_windows(start, quiet_start, quiet_end, ZoneInfo(time_zone)):
+    for window_start, window_end in _quiet_windows(
+        start, quiet_start, quiet_end, ZoneInfo(time_zone)
+    ):
         return (window_start, window_end) if window_start < end else None
     return None  # pragma: no cover
 

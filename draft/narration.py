@@ -71,6 +71,23 @@ def picker(state, slot: int, seat) -> str:
     return f"{seat.display_name} (via {original.display_name})"
 
 
+def you_picked(state, pick) -> str:
+    """What the picker hears of their own pick, and of their next turn when it is straight
+    away (a snake's double turn, or a skipped pick to make up)."""
+    said = f"You picked {pick.movie} at {pick.label}."
+    seat = state.seat_by_id(pick.seat_id)
+    slot = state.slot_to_fill(seat) if seat is not None and state.draft.is_live else None
+    if slot is None:
+        return said
+    where = state.position(slot)
+    category = state.category_of_slot(slot)
+    if state.is_makeup(slot):
+        again = f"You can make up your skipped pick {where.label}"
+    else:
+        again = f"You're on the clock again: Round {where.round}, Pick {where.pick_in_round}"
+    return f"{said} {again}{f', {category.name}' if category else ''}."
+
+
 def skip(label: str, name: str, reason: str = "") -> str:
     line = f"{label} {name} skipped"
     return f"{line} ({reason})" if reason else line

@@ -21,7 +21,7 @@ from config import pagecache
 from config.inputs import form_int, parse_int
 from config.pagecache import chat_catches_up, for_readers, keep_until
 from config.pages import page_meta
-from draft import events, live, search, selectors, stream
+from draft import events, live, narration, search, selectors, stream
 from draft.access import get_draft_for_viewer
 from draft.models import Draft, Movie
 from draft.services.picks import make_pick
@@ -274,9 +274,9 @@ def board_pick(request, league, draft):
         context.update(chat_context(request, draft_obj, membership))
         return render(request, "draft/board.html", context)
     pick = result.pick
-    note = f"You picked {pick.movie} at {pick.label}."
+    draft_obj.refresh_from_db()
+    note = narration.you_picked(live.state_of(draft_obj), pick)
     if request.htmx:
-        draft_obj.refresh_from_db()
         return _picked(request, draft_obj, membership, note)
     messages.success(request, note)
     return redirect(draft_obj)

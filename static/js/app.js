@@ -277,6 +277,20 @@
     });
   }
 
+  // A search's answer replaces its results: how many it found is said politely, from a status
+  // line that stays in place (a region swapped in is not announced).
+  function announceResults(evt) {
+    var results = evt.detail && evt.detail.elt;
+    if (!results || !results.hasAttribute || !results.hasAttribute("data-results-count")) return;
+    var status = results.closest("form") && results.closest("form").querySelector("[data-results-status]");
+    if (!status) return;
+    var count = parseInt(results.getAttribute("data-results-count"), 10);
+    var query = results.getAttribute("data-results-query");
+    status.textContent = count === 0 ? "No film matches “" + query + "”."
+      : count + (count === 1 ? " film" : " films") + " found for “" + query + "”.";
+  }
+  document.addEventListener("htmx:afterSettle", announceResults);
+
   function refresh() {
     startPolling();
     tickCountdowns();

@@ -118,6 +118,11 @@ def test_a_pick_in_one_browser_appears_live_in_another(
     expect(results.get_by_text("Holiday Inn")).to_be_visible()
     expect(results.get_by_text("The Holiday")).to_be_visible()
     expect(results.get_by_text("Heat")).to_have_count(0)
+    # How many were found is said politely, from a status line that stays in place.
+    found = results.locator("li").count()
+    expect(dylan.locator("#pick-panel [role=status][data-results-status]")).to_have_text(
+        f"{found} films found for “holi”."
+    )
     assert_not_reloaded(dylan)
     dylan.screenshot(path="/tmp/board-search-desktop.png", full_page=True)
 

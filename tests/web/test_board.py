@@ -719,3 +719,27 @@ def test_the_banner_explains_quiet_hours_that_stop_the_clock_on_view(live, clien
         expiry_action=Draft.Expiry.SKIP,
     )
     assert "Quiet hours" not in text(element(client.get(board_url(live)), "board-banner"))
+
+
+@pytest.mark.parametrize("headers", [HTMX, {}], ids=["htmx", "no-js"])
+def test_a_snake_double_turn_is_said_with_the_pick(headers, commissioner, member, other_member):
+    """The defect: a member who picks 1.04 and is straight back on the clock for 2.01 heard
+    only "You picked …"."""
+    setup = four_by_three(commissioner, [other_member, commissioner, member], seats=4)
+    play_picks(setup, 3)
+    last = setup.seat_for_slot(4).user
+    client = logged_in(last)
+    film = setup.free_movie(setup.categories[0])
+
+    response = client.post(
+        pick_url(setup),
+        {"movie": film.pk, "slot": 4, "v": setup.refresh().version},
+        follow=not headers,
+        **headers,
+    )
+
+    said = text(element(response, "board-flash")) if headers else text(response)
+    assert (
+        f"You picked {film} at 1.04. You're on the clock again: Round 2, Pick 1, "
+        f"{setup.categories[1].name}." in said
+    )
