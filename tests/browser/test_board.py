@@ -332,3 +332,56 @@ def test_a_pick_by_keyboard_on_the_button_keeps_focus_in_the_panel(
     assert page.evaluate("document.activeElement !== document.body")
     assert_not_reloaded(page)
     assert_accessible(page)
+
+
+# --- The board on real screens -------------------------------------------------------------
+
+SCREENS = [
+    ("laptop", {"width": 1366, "height": 768}, "light"),
+    ("laptop", {"width": 1366, "height": 768}, "dark"),
+    ("phone", PHONE, "light"),
+    ("phone", PHONE, "dark"),
+]
+
+
+@pytest.mark.parametrize(("screen", "size", "scheme"), SCREENS)
+def test_a_twelve_seat_board_fits_a_laptop_and_the_pick_comes_first_on_a_phone(
+    screen, size, scheme, live_server, browser, commissioner, member
+):
+    """The defects: at 1366 px an 8-seat board showed four and a half seats, and at 390 px the
+    grid came after the chat, far down the page."""
+    from tests.draft.factories import four_by_three, play_picks
+
+    setup = four_by_three(commissioner, [member], seats=12, movies=60, rounds=6, categories=None)
+    play_picks(setup, 11)  # the twelfth seat is on the clock
+    on_clock = setup.user_on_clock()
+    context = browser.new_context(viewport=size, color_scheme=scheme)
+    page = context.new_page()
+    try:
+        log_in(page, live_server, on_clock)
+        page.goto(live_server.url + setup.draft.get_absolute_url())
+        grid = page.locator(".grid-scroll")
+        expect(grid).to_be_visible()
+        assert_accessible(page, context=f"{screen} {scheme}")
+        widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert widths[0] <= widths[1], f"the page scrolls sideways: {widths}"
+        search = page.get_by_label("Search films")
+        if screen == "laptop":
+            scroll, client = grid.evaluate("el => [el.scrollWidth, el.clientWidth]")
+            assert scroll <= client, f"the grid scrolls sideways: {scroll} > {client}"
+            for seat in setup.seats:
+                expect(
+                    page.locator(".grid thead").get_by_text(seat.display_name, exact=True)
+                ).to_be_in_viewport()
+        else:
+            # The member on the clock: the banner and the pick form before anything else.
+            expect(search).to_be_in_viewport()
+            expect(page.locator(".banner")).to_be_in_viewport()
+            assert page.locator("#pick-panel").bounding_box()["y"] < grid.bounding_box()["y"]
+            page.get_by_role("navigation", name="On this page").get_by_role(
+                "link", name="Chat"
+            ).click()
+            expect(page.locator("#chat")).to_be_in_viewport()
+        page.screenshot(path=f"/tmp/board-12-{screen}-{scheme}.png")
+    finally:
+        context.close()
