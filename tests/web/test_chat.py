@@ -278,6 +278,14 @@ def test_every_pick_undo_skip_pause_resume_and_ruling_is_a_line_in_the_chat(
     assert "ruling: allowed although" in log
     # Setup noise stays out of the chat.
     assert "Test Draft created" not in log
+    # A screen reader hears each pick once, from the board's status line: the chat's line
+    # for an act is a live region that is off; people's messages are read as they arrive.
+    html = reader_client.get(chat_url(live)).content.decode()
+    lines = re.findall(r'<li id="chat-[^"]*" class="chat-line[^"]*"[^>]*>', html)
+    system = [line for line in lines if "chat-line--system" in line]
+    said = [line for line in lines if "chat-line--system" not in line]
+    assert len(system) == 8 and all('aria-live="off"' in line for line in system)
+    assert len(said) == 2 and not any("aria-live" in line for line in said)
 
 
 def test_setup_changes_are_not_chat_lines(commissioner, member, other_member, reader_client):
