@@ -482,6 +482,7 @@ def latest_writeups(user, *, limit: int = 6) -> list[Writeup]:
             "pick__draft__name",
             "pick__draft__slug",
             "pick__draft__league__slug",
+            "pick__draft__league__name",
             "pick__seat__membership__display_name",
         )
         .annotate(excerpt=Substr("public_text", 1, EXCERPT_CHARS))

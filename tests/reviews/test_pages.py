@@ -14,6 +14,7 @@ from reviews import rules as reader_rules
 from reviews import services
 from reviews.models import BloggerProfile, Comment, DraftReaderSettings, Vote, Writeup
 from tests.draft.factories import bulk_fill_picks, four_by_three, play_picks, sixteen_by_twenty
+from tests.web.conftest import text
 
 pytestmark = pytest.mark.django_db
 
@@ -143,6 +144,10 @@ def test_home_lists_latest_writeups_and_live_drafts(client, league_setup, publis
     page = client.get("/").content.decode()
     assert "Latest writeups" in page and league_setup.picks[0].get_absolute_url() in page
     assert "Drafting now" in page and recap_url(league_setup) in page
+    # A tile names its league and draft: two leagues' "Round 1, Pick 1" are told apart.
+    pick = league_setup.picks[0]
+    kicker = f"{pick.draft.league.name} · {pick.draft.name} · Round {pick.round}, Pick {pick.pick_in_round}"
+    assert kicker in text(client.get("/"))
 
 
 def test_search_finds_by_film_blogger_category_and_words(client, league_setup, published):
