@@ -201,7 +201,10 @@ class ClockForm(forms.Form):
         help_text="Optional quiet hours: the clock stops every day between these times.",
     )
     quiet_end = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
-    expiry_action = forms.ChoiceField(choices=Draft.Expiry.choices, label="When the time runs out")
+    # Radio buttons: each choice is a sentence, which a select clipped on a phone.
+    expiry_action = forms.ChoiceField(
+        choices=Draft.Expiry.choices, label="When the time runs out", widget=forms.RadioSelect
+    )
 
     @staticmethod
     def split_seconds(seconds: int | None) -> tuple[int | None, str]:

@@ -103,7 +103,7 @@ class Hub:
         self.sent: dict[int, live.SharedBoard] = {}  # the last board sent, per draft
         self.thread: threading.Thread | None = None
         self.stopping = threading.Event()
-        self.listening = threading.Event()  # set while the LISTEN connection is up
+        self.listening = threading.Event()  # set while the LISTEN is up and caught up
         # Counts the changes of access heard; a stream that saw it move while it was being
         # let in asks to be checked again (`recheck_soon`), as the change may have missed it.
         self.access_changes = 0
@@ -184,11 +184,11 @@ class Hub:
             try:
                 with _listening_connection() as conn:
                     pause = 0.5
-                    self.listening.set()
                     if reconnecting:
                         self.resync_all()  # anything may have happened while we were away
                     else:
                         self.catch_up()  # streams that opened before the LISTEN was up
+                    self.listening.set()  # after the catch-up: a change made during it came twice
                     reconnecting = True
                     while current():
                         self.beat = time.monotonic()

@@ -14,7 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from draft.models import Category, Draft, DraftEvent, Membership, Pick, Seat, SkippedSlot
+from draft.models import Category, Draft, DraftEvent, League, Membership, Pick, Seat, SkippedSlot
 from draft.services import picks as picks_services
 from draft.services import setup as setup_services
 from draft.services.leagues import join_league
@@ -316,6 +316,9 @@ def test_move_a_seat(in_setup, member, commissioner_client):
 
 
 def test_give_a_seat_to_a_member_without_one(in_setup, outsider, commissioner_client):
+    # A league that gives out its seats itself: a newcomer is not seated on joining.
+    League.objects.filter(pk=in_setup.league.pk).update(seat_new_members=False)
+    in_setup.league.refresh_from_db()
     join_league(user=outsider, league=in_setup.league, token=in_setup.league.invite_token)
     olaf = Membership.objects.get(league=in_setup.league, user=outsider)
     console = commissioner_client.get(manage_url(in_setup))
