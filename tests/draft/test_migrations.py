@@ -11,13 +11,14 @@ from draft.models import Draft, DraftSlot, Movie, Pick
 from draft.services.picks import make_pick, skip_on_clock
 from draft.state import DraftState
 
-BEFORE = [("draft", "0007_film_search_at_scale")]
-AFTER = [("draft", "0008_slot_owners")]
+BEFORE = [("draft", "0007_film_search_at_scale")]  # the last migration before slot rows
 
 
-def migrate(targets):
+def migrate(targets=None):
+    """Migrate to `targets` (the latest migrations when None); the apps as they stand there."""
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
+    targets = targets or executor.loader.graph.leaf_nodes()
     executor.migrate(targets)
     return executor.loader.project_state(targets).apps
 
@@ -80,7 +81,7 @@ def test_a_draft_started_before_slot_rows_gets_them_and_plays_on_identically():
             drafts[mode] = draft.pk
         setup_draft = OldDraft.objects.create(league=league, name="Later", slug="later")
     finally:
-        migrate(AFTER)
+        migrate()
         dataversion.install()
 
     for mode, draft_id in drafts.items():
