@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from draft import rules
-from draft.models.leagues import League, Membership
+from draft.models.leagues import Avatar, League, Membership
 from draft.models.movies import Movie
 
 
@@ -137,7 +137,7 @@ class Category(models.Model):
         return self.rule.describe()
 
 
-class Seat(models.Model):
+class Seat(Avatar, models.Model):
     """A place in a draft's order: a league member's, or (a mock draft's bot) one with only a
     name. Read a seat's name, initials and user through the seat, never through its member."""
 
@@ -192,15 +192,6 @@ class Seat(models.Model):
     @property
     def user(self):
         return self.membership.user if self.has_member else None
-
-    @property
-    def initials(self) -> str:
-        return rules.initials(self.display_name)
-
-    @property
-    def hue(self) -> int:
-        """The seat's avatar colour: its member's, or its own name's."""
-        return rules.name_hue(self.display_name)
 
 
 class DraftSlot(models.Model):

@@ -53,7 +53,20 @@ class CurrentMembers(models.Manager):
         return super().get_queryset().filter(left_at__isnull=True)
 
 
-class Membership(models.Model):
+class Avatar:
+    """What an avatar shows (draft/cells.avatar): initials on one of twelve colours (CSS classes
+    hue-0..hue-11), both from `display_name` and stable per name."""
+
+    @property
+    def initials(self) -> str:
+        return rules.initials(self.display_name)
+
+    @property
+    def hue(self) -> int:
+        return rules.name_hue(self.display_name)
+
+
+class Membership(Avatar, models.Model):
     """A user in a league, with the name the board shows for them.
 
     A member who leaves (or is removed) keeps the row, with `left_at` set: the boards of drafts
@@ -83,12 +96,3 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.display_name} in {self.league}"
-
-    @property
-    def initials(self) -> str:
-        return rules.initials(self.display_name)
-
-    @property
-    def hue(self) -> int:
-        """One of twelve avatar colours (CSS classes hue-0..hue-11), stable per name."""
-        return rules.name_hue(self.display_name)
