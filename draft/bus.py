@@ -8,8 +8,11 @@ SQLite there is no NOTIFY: boards there poll (a 204 when nothing changed).
 """
 
 import json
+import logging
 
-from django.db import connection
+from django.db import connection, connections
+
+logger = logging.getLogger(__name__)
 
 CHANNEL = "moviedraft"
 
@@ -39,3 +42,29 @@ def _notify(payload: dict) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, json.dumps(payload)])
+
+
+# The listening connection's name in pg_stat_activity (an operator, or a test, can find it).
+APPLICATION_NAME = "moviedraft-live"
+
+
+class listening_connection:
+    """A psycopg connection of its own, in autocommit, listening on the bus channel."""
+
+    def __enter__(self):
+        import psycopg
+
+        params = connections["default"].get_connection_params()
+        params.pop("cursor_factory", None)
+        params.pop("context", None)
+        params.pop("prepare_threshold", None)
+        params["application_name"] = APPLICATION_NAME
+        self.conn = psycopg.connect(**params, autocommit=True)
+        self.conn.execute(f"LISTEN {CHANNEL}")
+        return self.conn
+
+    def __exit__(self, *exc):
+        try:
+            self.conn.close()
+        except Exception:
+            logger.debug("Closing the listening connection failed", exc_info=True)

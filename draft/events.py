@@ -7,6 +7,7 @@ one message posted or deleted. The event id is the board version.
 """
 
 import json
+import random
 import time
 from dataclasses import dataclass
 
@@ -96,6 +97,12 @@ def keepalive() -> bytes:
 
 def ready(version: int) -> bytes:
     return f"retry: {RETRY_MS}\n".encode() + message("ready", {"v": version})
+
+
+def come_back() -> bytes:
+    """The last words of a stream whose server is shutting down: reconnect in a moment. Spread
+    over two seconds, so that a thousand browsers do not all knock at the same instant."""
+    return f"retry: {random.randint(500, 2500)}\n: the server is restarting\n\n".encode()
 
 
 def unavailable() -> bytes:

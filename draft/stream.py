@@ -60,6 +60,8 @@ def available() -> bool:
 
 # Put in a stream's queue in place of an event: its viewer may no longer watch; end it.
 CLOSED = object()
+# The server is shutting down (config/workers.py): the stream ends, and its browser comes back.
+ENDING = object()
 
 
 def recheck_seconds() -> float:
@@ -182,7 +184,7 @@ class Hub:
         current = lambda: not self.stopping.is_set() and self.generation == generation  # noqa: E731
         while current():
             try:
-                with _listening_connection() as conn:
+                with bus.listening_connection() as conn:
                     pause = 0.5
                     if reconnecting:
                         self.resync_all()  # anything may have happened while we were away
@@ -320,6 +322,16 @@ class Hub:
                 listener.watcher = now
                 self.send(listener, events.message("resync", {}))
 
+    def end_streams(self) -> int:
+        """The server is shutting down: end every stream now rather than at the graceful
+        timeout, each asking its browser to come back in a moment (to the next server, with
+        the last version it saw). How many there were."""
+        with self.lock:
+            listeners = [listener for group in self.listeners.values() for listener in group]
+        for listener in listeners:
+            self.send(listener, ENDING)
+        return len(listeners)
+
     def close(self, listener: Listener) -> None:
         """End one stream: it gets nothing more, and its viewer's page is told why."""
         self.unsubscribe(listener)
@@ -414,32 +426,6 @@ def _deliver(viewers: list[Listener], event: bytes) -> None:
         viewer.queue.put_nowait(event)
     if len(viewers) > DELIVERY_BATCH:
         viewers[0].loop.call_soon(_deliver, viewers[DELIVERY_BATCH:], event)
-
-
-# The listening connection's name in pg_stat_activity (an operator, or a test, can find it).
-APPLICATION_NAME = "moviedraft-live"
-
-
-class _listening_connection:
-    """A psycopg connection of its own, in autocommit, listening on the bus channel."""
-
-    def __enter__(self):
-        import psycopg
-
-        params = connections["default"].get_connection_params()
-        params.pop("cursor_factory", None)
-        params.pop("context", None)
-        params.pop("prepare_threshold", None)
-        params["application_name"] = APPLICATION_NAME
-        self.conn = psycopg.connect(**params, autocommit=True)
-        self.conn.execute(f"LISTEN {bus.CHANNEL}")
-        return self.conn
-
-    def __exit__(self, *exc):
-        try:
-            self.conn.close()
-        except Exception:
-            logger.debug("Closing the listening connection failed", exc_info=True)
 
 
 hub = Hub()
@@ -586,6 +572,9 @@ class EventsApp:
                     # The viewer may no longer watch: say so and end the answer. The page
                     # stops listening and loads again, and gets what anyone without access gets.
                     await send({"type": "http.response.body", "body": events.message("gone", {})})
+                    break
+                if body is ENDING:
+                    await send({"type": "http.response.body", "body": events.come_back()})
                     break
                 await send({"type": "http.response.body", "body": body, "more_body": True})
         except OSError:

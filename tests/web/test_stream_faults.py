@@ -13,7 +13,7 @@ import time
 import pytest
 from django.db import connection
 
-from draft import stream
+from draft import bus, stream
 from draft.models import Draft
 from tests.draft.factories import four_by_three, pick_on_clock
 from tests.web.streams import Room, events_path
@@ -46,7 +46,7 @@ def listening_backends() -> set[int]:
         cursor.execute(
             "SELECT pid FROM pg_stat_activity "
             "WHERE application_name = %s AND datname = current_database()",
-            [stream.APPLICATION_NAME],
+            [bus.APPLICATION_NAME],
         )
         return {row[0] for row in cursor.fetchall()}
 
