@@ -214,11 +214,11 @@ def test_the_board_and_the_console_are_accessible_and_fit_the_screen(
             expect(sticky).to_be_in_viewport()
             assert abs(sticky.bounding_box()["x"] - grid_box["x"]) < 3, "the round column scrolled"
         page.screenshot(path=f"/tmp/board-{label}-scrolled.png", full_page=True)
-        # On a phone, top to bottom: who is on the clock, the pick panel, the recent picks,
-        # the grid.
+        # On a phone, top to bottom: who is on the clock, the pick panel, the bar of links to
+        # the rest, the grid, the recent picks (then the chat).
         tops = [
             page.locator(selector).bounding_box()["y"]
-            for selector in [".banner", "#pick-panel", ".recent", ".grid-scroll"]
+            for selector in [".banner", "#pick-panel", ".board-jump", ".grid-scroll", ".recent"]
         ]
         assert tops == sorted(tops), f"phone layout out of order: {tops}"
 
