@@ -3,6 +3,7 @@ stream is ended at once, asking its browser to come back in a moment, and the se
 seconds instead of waiting out its graceful timeout (a stream never finishes by itself)."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -48,6 +49,31 @@ async def open_streams(port: int, path: str, count: int):
     return tasks, ready, heard
 
 
+def in_a_thread(coroutine):
+    """Run `coroutine` on an event loop of its own, in a thread of its own: the test's thread
+    may hold another loop (the browser tests' driver)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+async def restart(server, path: str, count: int):
+    """Open `count` streams, stop the server (SIGTERM, as a deploy does) and wait for every
+    stream to end: (the seconds the server took, their first words, all they heard)."""
+    tasks, ready, heard = await open_streams(server.port, path, count)
+    took = await asyncio.to_thread(server.stop)
+    await asyncio.wait_for(asyncio.gather(*tasks), timeout=30)
+    return took, ready, heard
+
+
+async def come_back(server, path: str, count: int) -> list:
+    """`count` browsers coming back: the first words each hears."""
+    tasks, ready, _ = await open_streams(server.port, path, count)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return ready
+
+
 def test_a_restart_with_a_thousand_streams_open_ends_them_at_once(
     app_servers, commissioner, member, other_member
 ):
@@ -56,13 +82,8 @@ def test_a_restart_with_a_thousand_streams_open_ends_them_at_once(
     path = f"{board_url(setup)}events/?v={version}"
     # A graceful timeout long enough that it cannot be what ends the streams.
     server = app_servers(GRACEFUL_TIMEOUT="30")
-    loop = asyncio.new_event_loop()
-    try:
-        tasks, ready, heard = loop.run_until_complete(open_streams(server.port, path, STREAMS))
-        took = server.stop()
-        loop.run_until_complete(asyncio.wait_for(asyncio.gather(*tasks), timeout=30))
-    finally:
-        loop.close()
+
+    took, ready, heard = in_a_thread(restart(server, path, STREAMS))
 
     assert len(heard) == STREAMS
     assert took < 12, f"the server took {took:.1f} s to stop with {STREAMS} streams open"
@@ -74,13 +95,6 @@ def test_a_restart_with_a_thousand_streams_open_ends_them_at_once(
 
     # And they can: the next server lets returning browsers in, with the version they saw.
     again = app_servers(port=server.port)
-    loop, tasks = asyncio.new_event_loop(), []
-    try:
-        tasks, ready, _ = loop.run_until_complete(open_streams(again.port, path, 20))
-        assert all(b"event: ready" in first for first in ready)
-    finally:
-        for task in tasks:
-            task.cancel()
-        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
-        loop.close()
+    returning = in_a_thread(come_back(again, path, 20))
+    assert all(b"event: ready" in first for first in returning)
     assert again.stop() < 12
