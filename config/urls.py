@@ -25,7 +25,7 @@ urlpatterns = [
 ]
 
 if settings.SERVE_MEDIA:
-    # Avatars, with DEBUG on or off (config/media.py); off when shared storage serves them.
+    # Uploaded pictures (avatars, posters), with DEBUG on or off (config/media.py); off when shared storage serves them.
     urlpatterns.append(
         path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media.serve, name="media")
     )

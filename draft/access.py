@@ -18,7 +18,7 @@ from django.http import Http404
 
 from accounts.sessions import signed_in_users
 from draft import selectors
-from draft.models import Draft, League, Membership
+from draft.models import Draft, League, Membership, Pick
 
 
 def may_view(*, is_public: bool, is_member: bool) -> bool:
@@ -75,6 +75,26 @@ def require_commissioner(membership: Membership | None) -> Membership:
     if membership is None or not membership.is_commissioner:
         raise PermissionDenied("Only a commissioner of this league can do that.")
     return membership
+
+
+def may_change_poster(user, movie) -> bool:
+    """Who may attach a poster to a film or remove it: a member who drafted it, a
+    commissioner of a league where it was drafted (neither having left it), and the site's staff. The catalog is every
+    league's, so a commissioner cannot change the poster of a film their league has not drafted
+    (anyone can start a league)."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    picks = Pick.objects.filter(movie=movie)
+    return (
+        picks.filter(seat__membership__user=user, seat__membership__left_at=None).exists()
+        or picks.filter(
+            draft__league__memberships__user=user,
+            draft__league__memberships__is_commissioner=True,
+            draft__league__memberships__left_at=None,
+        ).exists()
+    )
 
 
 # --- Open streams: access that is checked again while they stay open --------------------

@@ -23,9 +23,9 @@ def _size(base: str, size: str) -> str:
 
 
 def _poster(movie, size: str) -> str:
-    if movie.poster_url:
+    if src := movie.poster_src:
         return (
-            f'<img class="poster{_size("poster", size)}" src="{escape(movie.poster_url)}" '
+            f'<img class="poster{_size("poster", size)}" src="{escape(src)}" '
             'alt="" loading="lazy" width="40" height="60">'
         )
     return (

@@ -252,6 +252,25 @@ class MovieForm(forms.Form):
     )
 
 
+class PosterForm(forms.Form):
+    poster = forms.ImageField(
+        label="New poster",
+        required=False,
+        help_text="PNG, JPEG, GIF or WebP, 5 MB at most. It is cropped from its centre to a "
+        "poster's shape (2 by 3).",
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
+    )
+    remove = forms.BooleanField(label="Remove the uploaded poster", required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("poster") and data.get("remove"):
+            raise ValidationError("Upload a new poster or remove the one there, not both.")
+        if not data.get("poster") and not data.get("remove") and not self.errors:
+            self.add_error("poster", "Choose a picture to upload.")
+        return data
+
+
 class NotificationSettingsForm(forms.ModelForm):
     class Meta:
         from draft.models import NotificationSettings

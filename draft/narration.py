@@ -183,3 +183,7 @@ def member_renamed(old: str, new: str) -> str:
 
 def film_changed(movie) -> str:
     return f"Film details changed: {movie}"
+
+
+def poster_changed(movie, *, removed: bool) -> str:
+    return f"Poster removed: {movie}" if removed else f"New poster: {movie}"

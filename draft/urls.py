@@ -63,4 +63,5 @@ urlpatterns = [
     path("notifications/", notifications.notification_settings, name="notifications"),
     path("movies/new/", movies.movie_new, name="movie_new"),
     path("movies/<int:movie_id>/", movies.movie_detail, name="movie"),
+    path("movies/<int:movie_id>/poster/", movies.movie_poster, name="movie_poster"),
 ]

@@ -478,6 +478,7 @@ def latest_writeups(user, *, limit: int = 6) -> list[Writeup]:
             "pick__movie__title",
             "pick__movie__year",
             "pick__movie__poster_url",
+            "pick__movie__poster",
             "pick__category__name",
             "pick__draft__name",
             "pick__draft__slug",

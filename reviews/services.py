@@ -3,10 +3,8 @@ lock or a constraint; views turn the ValidationError they raise into a message."
 
 import hashlib
 import hmac
-import io
 import logging
 import secrets
-import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from config import pictures
 from config.inputs import parse_int
 from draft.models import Draft, League, Membership, Pick, Seat
 from draft.selectors import membership_for
@@ -408,65 +407,12 @@ def cast_vote(
 
 # --- Profiles ---------------------------------------------------------------------------
 
-AVATAR_SIZE = 256
-AVATAR_MAX_BYTES = 2 * 1024 * 1024
-# An avatar is shown at 256 pixels: 16.7 megapixels (4096 x 4096) covers any phone photo. A
-# 3 KB PNG can declare 25 megapixels and cost seconds to decode; the size is read from the
-# header and refused before any pixel is decoded.
-AVATAR_MAX_PIXELS = 4096 * 4096
-AVATAR_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
-UNREADABLE = "That file is not a picture we can read (PNG, JPEG, GIF or WebP)."
+AVATAR = pictures.Shape(width=256, height=256, format="PNG", max_bytes=2 * 1024 * 1024)
 
 
 def avatar_from_upload(upload) -> ContentFile:
-    """Check an uploaded picture (size, real image type, pixel count) and re-encode it as a
-    256×256 PNG: whatever else the file carried, the stored file is pixels only. Any file
-    Pillow cannot decode (corrupt, truncated, a polyglot, a decompression bomb) is a
-    ValidationError a person can read, never a 500."""
-    from PIL import Image
-
-    if upload.size > AVATAR_MAX_BYTES:
-        raise ValidationError("The picture is too large: 2 MB at most.", code="avatar")
-    try:
-        with warnings.catch_warnings():
-            # Pillow only warns between its own limit and twice that; here both refuse.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            upload.seek(0)
-            with Image.open(upload) as probe:
-                kind = probe.format
-                width, height = probe.size
-                if kind not in AVATAR_FORMATS:
-                    raise ValidationError("Use a PNG, JPEG, GIF or WebP picture.", code="avatar")
-                if width * height > AVATAR_MAX_PIXELS:
-                    raise ValidationError(
-                        "The picture has too many pixels: 4096 × 4096 at most "
-                        f"(this one is {width:,} × {height:,}).",
-                        code="avatar",
-                    )
-                probe.verify()
-            upload.seek(0)
-            with Image.open(upload) as image:
-                # JPEG decodes straight at a fraction of its size; others shrink by whole
-                # factors first (reducing_gap), so even a limit-size picture stays cheap.
-                image.draft("RGB", (AVATAR_SIZE * 2, AVATAR_SIZE * 2))
-                side = min(image.size)
-                if side < 1:
-                    raise ValueError("an empty picture")
-                left, top = (image.width - side) // 2, (image.height - side) // 2
-                square = image.crop((left, top, left + side, top + side))
-                square.thumbnail(
-                    (AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS, reducing_gap=3.0
-                )
-                square = square.convert("RGBA").resize(
-                    (AVATAR_SIZE, AVATAR_SIZE), Image.Resampling.LANCZOS
-                )
-                out = io.BytesIO()
-                square.save(out, format="PNG", optimize=True)
-    except ValidationError:
-        raise
-    except Exception as error:  # Pillow raises many kinds on hostile files; all mean "unreadable"
-        raise ValidationError(UNREADABLE, code="avatar") from error
-    return ContentFile(out.getvalue())
+    """An uploaded picture checked and re-encoded as a 256×256 PNG (config/pictures.py)."""
+    return pictures.reencode(upload, AVATAR, code="avatar")
 
 
 @transaction.atomic

@@ -175,7 +175,7 @@ def _pick_context(request, draft, membership, page, *, comment_form=None, commen
             description,
             pick.get_absolute_url(),
             kind="article" if published else "website",
-            image=pick.movie.poster_url,
+            image=pick.movie.poster_src,
         ),
     }
 

@@ -94,7 +94,10 @@ class ImportResult:
     directors_unresolved: int = 0  # director ids with no name in the names file
     matched: int = 0
     unmatched: int = 0
+    posters: int = 0  # films given the poster address a row of a CSV file named
+    posters_ignored: int = 0  # poster addresses that are not https addresses (the film is kept)
     malformed_rows: list[RowNote] = field(default_factory=list)
+    ignored_poster_rows: list[RowNote] = field(default_factory=list)
     duplicate_rows: list[RowNote] = field(default_factory=list)
     unmatched_films: list[str] = field(default_factory=list)
 
@@ -102,6 +105,11 @@ class ImportResult:
         self.malformed += 1
         if len(self.malformed_rows) < MAX_SAMPLES:
             self.malformed_rows.append(note)
+
+    def add_ignored_poster(self, note: RowNote) -> None:
+        self.posters_ignored += 1
+        if len(self.ignored_poster_rows) < MAX_SAMPLES:
+            self.ignored_poster_rows.append(note)
 
     def merge(self, outcome: "_BatchOutcome") -> None:
         for name, count in outcome.counts.items():
@@ -170,11 +178,14 @@ def _rows(
     tsv: bool,
     count: str,
     progress: Callable[[Progress], None] | None = None,
+    optional: Callable[[list[str]], int | None] | None = None,
 ) -> Iterator[tuple[int, tuple[str, ...]]]:
-    """(line number, the values of the `required` columns in that order) for each data row with
+    """(line number, the values of the `required` columns (two or more) in that order) for each data row with
     the header's number of columns, one row at a time. Every data row adds one to
     `result.<count>`; rows with the wrong number of columns are counted as malformed.
-    `progress` hears every PROGRESS_EVERY rows, and at the end of the file."""
+    `progress` hears every PROGRESS_EVERY rows, and at the end of the file. With `optional`
+    (a function of the header that gives a column's index or None), each row's value of that
+    column ("" without one) comes after the required ones."""
     with _open_text(path, encoding="utf-8" if tsv else "utf-8-sig") as (handle, share_read):
         if tsv:
             # IMDb's files are not quoted: a '"' in a title is just a character.
@@ -191,7 +202,12 @@ def _rows(
                 f"(its header is: {', '.join(header)})."
             )
         width = len(header)
-        pick = itemgetter(*(header.index(column) for column in required))
+        indexes = [header.index(column) for column in required]
+        extra = optional(header) if optional else None
+        if extra is not None:
+            indexes.append(extra)
+        pick = itemgetter(*indexes)
+        padding = ("",) if optional and extra is None else ()
         for row in reader:
             if not row and not tsv:
                 continue  # the csv module gives blank lines of a CSV file as []
@@ -208,7 +224,7 @@ def _rows(
                     )
                 )
                 continue
-            yield reader.line_num, pick(row)
+            yield reader.line_num, (pick(row) + padding) if padding else pick(row)
         if progress:
             progress(Progress(path.name, getattr(result, count), result.kept, 1.0))
 

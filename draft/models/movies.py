@@ -7,6 +7,11 @@ from django.urls import reverse
 from draft import rules
 
 
+def poster_path(movie: "Movie", filename: str) -> str:
+    # draft.services.movies names the file: "<film id>-<12 hex digits>.jpg", new for each upload.
+    return f"posters/{filename}"
+
+
 class Movie(models.Model):
     title = models.CharField(max_length=200)
     year = models.PositiveSmallIntegerField()
@@ -15,7 +20,14 @@ class Movie(models.Model):
     runtime = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Minutes")
     imdb_id = models.CharField(max_length=12, null=True, blank=True, unique=True)
     tmdb_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
+    # A poster from a dataset (import_movies), shown from where it is.
     poster_url = models.URLField(blank=True, max_length=500)
+    # A poster a commissioner or the film's picker uploaded (re-encoded, config/pictures.py),
+    # shown instead of the dataset's; NULL for none. Nullable, so that adding it was an ALTER
+    # TABLE … ADD COLUMN on SQLite too: a NOT NULL column makes Django rebuild the table there,
+    # which drops the search triggers of migration 0007 (a field added later must be nullable
+    # too, or its migration must create them again).
+    poster = models.ImageField(upload_to=poster_path, blank=True, null=True)
     # Lower case, accents and punctuation removed: what search and duplicate checks compare.
     # Its indexes: the unique (search_title, year) below for lookups by title; for the pick
     # panel's search, the prefix, word-start and trigram indexes of migrations 0002 and 0007
@@ -54,6 +66,11 @@ class Movie(models.Model):
     @property
     def genres_display(self) -> str:
         return ", ".join(self.genres)
+
+    @property
+    def poster_src(self) -> str:
+        """Where the film's poster is: the uploaded one, else the dataset's, else ""."""
+        return self.poster.url if self.poster else self.poster_url
 
     @property
     def hue(self) -> int:

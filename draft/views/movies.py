@@ -1,4 +1,4 @@
-"""Films: a film's page and a member adding one to the catalog."""
+"""Films: a film's page, its poster, and a member adding one to the catalog."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from django.views.decorators.http import require_http_methods, require_safe
 from config.inputs import safe_next
 from config.pagecache import for_readers
 from config.pages import page_meta
-from draft import search, selectors
-from draft.forms import MovieForm
+from draft import access, search, selectors
+from draft.forms import MovieForm, PosterForm
 from draft.models import Membership, Movie
-from draft.services.movies import add_movie
+from draft.services.movies import add_movie, change_poster
 
 
 @for_readers
@@ -29,11 +29,41 @@ def movie_detail(request, movie_id):
         f"{movie}: every movie draft it was picked in.",
         movie.get_absolute_url(),
         kind="video.movie",
-        image=movie.poster_url,
+        image=movie.poster_src,
     )
+    may_change_poster = access.may_change_poster(request.user, movie)
     return render(
-        request, "draft/movie_detail.html", {"movie": movie, "picks": picks, "meta": meta}
+        request,
+        "draft/movie_detail.html",
+        {"movie": movie, "picks": picks, "meta": meta, "may_change_poster": may_change_poster},
     )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def movie_poster(request, movie_id):
+    """Upload a film's poster, or remove the one uploaded (`change_poster` says who may)."""
+    movie = get_object_or_404(Movie, pk=movie_id)
+    if not access.may_change_poster(request.user, movie):
+        raise PermissionDenied(
+            "Only a member who drafted this film or a commissioner of a league that drafted "
+            "it can change its poster."
+        )
+    posted = request.method == "POST"
+    form = PosterForm(request.POST if posted else None, request.FILES if posted else None)
+    if posted and form.is_valid():
+        d = form.cleaned_data
+        try:
+            change_poster(user=request.user, movie=movie, upload=d["poster"], remove=d["remove"])
+        except ValidationError as error:
+            form.add_error("poster", error)
+        else:
+            messages.success(
+                request,
+                f"Poster removed from {movie}." if d["remove"] else f"New poster for {movie}.",
+            )
+            return redirect(movie)
+    return render(request, "draft/movie_poster.html", {"movie": movie, "form": form})
 
 
 @login_required

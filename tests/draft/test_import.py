@@ -861,3 +861,55 @@ def test_debug_query_log_is_cleared_batch_by_batch(tmp_path, settings):
 
     assert result.created == 5
     assert connection.queries == []
+
+
+# --- Poster addresses ------------------------------------------------------------------------
+
+
+def test_a_csv_with_a_poster_column_gives_its_films_their_posters(tmp_path, catalog):
+    path = write(tmp_path / "films.csv", "Name,Year,Poster URL", [
+        "Amélie,2001,https://images.example/amelie.jpg",
+        "WALL·E,2008,",  # no poster: the film keeps what it had
+        "Her,2013,javascript:alert(1)",  # not an https address: the film is kept without it
+        "Perfect Days,2023,https://images.example/perfect-days.jpg",
+        "Monsters Inc,2001,http://images.example/monsters.jpg",  # http, on an https site
+    ])  # fmt: skip
+    Movie.objects.filter(title="WALL·E").update(poster_url="https://images.example/walle.jpg")
+
+    result = import_letterboxd(path=path, create_missing=True)
+
+    assert counts(result, "matched", "created", "posters", "posters_ignored", "malformed") == {
+        "matched": 4,
+        "created": 1,
+        "posters": 2,
+        "posters_ignored": 2,
+        "malformed": 0,
+    }
+    assert [(note.line, note.reason) for note in result.ignored_poster_rows] == [
+        (4, "poster is not an https address: 'javascript:alert(1)'"),
+        (6, "poster is not an https address: 'http://images.example/monsters.jpg'"),
+    ]
+    assert dict(Movie.objects.values_list("title", "poster_url")) == {
+        "Amélie": "https://images.example/amelie.jpg",
+        "WALL·E": "https://images.example/walle.jpg",
+        "Monsters, Inc.": "",
+        "Her": "",
+        "Perfect Days": "https://images.example/perfect-days.jpg",
+    }
+    # Importing the same file again changes nothing.
+    assert import_letterboxd(path=path).posters == 0
+
+
+def test_the_command_reports_posters_given_and_left_out(tmp_path, catalog):
+    path = write(tmp_path / "films.csv", "Name,Year,poster_link", [
+        "Amélie,2001,https://images.example/amelie.jpg",
+        "Her,2013,ftp://images.example/her.jpg",
+    ])  # fmt: skip
+    out = StringIO()
+    call_command("import_movies", "--letterboxd", str(path), stdout=out)
+    report = out.getvalue()
+    assert "Posters: 1 film given the poster address of the file." in report
+    assert "Poster addresses left out: 1 (the films were kept without them)." in report
+    assert "films.csv line 3: poster is not an https address: 'ftp://images.example/her.jpg'" in (
+        report
+    )

@@ -73,6 +73,8 @@ notifications    POST    login      302       302      302       302
 movie_new        GET     login      403       200      200       200
 movie_new        POST    login      403       302      302       302
 movie            GET     200        200       200      200       200
+movie_poster     GET     login      403       200      403       200
+movie_poster     POST    login      403       200      403       200
 pick             GET     200|404    200|404   200      200       200
 """
 
@@ -199,6 +201,12 @@ def request_for(world: World, name: str, method: str) -> tuple[str, dict]:
         "notifications": (reverse("draft:notifications"), {"on_clock": "on"}),
         "movie_new": (reverse("draft:movie_new"), {"title": "Brand New Film", "year": 2024}),
         "movie": (reverse("draft:movie", args=[film.pk]), {}),
+        # Strange Dylan drafted it. The film has no uploaded poster: the 200 for those who may
+        # is the message that there is none to remove.
+        "movie_poster": (
+            reverse("draft:movie_poster", args=[Movie.objects.get(title="Psycho").pk]),
+            {"remove": "on"},
+        ),
         "pick": (reverse("pick", args=[league, draft, 1, 1]), {}),
     }
     url, data = requests[name]
@@ -216,7 +224,7 @@ def snapshot():
         ),
         list(Draft.objects.order_by("pk").values_list("name", "status", "version")),
         list(Pick.objects.order_by("pk").values_list("slot", "movie_id")),
-        Movie.objects.count(),
+        list(Movie.objects.order_by("pk").values_list("title", "poster")),
         QueueEntry.objects.count(),
         list(ChatMessage.objects.order_by("pk").values_list("text", "deleted_at")),
     )
@@ -285,6 +293,7 @@ POSTS = [
     ("queue_action", "member"),
     ("notifications", "member"),
     ("movie_new", "member"),
+    ("movie_poster", "member"),
     ("chat", "member"),
     ("chat_delete", "commissioner"),
     *(("manage_action", action) for action in ACTIONS),

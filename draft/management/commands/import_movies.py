@@ -113,6 +113,17 @@ class Command(BaseCommand):
         if result.unmatched_films:
             listed = "; ".join(result.unmatched_films)
             say(f"  Not in the catalog{' before' if create_missing else ''}: {listed}.")
+        if result.posters:
+            say(f"  Posters: {films(result.posters)} given the poster address of the file.")
+        if result.posters_ignored:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"  Poster addresses left out: {result.posters_ignored:,} "
+                    "(the films were kept without them)."
+                )
+            )
+            for note in result.ignored_poster_rows:
+                self.stdout.write(f"    {note}")
         self._report_problems(result)
 
     def _report_problems(self, result: ImportResult) -> None:
