@@ -72,6 +72,7 @@ from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.middleware.gzip import GZipMiddleware as DjangoGZipMiddleware
 from django.middleware.gzip import re_accepts_gzip
+from django.middleware.http import ConditionalGetMiddleware as DjangoConditionalGetMiddleware
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
@@ -183,15 +184,32 @@ def _key(request, state: str, viewer: str) -> str:
     return "page:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
+def _note(request, name: str, value: str) -> None:
+    noted = getattr(request, name, None)
+    if noted is None:
+        noted = set()
+        setattr(request, name, noted)
+    noted.add(value)
+
+
+def _with_gaps(request, content: bytes) -> bytes:
+    """The page as every request for it is given it: its CSRF tokens and the server's time (as
+    noted on the request) replaced by the gaps' markers."""
+    for value in getattr(request, "page_cache_tokens", ()):
+        content = content.replace(value.encode(), TOKEN)
+    for value in getattr(request, "page_cache_moments", ()):
+        content = content.replace(value.encode(), NOW)
+    return content
+
+
 def csrf(request):
     """The CSRF token for forms, as Django's own context processor gives it (this one takes its
-    place in TEMPLATES), noted on the request when its page may be kept for readers."""
+    place in TEMPLATES), noted on the request: a page kept for readers, and a page's ETag, are
+    made without it (`PiecesPage`, `ConditionalGetMiddleware`)."""
 
     def token():
         value = get_token(request)
-        noted = getattr(request, "page_cache_tokens", None)
-        if noted is not None:
-            noted.add(value)
+        _note(request, "page_cache_tokens", value)
         return value
 
     return {"csrf_token": SimpleLazyObject(token)}
@@ -200,13 +218,12 @@ def csrf(request):
 def now(request):
     """`page_now`: the server's time as the page is given, in ISO 8601, for a countdown to
     correct the browser's clock by. Noted on the request, so a kept page gets the time of each
-    request it is given to, not of its render."""
+    request it is given to, not of its render, and the page gets no ETag (a browser must never
+    reuse a page whose time is past: its countdown would run late)."""
 
     def moment():
         value = timezone.now().isoformat()
-        noted = getattr(request, "page_cache_moments", None)
-        if noted is not None:
-            noted.add(value)
+        _note(request, "page_cache_moments", value)
         return value
 
     return {"page_now": SimpleLazyObject(moment)}
@@ -296,14 +313,21 @@ class PageCacheMiddleware:
                 request.page_cache_moments = set()
             return None
         status, headers, content = kept
+        digest = None
         if isinstance(content, PiecesPage):
-            content = content.filled(
-                token=get_token(request).encode() if content.has(TOKEN) else b"",
-                now=timezone.now().isoformat().encode() if content.has(NOW) else b"",
-            )
+            token = get_token(request) if content.has(TOKEN) else ""
+            moment = timezone.now().isoformat() if content.has(NOW) else ""
+            if token:
+                _note(request, "page_cache_tokens", token)
+            if moment:
+                _note(request, "page_cache_moments", moment)
+            digest = content.digest
+            content = content.filled(token=token.encode(), now=moment.encode())
         response = HttpResponse(content, status=status)
         for name, value in headers:
             response[name] = value
+        if digest is not None:
+            response.page_digest = digest
         return response
 
     @staticmethod
@@ -322,8 +346,8 @@ class PageCacheMiddleware:
         )
         response["Content-Length"] = str(len(response.content))
         response["Content-Encoding"] = "gzip"
-        # As a kept answer goes out: its ETag was the page's with the render's own token.
-        del response["ETag"]
+        # As GZipMiddleware does: a compressed body is not byte for byte the page.
+        _weaken_etag(response)
         return response
 
     @staticmethod
@@ -344,10 +368,7 @@ class PageCacheMiddleware:
             for name, value in response.items()
             if name.lower() not in ("set-cookie", "cache-control")
         ]
-        gaps = [(token, TOKEN) for token in request.page_cache_tokens] + [
-            (moment, NOW) for moment in request.page_cache_moments
-        ]
-        if not gaps:
+        if not request.page_cache_tokens and not request.page_cache_moments:
             if response.cookies:
                 return None  # a CSRF cookie with no token on the page: not ours to repeat
             return (response.status_code, headers, response.content)
@@ -358,8 +379,7 @@ class PageCacheMiddleware:
         elif response.has_header("Content-Encoding"):
             return None
         compressed = compressed or getattr(request, "page_cache_compresses", False)
-        for value, marker in gaps:
-            content = content.replace(value.encode(), marker)
+        content = _with_gaps(request, content)
         # Made anew with each request's own token and time.
         headers = [
             (name, value)
@@ -369,7 +389,8 @@ class PageCacheMiddleware:
         if compressed:
             headers.append(("Content-Encoding", "gzip"))
         parts = GAP.split(content)
-        return (response.status_code, headers, PiecesPage(parts[0::2], parts[1::2], compressed))
+        page = PiecesPage(parts[0::2], parts[1::2], compressed, digest=page_digest(content))
+        return (response.status_code, headers, page)
 
 
 class GZipMiddleware(DjangoGZipMiddleware):
@@ -392,6 +413,54 @@ class GZipMiddleware(DjangoGZipMiddleware):
             request.page_cache_compresses = True
             return response
         return super().process_response(request, response)
+
+
+def page_digest(page_with_gaps: bytes) -> str:
+    return hashlib.sha256(page_with_gaps).hexdigest()
+
+
+class ConditionalGetMiddleware(DjangoConditionalGetMiddleware):
+    """Django's (an ETag on every page and a 304 for a browser that has it), with the ETag made
+    over the page without what differs from one request to the next when nothing has changed:
+    the CSRF tokens of its forms (a new mask each time). So a signed-in member's page and a
+    page with a form (a pick page with its comment form, the recap with its votes) are a 304
+    on a reload while nothing on them has changed, as a reader's page without forms always was.
+
+    - A page with a form: the ETag is made with the browser's CSRF secret as well. Its tokens
+      are only good with that secret; a browser given a new one (at a log-in) gets the page
+      again, with tokens that go with it.
+    - A page with the server's time (a board with a running clock, `page_now`): no ETag. A
+      browser given a 304 would reuse a page whose time is past, and its countdown would
+      correct the browser's clock by the wrong amount.
+    - A kept page (`PageCacheMiddleware`) carries the digest it was kept with, so it has the
+      same ETag as the page rendered."""
+
+    def process_response(self, request, response):
+        if (
+            request.method == "GET"
+            and response.status_code == 200
+            and not response.streaming
+            and not response.has_header("ETag")
+            and self.needs_etag(response)
+        ):
+            if getattr(request, "page_cache_moments", None):
+                return response
+            digest = getattr(response, "page_digest", None)
+            if digest is None:
+                digest = page_digest(_with_gaps(request, response.content))
+            if getattr(request, "page_cache_tokens", None):
+                secret = request.META.get("CSRF_COOKIE", "")
+                digest = page_digest(f"{digest}:{secret}".encode())
+            response["ETag"] = f'"{digest[:32]}"'
+            if response.has_header("Content-Encoding"):  # a kept page, given compressed
+                _weaken_etag(response)
+        return super().process_response(request, response)
+
+
+def _weaken_etag(response) -> None:
+    etag = response.get("ETag", "")
+    if etag.startswith('"'):
+        response["ETag"] = "W/" + etag
 
 
 class Renders:
@@ -435,9 +504,10 @@ class PiecesPage:
 
     HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # gzip, no name, no time
 
-    def __init__(self, pieces: list[bytes], gaps: list[bytes], compressed: bool):
+    def __init__(self, pieces: list[bytes], gaps: list[bytes], compressed: bool, digest: str):
         assert len(gaps) == len(pieces) - 1
         self.gaps = gaps
+        self.digest = digest  # of the page with its gaps (the ETag's ground)
         self.compressed = compressed
         if not compressed:
             self.pieces = pieces

@@ -79,9 +79,11 @@ MIDDLEWARE = [
     "config.pagecache.GZipMiddleware",
     # A strong ETag on every page (a hash of the page as built, so it can never outlive a
     # change: a pick, a comment, a vote, a chat line, a message all change it) and a 304 with
-    # no body when the browser already has it. The work a page costs is saved by the render
-    # caches keyed by versions (draft/live.py, reviews/comment threads).
-    "django.middleware.http.ConditionalGetMiddleware",
+    # no body when the browser already has it. Made without the forms' per-request CSRF
+    # tokens, so pages with forms and signed-in pages revalidate too (config/pagecache.py).
+    # The work a page costs is saved by the render caches keyed by versions (draft/live.py,
+    # reviews/comment threads).
+    "config.pagecache.ConditionalGetMiddleware",
     # Outside everything that can fail, so every page has the policy, error pages included.
     "config.middleware.ContentSecurityPolicyMiddleware",
     # Outside the session and CSRF middleware: it sees the cookies they set.
@@ -313,7 +315,7 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
-# The app serves uploaded avatars itself (config/media.py). Turn it off when uploads live on
+# The app serves uploaded avatars and posters itself (config/media.py). Turn it off when uploads live on
 # shared storage (django-storages) that serves them.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 STORAGES = {

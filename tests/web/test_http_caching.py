@@ -14,7 +14,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from draft.models import Draft
 from draft.services.picks import undo_last
+from draft.services.setup import update_clock_settings
 from reviews import rules as reader_rules
 from reviews import services
 from reviews.models import DraftReaderSettings
@@ -183,3 +185,89 @@ def test_static_files_are_compressed_with_brotli_too():
     assert compressor.use_brotli
     css = b"body { color: red; } " * 200
     assert len(compressor.compress_brotli(css)) < len(css) / 10
+
+
+# --- Revalidation of pages with forms and of signed-in pages (issue 19, finding 11) ----------
+
+
+def etag_again(client, url):
+    """Load `url` twice, the second time with the first answer's ETag, as a browser reloads."""
+    first = client.get(url)
+    assert first.status_code == 200, url
+    return first, client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "member", "commissioner"])
+def test_a_reload_of_an_unchanged_recap_pick_page_or_board_is_a_304(world, persona):
+    """The recap (its votes), the pick page (its comment form) and the board (a member's pick
+    panel, queue and chat form) carry per-request CSRF tokens: they no longer make each load a
+    new page."""
+    # The draft is live without a clock: no server time for a countdown (see the next test).
+    browser = world.client(persona)
+    recap = reverse("reviews:recap", args=[world.league.slug, world.draft.slug])
+    for url in (recap, world.pick_page_url, world.board_url):
+        first, again = etag_again(browser, url)
+        assert "csrfmiddlewaretoken" in first.content.decode() or persona == "anonymous", url
+        assert again.status_code == 304, (persona, url)
+        assert again.content == b""
+        assert again["ETag"] == first["ETag"]
+
+
+def test_a_board_with_its_clock_running_has_no_etag(world):
+    """Its page carries the server's time for the countdown: a browser keeping its copy would
+    count down from a time long past."""
+    update_clock_settings(
+        draft_id=world.draft.pk,
+        actor=world.users["commissioner"],
+        pick_seconds=3600,
+        expiry_action=Draft.Expiry.SKIP,
+    )
+    board = world.client("member").get(world.board_url)
+    assert 'data-now="' in board.content.decode()
+    assert not board.has_header("ETag")
+
+
+def test_the_copy_a_304_keeps_still_posts(world):
+    reader = Client(enforce_csrf_checks=True)
+    first, again = etag_again(reader, world.pick_page_url)
+    assert again.status_code == 304
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', first.content.decode())[1]
+    response = reader.post(
+        reverse("reviews:comment_post", args=[world.league.slug, world.draft.slug, 1, 1]),
+        {"csrfmiddlewaretoken": token, "body": "Still here.", "name": "Sam", "email": "s@e.com"},
+    )
+    assert response.status_code == 302
+
+
+def test_a_browser_with_a_new_csrf_secret_gets_the_page_again(world):
+    """Tokens are good only with the secret they were made from: a browser whose secret changed
+    (a log-in rotates it) must not keep a page whose forms would then be refused."""
+    reader = Client()
+    first = reader.get(world.pick_page_url)
+    reader.cookies["csrftoken"] = "b" * 32
+    again = reader.get(world.pick_page_url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200
+    assert again["ETag"] != first["ETag"]
+
+
+def test_a_change_on_a_page_with_forms_answers_200(world):
+    member = world.client("member")
+    first = member.get(world.pick_page_url)
+    post_comment_as_reader(world, "A new thought.")
+    again = member.get(world.pick_page_url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200 and "A new thought." in again.content.decode()
+    board = member.get(world.board_url)
+    pick_undone = undo_last(draft_id=world.draft.pk, actor=world.users["commissioner"])
+    assert pick_undone
+    after = member.get(world.board_url, HTTP_IF_NONE_MATCH=board["ETag"])
+    assert after.status_code == 200
+
+
+def post_comment_as_reader(world, body: str):
+    return services.post_comment(
+        writeup=world.writeup,
+        user=None,
+        data=services.CommentInput(body=body, name="Lou", email="lou@example.com"),
+        ip="192.0.2.9",
+        settings_row=reader_rules.league_settings(world.league),
+    )
