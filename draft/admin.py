@@ -12,7 +12,9 @@ from draft.services.movies import film_changed
 class MovieAdmin(admin.ModelAdmin):
     list_display = ["title", "year", "runtime", "imdb_id"]
     search_fields = ["title", "search_title", "imdb_id"]
-    readonly_fields = ["search_title", "added_by", "created_at"]
+    # An uploaded poster is checked and re-encoded on the film's poster page
+    # (/movies/<id>/poster/, open to staff), never stored as uploaded here.
+    readonly_fields = ["search_title", "poster", "added_by", "created_at"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

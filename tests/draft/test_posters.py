@@ -230,3 +230,14 @@ def test_uploads_racing_for_one_film_leave_one_file_the_film_shows(
     movie.refresh_from_db()
     assert [p.name for p in (tmp_path / "posters").iterdir()] == [movie.poster.name.split("/")[1]]
     assert DraftEvent.objects.filter(draft=setup.draft, summary=f"New poster: {movie}").count() == 4
+
+
+def test_the_admin_shows_the_poster_but_uploads_go_through_the_poster_page(
+    drafted, admin_client, media
+):
+    """An upload in the admin would be stored as sent, under a name media does not serve."""
+    _, pick = drafted
+    page = admin_client.get(reverse("admin:draft_movie_change", args=[pick.movie.pk]))
+    assert page.status_code == 200
+    assert 'type="file"' not in page.content.decode()
+    assert admin_client.get(poster_url(pick.movie)).status_code == 200  # staff may
