@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from draft import clock
 from draft.models import ChatMessage, Draft, League, Membership
+from draft.services.seasons import NextOrder
 from draft.services.setup import CategorySpec
 
 GENRES = [
@@ -277,3 +278,18 @@ class NotificationSettingsForm(forms.ModelForm):
 
         model = NotificationSettings
         fields = ["on_clock", "up_next"]
+
+
+class NextSeasonForm(forms.Form):
+    name = forms.CharField(
+        label="Name of the next season",
+        max_length=80,
+        help_text='Its draft\'s name too, for example "2022 Movie Draft".',
+    )
+    order = forms.ChoiceField(
+        label="Seat order",
+        choices=NextOrder.CHOICES,
+        initial=NextOrder.KEEP,
+        widget=forms.RadioSelect,
+        help_text="You can still change the order in the new draft's console before it starts.",
+    )

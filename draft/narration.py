@@ -30,6 +30,10 @@ def created(draft_name: str) -> str:
     return f"{draft_name} created"
 
 
+def season_renewed(last_name: str) -> str:
+    return f"Next season started from {last_name}: its categories, rules, clock and seats"
+
+
 def started(draft_name: str) -> str:
     return f"{draft_name} started"
 

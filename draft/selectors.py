@@ -499,8 +499,11 @@ def board_version(league_slug: str, draft_slug: str, user_id, now) -> BoardPoll 
 
 
 def league_page(league: League):
-    """The league page: its drafts and members, two queries."""
-    drafts = list(Draft.objects.filter(league=league).order_by("-created_at"))
+    """The league page: its drafts (a season each, the latest first) and members, two
+    queries."""
+    drafts = list(
+        Draft.objects.filter(league=league).select_related("season").order_by("-season__number")
+    )
     members = list(
         Membership.objects.filter(league=league)
         .select_related("user")

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from draft.views import board, chat, console, leagues, movies, notifications, queue, records
+from draft.views import (
+    board,
+    chat,
+    console,
+    leagues,
+    movies,
+    notifications,
+    queue,
+    records,
+    seasons,
+)
 
 app_name = "draft"
 
@@ -29,6 +39,7 @@ urlpatterns = [
     ),
     path("leagues/<slug:league>/join/<str:token>/", leagues.league_join, name="join"),
     path("leagues/<slug:league>/new-draft/", leagues.draft_new, name="draft_new"),
+    path("leagues/<slug:league>/next-season/", seasons.season_next, name="season_next"),
     path("leagues/<slug:league>/<slug:draft>/", board.board, name="board"),
     path("leagues/<slug:league>/<slug:draft>/pick/", board.board_pick, name="pick_submit"),
     path("leagues/<slug:league>/<slug:draft>/events/", board.board_events, name="events"),

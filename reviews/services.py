@@ -93,6 +93,17 @@ def set_voting_open(*, draft: Draft, actor, value: bool) -> DraftReaderSettings:
     return row
 
 
+def carry_reader_settings(*, last: Draft, draft: Draft, **signal) -> None:
+    """The next season's draft gets last season's voting switch (draft.signals.
+    next_season_started); the writeup deadline was a date of last season's and is not carried
+    over."""
+    voting_open = (
+        DraftReaderSettings.objects.filter(draft=last).values_list("voting_open", flat=True).first()
+    )
+    if voting_open:
+        DraftReaderSettings.objects.update_or_create(draft=draft, defaults={"voting_open": True})
+
+
 # --- Writeups ---------------------------------------------------------------------------
 
 

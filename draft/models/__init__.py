@@ -1,6 +1,6 @@
 """Leagues, drafts and picks. The database holds the draft's invariants, not just its data.
 
-A module per concern: `leagues` (leagues and their members), `movies` (the catalog), `drafts`
+A module per concern: `leagues` (leagues, their members and their seasons), `movies` (the catalog), `drafts`
 (a draft, its categories, seats, slots, picks, skips and log), `room` (the draft room's chat,
 the members' queues and their turn-mail settings).
 """
@@ -21,12 +21,12 @@ from draft.models.drafts import (  # noqa: E402
     Seat,
     SkippedSlot,
 )
-from draft.models.leagues import CurrentMembers, League, Membership  # noqa: E402
+from draft.models.leagues import CurrentMembers, League, Membership, Season  # noqa: E402
 from draft.models.movies import Movie  # noqa: E402
 from draft.models.room import ChatMessage, ChatPoster, NotificationSettings, QueueEntry  # noqa: E402
 
 __all__ = [
     "Category", "ChatMessage", "ChatPoster", "CurrentMembers", "Draft", "DraftEvent",
     "DraftSlot", "League", "Membership", "Movie", "NotificationSettings", "Pick", "QueueEntry",
-    "Seat", "SkippedSlot", "new_invite_token",
+    "Season", "Seat", "SkippedSlot", "new_invite_token",
 ]  # fmt: skip

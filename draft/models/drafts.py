@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from draft import rules
-from draft.models.leagues import Avatar, League, Membership
+from draft.models.leagues import Avatar, League, Membership, Season
 from draft.models.movies import Movie
 
 
@@ -32,6 +32,8 @@ class Draft(models.Model):
         AUTOPICK = "autopick", "Autopick from the member's queue (skip if it is empty)"
 
     league = models.ForeignKey(League, on_delete=models.CASCADE, related_name="drafts")
+    # The season this draft is the draft of: every draft is one, a season has one draft.
+    season = models.OneToOneField(Season, on_delete=models.CASCADE, related_name="draft")
     name = models.CharField(max_length=80)
     slug = models.SlugField(max_length=80)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SETUP)

@@ -1,4 +1,4 @@
-"""Leagues and their members."""
+"""Leagues, their members and their seasons."""
 
 from django.conf import settings
 from django.db import models
@@ -96,3 +96,25 @@ class Membership(Avatar, models.Model):
 
     def __str__(self):
         return f"{self.display_name} in {self.league}"
+
+
+class Season(models.Model):
+    """One year of a league ("2022 Movie Draft"): its draft (draft.models.Draft.season), and its
+    place in the league's succession of seasons, which "Start next season" continues and the
+    history walks. A season's name is its draft's."""
+
+    league = models.ForeignKey(League, on_delete=models.CASCADE, related_name="seasons")
+    # 1 for a league's first season, one more for each after it.
+    number = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["league", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["league", "number"], name="draft_season_number_per_league"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Season {self.number} of {self.league}"

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from draft import clock, narration
-from draft.models import Category, Draft, DraftEvent, League, Membership, Seat
+from draft.models import Category, Draft, DraftEvent, League, Membership, Season, Seat
 from draft.services.turns import open_running
 from draft.services.writing import (
     draft_write,
@@ -25,7 +26,8 @@ from draft.services.writing import (
     slug_candidates,
 )
 
-RESERVED_DRAFT_SLUGS = {"join", "settings", "new-draft", "members"}
+# The league's own pages under /leagues/<league>/: a draft may not take their addresses.
+RESERVED_DRAFT_SLUGS = {"join", "settings", "new-draft", "members", "next-season", "history"}
 
 
 @dataclass(frozen=True)
@@ -71,9 +73,15 @@ def create_draft(
         )
     if any(m.league_id != league.pk for m in seat_memberships):
         raise ValidationError("Only members of this league can have a seat.")
+    season = open_season(league)
     draft = insert_with_unique_slug(
         lambda slug: Draft.objects.create(
-            league=league, name=name, slug=slug, order=order, category_mode=category_mode
+            league=league,
+            season=season,
+            name=name,
+            slug=slug,
+            order=order,
+            category_mode=category_mode,
         ),
         slug_candidates(name, "draft", RESERVED_DRAFT_SLUGS, secret=False),
         lambda slug: Draft.objects.filter(league=league, slug=slug).exists(),
@@ -94,6 +102,14 @@ def create_draft(
         version=draft.version,
     )
     return draft
+
+
+def open_season(league: League) -> Season:
+    """The league's next season (numbered one after its latest). The league's row is locked
+    first, so two drafts created at once get one number each."""
+    League.objects.select_for_update(no_key=True).filter(pk=league.pk).first()
+    latest = Season.objects.filter(league=league).aggregate(latest=Max("number"))["latest"]
+    return Season.objects.create(league=league, number=(latest or 0) + 1)
 
 
 def _category_fields(spec: CategorySpec) -> dict:

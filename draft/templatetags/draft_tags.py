@@ -31,6 +31,12 @@ def duration_words(value) -> str:
 
 
 @register.filter
+def seconds_words(value) -> str:
+    """A number of seconds in words: "1 hour 30 minutes"."""
+    return "" if value is None else clock.describe_seconds(int(value))
+
+
+@register.filter
 def slash_breaks(value: str):
     """Let "Romance/Holiday/Animation" wrap after a slash instead of mid-word."""
     from django.utils.html import escape

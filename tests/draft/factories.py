@@ -26,7 +26,7 @@ from draft.models import Category, Draft, DraftSlot, League, Membership, Movie, 
 from draft.services.leagues import create_league, join_league
 from draft.services.picks import make_pick
 from draft.services.running import start_draft
-from draft.services.setup import CategorySpec, create_draft
+from draft.services.setup import CategorySpec, create_draft, open_season
 from draft.state import DraftState
 
 PER_ROUND = Draft.CategoryMode.PER_ROUND
@@ -259,7 +259,12 @@ def sixteen_by_twenty(
         ]
     )
     draft = Draft.objects.create(
-        league=league, name="Big Draft", slug="big-draft", order=order, category_mode=category_mode
+        league=league,
+        season=open_season(league),
+        name="Big Draft",
+        slug="big-draft",
+        order=order,
+        category_mode=category_mode,
     )
     Category.objects.bulk_create(
         [Category(draft=draft, position=n, name=f"Category {n}") for n in range(1, rounds + 1)]

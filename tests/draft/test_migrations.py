@@ -119,3 +119,44 @@ def test_a_draft_started_before_slot_rows_gets_them_and_plays_on_identically():
 
     # A draft still in setup has no rows until it starts.
     assert not DraftSlot.objects.filter(draft_id=setup_draft.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_draft_becomes_a_season_of_its_own_at_its_address():
+    """Issue 20: each existing draft becomes a season, numbered in its league by when it was
+    created; names and addresses stay as they were."""
+    from datetime import UTC, datetime
+
+    from django.urls import reverse
+
+    old = migrate([("draft", "0010_movie_poster")])
+    try:
+        League = old.get_model("draft", "League")
+        OldDraft = old.get_model("draft", "Draft")
+        made = {}
+        for slug, names in {"first": ["2021", "2019", "2020"], "second": ["Only"]}.items():
+            league = League.objects.create(name=slug, slug=slug, invite_token=f"{slug}-token")
+            for name in names:
+                draft = OldDraft.objects.create(league=league, name=name, slug=name.lower())
+                year = int(name) if name.isdigit() else 2024
+                OldDraft.objects.filter(pk=draft.pk).update(
+                    created_at=datetime(year, 1, 1, tzinfo=UTC)
+                )
+                made[(slug, name)] = draft.pk
+    finally:
+        migrate()
+        dataversion.install()
+
+    numbers = {
+        key: Draft.objects.select_related("season").get(pk=pk).season.number
+        for key, pk in made.items()
+    }
+    assert numbers == {
+        ("first", "2019"): 1,
+        ("first", "2020"): 2,
+        ("first", "2021"): 3,
+        ("second", "Only"): 1,
+    }
+    draft = Draft.objects.select_related("league").get(pk=made[("first", "2020")])
+    assert (draft.name, draft.slug) == ("2020", "2020")
+    assert draft.get_absolute_url() == reverse("draft:board", args=["first", "2020"])

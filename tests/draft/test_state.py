@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from draft import clock
 from draft.models import Category, Draft, League, Membership, Movie, Pick, Seat, SkippedSlot
+from draft.services.setup import open_season
 from draft.state import DraftState, clock_is_due, due_clock_q
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -260,6 +261,7 @@ def test_clock_due_predicate_and_query_agree_in_every_case(commissioner):
     for n, (status, expiry, deadline) in enumerate(CASES):
         drafts[n] = Draft.objects.create(
             league=league,
+            season=open_season(league),
             name=f"D{n}",
             slug=f"d{n}",
             status=status,

@@ -51,6 +51,8 @@ join             GET     200        200       302      302       302
 join             POST    200        302       302      302       302
 draft_new        GET     login      403|404   403      403       200
 draft_new        POST    login      403|404   403      403       302
+season_next      GET     login      403|404   403      403       200
+season_next      POST    login      403|404   403      403       200
 board            GET     200|404    200|404   200      200       200
 board_panel      GET     200|404    200|404   200      200       200
 events           GET     200|404    200|404   200      200       200
@@ -173,6 +175,12 @@ def request_for(world: World, name: str, method: str) -> tuple[str, dict]:
                 "categories": "Wildcard\nComedy",
             },
         ),
+        # The world's draft is live: the commissioner's 200 is the page saying it is not
+        # over yet (tests/draft/test_seasons.py starts a season).
+        "season_next": (
+            reverse("draft:season_next", args=[league]),
+            {"name": "Next Season", "order": "keep"},
+        ),
         "board": (board_url(world.setup), {}),
         "board_panel": (reverse("draft:board_panel", args=[league, draft]), {}),
         "events": (reverse("draft:events", args=[league, draft]), {}),
@@ -289,6 +297,7 @@ POSTS = [
     ("member_rename", "member"),
     ("join", "outsider"),
     ("draft_new", "commissioner"),
+    ("season_next", "commissioner"),
     ("pick_submit", "on_clock"),
     ("queue_action", "member"),
     ("notifications", "member"),

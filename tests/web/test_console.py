@@ -19,6 +19,7 @@ from draft.services import picks as picks_services
 from draft.services import setup as setup_services
 from draft.services.leagues import join_league
 from draft.services.picks import skip_on_clock
+from draft.services.setup import open_season
 from tests.draft.factories import four_by_three, make_draft, pick_on_clock
 from tests.web.conftest import (
     HTMX,
@@ -227,7 +228,9 @@ def test_end_asks_first_then_closes_the_draft(live, commissioner_client):
 def test_opening_a_destructive_action_only_asks(action, live, films, member, commissioner_client):
     make_pick(live, member, films["halloween"], 1)
     if action == "start":
-        live.draft = Draft.objects.create(league=live.league, name="Next Year", slug="next-year")
+        live.draft = Draft.objects.create(
+            league=live.league, season=open_season(live.league), name="Next Year", slug="next-year"
+        )
     before = state_of(live)
 
     response = commissioner_client.get(action_url(live, action))

@@ -12,6 +12,7 @@ from draft import rules
 from draft.models import Draft, League, Membership
 from draft.services.leagues import remove_member
 from draft.services.picks import make_pick
+from draft.services.setup import open_season
 from tests.draft.factories import four_by_three, make_league
 from tests.mail import delivered
 from tests.personas import PASSWORD
@@ -425,7 +426,9 @@ def test_the_league_page_costs_the_same_queries_whatever_the_size(
     persona, size, commissioner, member, other_member, django_assert_num_queries
 ):
     setup, drafter = sized_draft(size, commissioner, member, other_member)
-    Draft.objects.create(league=setup.league, name="Last Year", slug="last-year")
+    Draft.objects.create(
+        league=setup.league, season=open_season(setup.league), name="Last Year", slug="last-year"
+    )
     client = Client()
     if persona == "member":
         client.force_login(drafter)

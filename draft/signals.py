@@ -1,0 +1,9 @@
+"""What the draft app tells the apps built on it (reviews) that it cannot call: `draft` never
+imports `reviews`."""
+
+from django.dispatch import Signal
+
+# A league's next season was started (draft.services.seasons.start_next_season), inside its
+# transaction: `last` is the last season's draft, `draft` the new one. Receivers carry over
+# what is theirs (reviews: whether readers may vote).
+next_season_started = Signal()

@@ -1,0 +1,266 @@
+"""Seasons (issue 20): every draft is a season's; "Start next season" copies exactly what it
+should from the last one, and nothing of the last season changes."""
+
+from datetime import time
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.forms.models import model_to_dict
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from draft.models import (
+    Category,
+    Draft,
+    DraftEvent,
+    DraftSlot,
+    Membership,
+    Pick,
+    Season,
+    Seat,
+    SkippedSlot,
+)
+from draft.services.leagues import join_league, remove_member
+from draft.services.seasons import NextOrder, next_name, start_next_season
+from draft.services.setup import CategorySpec, create_draft, update_clock_settings
+from reviews import services as reader_services
+from reviews.models import DraftReaderSettings
+from tests.draft.factories import four_by_three, make_user, play_picks
+
+pytestmark = pytest.mark.django_db
+
+RULED = [
+    CategorySpec("Horror/Thriller", "Scary.", genres=("Horror", "Thriller"), max_runtime=120),
+    CategorySpec("Before 1980", year_max=1979),
+    CategorySpec("Nineties", year_min=1990, year_max=1999),
+]
+
+
+@pytest.fixture
+def last_season(commissioner, member, other_member):
+    """A finished 4 × 3 draft with rules, a clock, quiet hours, autopick and voting open."""
+    setup = four_by_three(commissioner, [member, other_member], categories=RULED, movies=0)
+    from tests.draft.factories import make_movie
+
+    setup.movies = [
+        *(make_movie(f"Scare {n}", 2000 + n, ["Horror"], 100) for n in range(5)),
+        *(make_movie(f"Classic {n}", 1950 + n, ["Drama"], 100) for n in range(5)),
+        *(make_movie(f"Nineties {n}", 1990 + n, ["Drama"], 100) for n in range(5)),
+    ]
+    update_clock_settings(
+        draft_id=setup.draft.pk,
+        actor=commissioner,
+        pick_seconds=3600,
+        first_round_pick_seconds=7200,
+        quiet_start=time(23, 0),
+        quiet_end=time(7, 0),
+        expiry_action=Draft.Expiry.AUTOPICK,
+    )
+    reader_services.set_voting_open(draft=setup.draft, actor=commissioner, value=True)
+    DraftReaderSettings.objects.filter(draft=setup.draft).update(writeup_deadline=timezone.now())
+    play_picks(setup, 12)
+    setup.draft.refresh_from_db()
+    assert setup.draft.status == Draft.Status.COMPLETE
+    return setup
+
+
+def rows_of(draft: Draft) -> dict:
+    """Every row of a draft, every field."""
+
+    def table(model, **where):
+        return [model_to_dict(row) for row in model.objects.filter(**where).order_by("pk")]
+
+    return {
+        "draft": model_to_dict(Draft.objects.get(pk=draft.pk)),
+        "season": model_to_dict(Season.objects.get(pk=draft.season_id)),
+        "categories": table(Category, draft=draft),
+        "seats": table(Seat, draft=draft),
+        "slots": table(DraftSlot, draft=draft),
+        "picks": table(Pick, draft=draft),
+        "skips": table(SkippedSlot, draft=draft),
+        "events": table(DraftEvent, draft=draft),
+        "reader": table(DraftReaderSettings, draft=draft),
+    }
+
+
+def test_drafts_are_numbered_seasons_of_their_league(commissioner):
+    first = four_by_three(commissioner, start=False)
+    second = create_draft(league=first.league, actor=commissioner, name="Second")
+    assert (first.draft.season.number, second.season.number) == (1, 2)
+    assert second.season.league_id == first.league.pk
+
+
+def test_the_next_season_copies_exactly_what_it_should(last_season, commissioner):
+    last = last_season.draft
+    before = rows_of(last)
+
+    draft = start_next_season(league=last_season.league, actor=commissioner, name="2022 Draft")
+
+    # Nothing of the last season changed.
+    assert rows_of(last) == before
+    assert draft.season.number == last.season.number + 1
+    assert (draft.name, draft.slug, draft.status) == ("2022 Draft", "2022-draft", "setup")
+    for field in (
+        "order", "category_mode", "pick_seconds", "first_round_pick_seconds", "quiet_start",
+        "quiet_end", "expiry_action",
+    ):  # fmt: skip
+        assert getattr(draft, field) == getattr(last, field), field
+    kept = ("position", "name", "description", "genres", "year_min", "year_max", "max_runtime")
+
+    def categories(d):
+        return list(Category.objects.filter(draft=d).order_by("position").values(*kept))
+
+    assert categories(draft) == categories(last) and len(categories(draft)) == 3
+
+    def seated(d):
+        return list(
+            Seat.objects.filter(draft=d).order_by("position").values_list("membership_id", "kind")
+        )
+
+    assert seated(draft) == seated(last)
+    reader = DraftReaderSettings.objects.get(draft=draft)
+    assert reader.voting_open and reader.writeup_deadline is None
+    assert not Pick.objects.filter(draft=draft).exists()
+    assert not DraftSlot.objects.filter(draft=draft).exists()
+    assert DraftEvent.objects.filter(
+        draft=draft, summary__startswith="Next season started from Test Draft"
+    ).exists()
+
+
+def test_members_who_left_are_not_seated_and_newcomers_are_after_the_others(
+    last_season, commissioner, member
+):
+    league = last_season.league
+    remove_member(league=league, actor=commissioner, membership=member_of(league, member))
+    newcomer = make_user("nia", "Nia", "New")
+    join_league(user=newcomer, league=league, token=league.invite_token)
+    last_order = [
+        s.membership.user for s in Seat.objects.filter(draft=last_season.draft).order_by("position")
+    ]
+    draft = start_next_season(league=league, actor=commissioner, name="Next")
+    users = [s.membership.user for s in Seat.objects.filter(draft=draft).order_by("position")]
+    assert users == [u for u in last_order if u != member] + [newcomer]
+
+
+def test_newcomers_wait_for_the_commissioner_when_the_league_says_so(last_season, commissioner):
+    league = last_season.league
+    league.seat_new_members = False
+    league.save()
+    newcomer = make_user("nia", "Nia", "New")
+    join_league(user=newcomer, league=league, token=league.invite_token)
+    draft = start_next_season(league=league, actor=commissioner, name="Next")
+    assert not Seat.objects.filter(draft=draft, membership__user=newcomer).exists()
+    assert Seat.objects.filter(draft=draft).count() == 4
+
+
+def test_a_random_order_seats_the_same_members(last_season, commissioner):
+    last = set(Seat.objects.filter(draft=last_season.draft).values_list("membership_id", flat=True))
+    orders = set()
+    for n in range(8):
+        draft = start_next_season(
+            league=last_season.league, actor=commissioner, name=f"Next {n}", order=NextOrder.RANDOM
+        )
+        seats = list(
+            Seat.objects.filter(draft=draft)
+            .order_by("position")
+            .values_list("membership_id", flat=True)
+        )
+        assert set(seats) == last and sorted(
+            Seat.objects.filter(draft=draft).values_list("position", flat=True)
+        ) == [1, 2, 3, 4]
+        orders.add(tuple(seats))
+        # The new season must be over before the one after it starts: end it as played.
+        Draft.objects.filter(pk=draft.pk).update(status=Draft.Status.COMPLETE)
+    # Eight shuffles of four seats all alike would be a 1 in 24**7 chance.
+    assert len(orders) > 1
+
+
+def test_the_next_season_waits_for_the_last_to_finish(commissioner, member, other_member):
+    setup = four_by_three(commissioner, [member, other_member])
+    with pytest.raises(ValidationError, match="is not over yet"):
+        start_next_season(league=setup.league, actor=commissioner, name="Too soon")
+    assert Season.objects.filter(league=setup.league).count() == 1
+
+
+def test_only_a_commissioner_starts_the_next_season(last_season, member):
+    with pytest.raises(ValidationError, match="Only a commissioner"):
+        start_next_season(league=last_season.league, actor=member, name="Mine")
+    assert Season.objects.filter(league=last_season.league).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("2021 Movie Draft", "2022 Movie Draft"),
+        ("Movie Draft 1999", "Movie Draft 2000"),
+        ("The 2019–2020 Draft", "The 2019–2021 Draft"),
+        ("Summer Draft", "Summer Draft (next season)"),
+        ("Draft 12345", "Draft 12345 (next season)"),
+    ],
+)
+def test_the_suggested_name_moves_the_year_on(name, expected):
+    assert next_name(name) == expected
+
+
+def test_the_page_shows_what_is_copied_and_starts_the_season(last_season, commissioner):
+    league = last_season.league
+    browser = Client()
+    browser.force_login(commissioner)
+    url = reverse("draft:season_next", args=[league.slug])
+    page = browser.get(url).content.decode()
+    assert 'value="Test Draft (next season)"' in page
+    assert "Horror/Thriller" in page and "1 hour a pick" in page
+    assert "quiet hours 23:00–07:00" in page
+    response = browser.post(url, {"name": "2022 Movie Draft", "order": "keep"})
+    draft = Draft.objects.get(league=league, name="2022 Movie Draft")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("draft:manage", args=[league.slug, draft.slug])
+    # The last season's pages are where they were.
+    old = last_season.draft
+    for path in (old.get_absolute_url(), reverse("reviews:recap", args=[league.slug, old.slug])):
+        assert browser.get(path).status_code == 200
+    league_page = browser.get(league.get_absolute_url()).content.decode()
+    assert league_page.index("2022 Movie Draft") < league_page.index("Test Draft")
+    assert "Season 2" in league_page
+
+
+def test_the_page_says_when_the_last_season_is_not_over(commissioner, member, other_member):
+    setup = four_by_three(commissioner, [member, other_member])
+    browser = Client()
+    browser.force_login(commissioner)
+    url = reverse("draft:season_next", args=[setup.league.slug])
+    assert "is not over yet" in browser.get(url).content.decode()
+    refused = browser.post(url, {"name": "Too soon", "order": "keep"})
+    assert refused.status_code == 200 and "is not over yet" in refused.content.decode()
+    assert Season.objects.filter(league=setup.league).count() == 1
+
+
+def member_of(league, user) -> Membership:
+    return Membership.objects.get(league=league, user=user)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_commissioners_starting_the_next_season_at_once_make_one(
+    commissioner, member, other_member
+):
+    """The league's row is locked before the last season is read: the second sees the first's
+    new season, which is not over, and is refused."""
+    from tests.draft.factories import make_movie
+    from tests.threads import race
+
+    setup = four_by_three(commissioner, [member, other_member], movies=0)
+    setup.movies = [make_movie(f"Any {n}", 1950 + n, ["Horror"], 90) for n in range(20)]
+    play_picks(setup, 12)
+    Membership.objects.filter(league=setup.league, user=member).update(is_commissioner=True)
+    results = race(
+        [
+            lambda actor=actor: start_next_season(league=setup.league, actor=actor, name="Next")
+            for actor in (commissioner, member)
+        ]
+    )
+    made = [r for r in results if isinstance(r, Draft)]
+    refused = [r for r in results if isinstance(r, ValidationError)]
+    assert len(made) == 1 and len(refused) == 1, results
+    assert "is not over yet" in str(refused[0])
+    assert Season.objects.filter(league=setup.league).count() == 2
