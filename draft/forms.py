@@ -30,11 +30,19 @@ class LeagueSettingsForm(LeagueForm):
         choices=TIME_ZONE_CHOICES,
         help_text="Quiet hours of the pick clock follow this time zone.",
     )
+    # Left empty (or out of the form), the rule stays as it is.
+    no_repeat_seasons = forms.IntegerField(
+        label=League._meta.get_field("no_repeat_seasons").verbose_name.capitalize(),
+        help_text=League._meta.get_field("no_repeat_seasons").help_text,
+        min_value=0,
+        max_value=50,
+        required=False,
+    )
 
     class Meta(LeagueForm.Meta):
         fields = [
             "name", "description", "is_public", "time_zone", "seat_new_members",
-            "readers_may_chat",
+            "no_repeat_seasons", "readers_may_chat",
         ]  # fmt: skip
 
 

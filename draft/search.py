@@ -11,6 +11,7 @@ from django.db import connection
 
 from draft import rules
 from draft.models import Category, Draft, Movie, Pick
+from draft.state import as_film, drafted_in_last_seasons
 
 #
 # The pick panel searches as a member types: a search of the whole catalog (a million films and
@@ -335,7 +336,9 @@ def search_for_pick(
     query: str, *, draft: Draft, category: Category | None, limit: int = 12
 ) -> list[SearchResult]:
     """Search results for the pick panel, each marked taken (and by whom) or not fitting the
-    category (and why). Two queries: the films, then the draft's picks of those films."""
+    category (and why: its rules, or the league's rule against films drafted in its last
+    seasons). Two queries: the films, then the draft's picks of those films; a third where the
+    league has that rule (`state.drafted_in_last_seasons`)."""
     movies = search_movies(query, limit=limit)
     if not movies:
         return []
@@ -345,6 +348,7 @@ def search_for_pick(
             "seat__membership"
         )
     }
+    earlier = drafted_in_last_seasons(draft, [movie.pk for movie in movies])
     results = []
     for movie in movies:
         result = SearchResult(movie=movie)
@@ -353,10 +357,9 @@ def search_for_pick(
             result.taken_by = pick.seat.display_name
             result.taken_at = pick.label
         if category is not None:
-            result.problems = rules.ineligibility_reasons(
-                rules.Film(movie.title, movie.year, tuple(movie.genres), movie.runtime),
-                category.rule,
-            )
+            result.problems = rules.ineligibility_reasons(as_film(movie), category.rule)
+        if movie.pk in earlier:
+            result.problems.append(earlier[movie.pk])
         results.append(result)
     first = next((result for result in results if result.available), None)
     if first is not None:

@@ -24,10 +24,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import F, Q, Subquery
 
 from draft import clock, rules
-from draft.models import Category, Draft, DraftSlot, Pick, Seat, SkippedSlot
+from draft.models import Category, Draft, DraftSlot, Movie, Pick, Season, Seat, SkippedSlot
 
 Act = Pick | SkippedSlot
 
@@ -284,6 +284,20 @@ class DraftState:
             self._picked_movie_ids = {p.movie_id for p in self._picks.values()}
         return self._picked_movie_ids
 
+    def pick_problems(
+        self, movie: Movie, category: Category, earlier: dict[int, str] | None = None
+    ) -> list[str]:
+        """Why `movie` may not go in `category` in this draft, besides being taken: the
+        category's rules, and the league's rule against films drafted in its last seasons.
+        A commissioner's ruling may override any of them. `earlier` is what
+        `drafted_in_last_seasons` said for several films at once (else it is asked here)."""
+        reasons = rules.ineligibility_reasons(as_film(movie), category.rule)
+        if earlier is None:
+            earlier = drafted_in_last_seasons(self.draft, [movie.pk])
+        if movie.pk in earlier:
+            reasons.append(earlier[movie.pk])
+        return reasons
+
     def pick_of_movie(self, movie_id: int) -> Pick | None:
         return next((p for p in self._picks.values() if p.movie_id == movie_id), None)
 
@@ -482,6 +496,35 @@ class DraftState:
 
 
 _RUNNING = (Draft.Status.LIVE, Draft.Status.PAUSED)
+
+
+def as_film(movie: Movie) -> rules.Film:
+    return rules.Film(movie.title, movie.year, tuple(movie.genres), movie.runtime)
+
+
+def drafted_in_last_seasons(draft: Draft, movie_ids: Iterable[int]) -> dict[int, str]:
+    """The films of `movie_ids` that the league's rule keeps out of `draft` (League.
+    no_repeat_seasons: drafted in one of its last N seasons before this draft's), each with
+    why: "drafted in 2021 Movie Draft by Ana". One query; none when the league is loaded and
+    has no such rule."""
+    movie_ids = list(movie_ids)
+    if not movie_ids:
+        return {}
+    if Draft._meta.get_field("league").is_cached(draft) and not draft.league.no_repeat_seasons:
+        return {}
+    this = Subquery(Season.objects.filter(pk=draft.season_id).values("number")[:1])
+    earlier = (
+        Pick.objects.filter(movie_id__in=movie_ids, draft__league_id=draft.league_id)
+        .alias(number=F("draft__season__number"))
+        .filter(number__lt=this, number__gte=this - F("draft__league__no_repeat_seasons"))
+        .select_related("draft", "seat__membership")
+        .order_by("draft__season__number")
+    )
+    # The latest season a film was drafted in is the one said.
+    return {
+        pick.movie_id: f"drafted in {pick.draft.name} by {pick.seat.display_name}"
+        for pick in earlier
+    }
 
 
 def clock_is_due(draft: Draft, now: datetime) -> bool:

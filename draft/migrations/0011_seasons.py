@@ -1,6 +1,8 @@
 """Seasons: every draft becomes the draft of a season of its own, numbered in each league by
-when the drafts were created (the oldest is season 1). Drafts keep their names and addresses."""
+when the drafts were created (the oldest is season 1). Drafts keep their names and addresses.
+A league may keep films drafted in its last seasons out of its next drafts."""
 
+import django.core.validators
 import django.db.models.deletion
 from django.db import migrations, models
 
@@ -43,6 +45,17 @@ class Migration(migrations.Migration):
                     )
                 ],
             },
+        ),
+        migrations.AddField(
+            model_name="league",
+            name="no_repeat_seasons",
+            field=models.PositiveSmallIntegerField(
+                default=0,
+                help_text="A film drafted in this league in its last N seasons cannot be drafted "
+                "(a commissioner's ruling can still allow it). 0: no such rule.",
+                validators=[django.core.validators.MaxValueValidator(50)],
+                verbose_name="seasons before a film may be drafted again",
+            ),
         ),
         migrations.AddField(
             model_name="draft",

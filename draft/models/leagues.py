@@ -1,6 +1,7 @@
 """Leagues, their members and their seasons."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 
@@ -24,6 +25,13 @@ class League(models.Model):
         default=True,
         help_text="A member who joins while a draft is being set up gets the next seat in its "
         "order. Off: a commissioner gives out the seats in the draft's console.",
+    )
+    no_repeat_seasons = models.PositiveSmallIntegerField(
+        "seasons before a film may be drafted again",
+        default=0,
+        validators=[MaxValueValidator(50)],
+        help_text="A film drafted in this league in its last N seasons cannot be drafted (a "
+        "commissioner's ruling can still allow it). 0: no such rule.",
     )
     readers_may_chat = models.BooleanField(
         "readers may chat",

@@ -58,6 +58,7 @@ def update_league(
     time_zone: str,
     readers_may_chat: bool | None = None,
     seat_new_members: bool | None = None,
+    no_repeat_seasons: int | None = None,
 ) -> League:
     """Save the settings form. Only its fields are written, so a concurrent invite rotation
     (or any other change) survives; a switch left out (None) stays as it is."""
@@ -71,6 +72,7 @@ def update_league(
     for switch, value in (
         ("readers_may_chat", readers_may_chat),
         ("seat_new_members", seat_new_members),
+        ("no_repeat_seasons", no_repeat_seasons),
     ):
         if value is not None:
             changes[switch] = value

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from draft import narration, rules, selectors
 from draft.models import Draft, DraftEvent, Movie, Pick, SkippedSlot
-from draft.services.turns import PickPlan, as_film, do_pick, do_skip, open_running, settle
+from draft.services.turns import PickPlan, do_pick, do_skip, open_running, settle
 from draft.services.writing import draft_write, log_act, save_run
 from draft.state import DraftState
 
@@ -157,7 +157,7 @@ def check_pick(
     else:
         category = state.category_of_slot(slot)
 
-    reasons = rules.ineligibility_reasons(as_film(movie), category.rule)
+    reasons = state.pick_problems(movie, category)
     if reasons and not override_rules:
         raise ValidationError(
             f"{movie} does not fit {category.name}: {'; '.join(reasons)}. "

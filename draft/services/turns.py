@@ -8,10 +8,10 @@ state, the clock. The turn itself is answered by the state (`draft/state.py`).
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from draft import narration, notifications, rules
+from draft import narration, notifications
 from draft.models import Category, Draft, DraftEvent, Movie, Pick, QueueEntry, Seat, SkippedSlot
 from draft.services.writing import lock_draft, log_act, require_commissioner
-from draft.state import DraftState
+from draft.state import DraftState, drafted_in_last_seasons
 
 
 def open_running(draft_id: int, now: datetime, *, commissioner=None) -> DraftState:
@@ -71,23 +71,19 @@ def autopick(state: DraftState, seat: Seat, slot: int, now: datetime, *, reason=
     """Pick the seat's highest queued film that is still free and fits a category it may
     fill; False (and nothing changes) when there is none."""
     categories = state.categories_for(seat, slot)
-    entries = QueueEntry.objects.filter(seat=seat).select_related("movie").order_by("rank")
+    entries = list(QueueEntry.objects.filter(seat=seat).select_related("movie").order_by("rank"))
+    earlier = drafted_in_last_seasons(state.draft, [e.movie_id for e in entries])
     for entry in entries:
         movie = entry.movie
         if movie.pk in state.picked_movie_ids:
             continue  # sniped
-        film = as_film(movie)
-        category = next((c for c in categories if rules.is_eligible(film, c.rule)), None)
+        category = next((c for c in categories if not state.pick_problems(movie, c, earlier)), None)
         if category is None:
             continue
         why = narration.autopick_note(reason)
         do_pick(state, PickPlan(seat, slot, movie, category, autopick=True), now, note=why)
         return True
     return False
-
-
-def as_film(movie: Movie) -> rules.Film:
-    return rules.Film(movie.title, movie.year, tuple(movie.genres), movie.runtime)
 
 
 @dataclass

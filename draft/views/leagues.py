@@ -112,6 +112,7 @@ def league_settings(request, league):
             time_zone=form.cleaned_data["time_zone"],
             readers_may_chat=form.cleaned_data["readers_may_chat"],
             seat_new_members=form.cleaned_data["seat_new_members"],
+            no_repeat_seasons=form.cleaned_data["no_repeat_seasons"],
         )
         messages.success(request, "League settings saved.")
         return redirect(league)

@@ -264,3 +264,133 @@ def test_two_commissioners_starting_the_next_season_at_once_make_one(
     assert len(made) == 1 and len(refused) == 1, results
     assert "is not over yet" in str(refused[0])
     assert Season.objects.filter(league=setup.league).count() == 2
+
+
+# --- The rule against films drafted in the league's last seasons ---------------------------
+
+
+@pytest.fixture
+def three_seasons(commissioner, member, other_member):
+    """Season 1 (2019) drafted `early` at 1.01 by Strange Dylan, season 2 (2020) drafted `late`
+    at 1.01; season 3 (2021) is live, Strange Dylan on the clock at 1.01."""
+    from draft.services.running import start_draft
+    from tests.draft.factories import _setup_for, make_movies, pick_on_clock
+
+    from tests.draft.factories import make_movie
+
+    early = make_movie("Early Scare", 1970, ["Horror"], 90)
+    late = make_movie("Late Scare", 1985, ["Thriller"], 95)
+    movies = [early, late, *make_movies(40)]
+    setup = four_by_three(commissioner, [member, other_member], name="2019 Draft", movies=0)
+    setup.movies = movies[2:]
+    pick_on_clock(setup, early)
+    play_picks(setup, 11)
+    drafts = [setup.draft]
+    for year, first in ((2020, late), (2021, None)):
+        draft = start_next_season(league=setup.league, actor=commissioner, name=f"{year} Draft")
+        start_draft(draft_id=draft.pk, actor=commissioner)
+        setup = _setup_for(draft, commissioner, setup.users, movies[2:])
+        drafts.append(setup.draft)
+        if first is not None:
+            pick_on_clock(setup, first)
+            play_picks(setup, 11)
+    return setup, early, late
+
+
+def pick_first(setup, movie, **extra):
+    from draft.services.picks import make_pick
+
+    state = setup.state()
+    return make_pick(
+        draft_id=setup.draft.pk,
+        user=extra.pop("user", state.seat_on_clock.user),
+        movie_id=movie.pk,
+        expected_slot=state.on_clock,
+        **extra,
+    )
+
+
+@pytest.mark.parametrize(
+    ("seasons", "refused"),
+    [(0, []), (1, ["late"]), (2, ["early", "late"]), (5, ["early", "late"])],
+)
+def test_films_of_the_last_n_seasons_cannot_be_drafted(three_seasons, seasons, refused):
+    setup, early, late = three_seasons
+    setup.league.__class__.objects.filter(pk=setup.league.pk).update(no_repeat_seasons=seasons)
+    films = {"early": early, "late": late}
+    for name, movie in films.items():
+        if name in refused:
+            year = "2019" if name == "early" else "2020"
+            with pytest.raises(ValidationError, match=f"drafted in {year} Draft by Strange Dylan"):
+                pick_first(setup, movie)
+    allowed = [films[n] for n in films if n not in refused]
+    if allowed:
+        assert pick_first(setup, allowed[0]).pick.movie == allowed[0]
+    else:
+        assert not Pick.objects.filter(draft=setup.draft).exists()
+
+
+def test_a_commissioners_ruling_allows_a_film_of_last_season(three_seasons, commissioner):
+    setup, _, late = three_seasons
+    setup.league.__class__.objects.filter(pk=setup.league.pk).update(no_repeat_seasons=1)
+    on_clock = setup.state().seat_on_clock
+    result = pick_first(
+        setup, late, user=commissioner, for_seat_id=on_clock.pk, override_rules=True
+    )
+    assert result.pick.is_ruling
+    event = DraftEvent.objects.filter(draft=setup.draft, kind=DraftEvent.Kind.RULING).get()
+    assert "drafted in 2020 Draft by Strange Dylan" in event.summary
+
+
+def test_search_marks_a_film_of_the_last_seasons(three_seasons):
+    from draft.search import search_for_pick
+
+    setup, early, late = three_seasons
+    setup.league.__class__.objects.filter(pk=setup.league.pk).update(no_repeat_seasons=1)
+    category = setup.state().category_for_round(1)
+    results = {
+        r.movie.pk: r for r in search_for_pick(late.title, draft=setup.draft, category=category)
+    }
+    assert results[late.pk].problems[-1] == "drafted in 2020 Draft by Strange Dylan"
+    assert results[late.pk].unavailable
+    results = {
+        r.movie.pk: r for r in search_for_pick(early.title, draft=setup.draft, category=category)
+    }
+    assert results[early.pk].available
+
+
+def test_autopick_passes_over_a_film_of_last_season(three_seasons, member):
+    from datetime import timedelta
+
+    from draft.services.queue import queue_add
+    from worker.rounds import tick_due_drafts
+
+    setup, early, late = three_seasons
+    setup.league.__class__.objects.filter(pk=setup.league.pk).update(no_repeat_seasons=1)
+    seat = setup.seat_of(member)
+    for movie in (late, early):
+        queue_add(draft_id=setup.draft.pk, user=member, movie_id=movie.pk)
+    update_clock_settings(
+        draft_id=setup.draft.pk,
+        actor=setup.commissioner,
+        pick_seconds=60,
+        expiry_action=Draft.Expiry.AUTOPICK,
+    )
+    import time_machine
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        tick_due_drafts()
+    pick = Pick.objects.get(draft=setup.draft, slot=1)
+    assert (pick.seat_id, pick.movie_id, pick.is_autopick) == (seat.pk, early.pk, True)
+
+
+def test_the_next_season_page_says_which_films_sit_out(last_season, commissioner):
+    league = last_season.league
+    browser = Client()
+    browser.force_login(commissioner)
+    url = reverse("draft:season_next", args=[league.slug])
+    assert "Any film, drafted before or not" in browser.get(url).content.decode()
+    league.__class__.objects.filter(pk=league.pk).update(no_repeat_seasons=2)
+    assert "drafted in the league's last 2 seasons cannot be drafted" in (
+        browser.get(url).content.decode()
+    )

@@ -619,3 +619,20 @@ def test_the_league_settings_turn_seating_newcomers_off(hush, commissioner_clien
     assert response.status_code == 200, text(response)
     hush.refresh_from_db()
     assert hush.seat_new_members is False
+
+
+@pytest.mark.parametrize(("sent", "kept"), [("2", 2), ("", 3), ("51", 3), ("-1", 3)])
+def test_the_league_settings_set_the_seasons_a_film_sits_out(hush, commissioner_client, sent, kept):
+    League.objects.filter(pk=hush.pk).update(no_repeat_seasons=3)
+    url = reverse("draft:league_settings", args=[hush.slug])
+    assert "Seasons before a film may be drafted again" in text(commissioner_client.get(url))
+    response = commissioner_client.post(
+        url,
+        {"name": "Hush", "description": "", "time_zone": "UTC", "no_repeat_seasons": sent},
+        follow=True,
+    )
+    assert response.status_code == 200
+    hush.refresh_from_db()
+    assert hush.no_repeat_seasons == kept
+    if sent in ("51", "-1"):
+        assert "League settings saved." not in text(response)
