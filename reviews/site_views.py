@@ -12,7 +12,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from config.pagecache import for_readers
 from config.pages import page_meta
-from reviews import markdown, selectors, services
+from draft.access import get_league_for_viewer
+from reviews import history, markdown, selectors, services
 from reviews import search as reader_search
 from reviews.forms import ProfileForm
 from reviews.models import BloggerProfile
@@ -49,6 +50,29 @@ def blogger(request, username):
                 markdown.excerpt(description, 200),
                 reverse("reviews:blogger", args=[user.username]),
                 kind="profile",
+            ),
+        },
+    )
+
+
+@for_readers
+@require_safe
+def league_history(request, league):
+    """Every season of a league: its board, champion and best picks, and the members' records."""
+    league, _ = get_league_for_viewer(request, league)
+    data = history.league_history(league)
+    return render(
+        request,
+        "reviews/history.html",
+        {
+            "league": league,
+            "history": data,
+            "meta": page_meta(
+                request,
+                f"{league.name}: every season — Moviedraft",
+                f"{league.name}: every season's board, champion and best picks, and the "
+                "members' records.",
+                reverse("reviews:history", args=[league.slug]),
             ),
         },
     )

@@ -25,6 +25,7 @@ urlpatterns = [
     path(DRAFT + "reader-settings/", views.reader_settings, name="reader_settings"),
     path(DRAFT + "votes/voting/", views.voting_toggle, name="voting_toggle"),
     path(DRAFT + "votes/<slug:question>/", views.vote, name="vote"),
+    path("leagues/<slug:league>/history/", site_views.league_history, name="history"),
     path("bloggers/<str:username>/", site_views.blogger, name="blogger"),
     path("comments/forget-me/", views.forget_commenter, name="forget_commenter"),
     path("search/", site_views.search, name="search"),

@@ -31,6 +31,14 @@ def test_the_commissioner_starts_the_next_season_from_the_league_page(
     page.get_by_role("button", name="Start next season").click()
     expect(page.get_by_text("2022 Movie Draft is set up from 2021 Movie Draft")).to_be_visible()
     assert_accessible(page)
+    # The league's history, one click from the league page.
+    page.goto(live_server.url + setup.league.get_absolute_url())
+    assert_accessible(page)
+    page.get_by_role("link", name="History: champions and records").click()
+    expect(page.get_by_role("heading", name=f"{setup.league.name}: every season")).to_be_visible()
+    assert_accessible(page)
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
+    assert widths[0] <= widths[1]
     draft = Draft.objects.get(league=setup.league, name="2022 Movie Draft")
     assert draft.status == Draft.Status.SETUP and draft.season.number == 2
     assert draft.seats.count() == 4

@@ -58,6 +58,7 @@ def pages_of(setup, pick, member) -> dict[str, str]:
         "search": reverse("reviews:search") + "?q=film",
         "blogger": reverse("reviews:blogger", args=[member.username]),
         "notifications": reverse("draft:notifications"),
+        "history": reverse("reviews:history", args=[league]),
         "film": pick.movie.get_absolute_url(),
         "poster": reverse("draft:movie_poster", args=[pick.movie_id]),
     }

@@ -274,9 +274,7 @@ def three_seasons(commissioner, member, other_member):
     """Season 1 (2019) drafted `early` at 1.01 by Strange Dylan, season 2 (2020) drafted `late`
     at 1.01; season 3 (2021) is live, Strange Dylan on the clock at 1.01."""
     from draft.services.running import start_draft
-    from tests.draft.factories import _setup_for, make_movies, pick_on_clock
-
-    from tests.draft.factories import make_movie
+    from tests.draft.factories import _setup_for, make_movie, make_movies, pick_on_clock
 
     early = make_movie("Early Scare", 1970, ["Horror"], 90)
     late = make_movie("Late Scare", 1985, ["Thriller"], 95)
