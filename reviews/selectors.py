@@ -520,6 +520,20 @@ class BloggerPage:
     leagues: list
 
     @property
+    def by_league(
+        self,
+    ) -> list[tuple[object, list[tuple[Draft, list[tuple[Pick, Writeup | None]]]]]]:
+        """The picks grouped by league, then by season (its draft), each with its published
+        writeup: the league drafted in most recently first, the latest season first."""
+        groups: dict[int, tuple[object, dict[int, tuple[Draft, list]]]] = {}
+        for pick in self.picks:
+            league, seasons = groups.setdefault(pick.draft.league_id, (pick.draft.league, {}))
+            seasons.setdefault(pick.draft_id, (pick.draft, []))[1].append(
+                (pick, published_writeup(pick))
+            )
+        return [(league, list(seasons.values())) for league, seasons in groups.values()]
+
+    @property
     def name(self) -> str:
         if self.profile and self.profile.display_name:
             return self.profile.display_name
@@ -538,7 +552,9 @@ def blogger_page(blogger, viewer) -> BloggerPage:
         Pick.objects.filter(
             seat__membership__user=blogger, draft__league__in=visible_leagues(viewer)
         )
-        .select_related("movie", "category", "draft__league", "seat__membership", "writeup")
+        .select_related(
+            "movie", "category", "draft__league", "draft__season", "seat__membership", "writeup"
+        )
         .order_by("-draft__created_at", "slot")
     )
     leagues = []

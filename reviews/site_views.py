@@ -42,7 +42,6 @@ def blogger(request, username):
             "blogger": user,
             "data": data,
             "profile": profile,
-            "entries": [(p, selectors.published_writeup(p)) for p in data.picks],
             "is_me": request.user == user,
             "meta": page_meta(
                 request,

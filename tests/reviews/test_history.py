@@ -121,3 +121,28 @@ def test_a_private_leagues_history_is_its_members_only(commissioner, member, oth
     insider = Client()
     insider.force_login(member)
     assert insider.get(url).status_code == 200
+
+
+def test_a_bloggers_page_groups_their_picks_by_league_and_season(
+    commissioner, member, other_member, client
+):
+    movies = make_movies(60)
+    first, second = seasons(commissioner, [member, other_member], 2, movies)
+    other = four_by_three(commissioner, [member], name="Side Draft", movies=0)
+    other.league.__class__.objects.filter(pk=other.league.pk).update(name="Side League")
+    other.movies = movies[30:]
+    bulk_fill_picks(other, 4)
+    page = client.get(reverse("reviews:blogger", args=[member.username])).content.decode()
+    headings = [
+        page.index(text)
+        for text in (
+            "Side League</a></h3>",
+            "Side Draft</a>",
+            "Test League</a></h3>",
+            "2016 Draft</a>",
+            "2015 Draft</a>",
+        )  # fmt: skip
+    ]
+    assert headings == sorted(headings)
+    assert page.count('<h4 class="blogger-season">') == 3
+    assert "Season 2" in page and "Season 1" in page
