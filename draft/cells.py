@@ -48,7 +48,8 @@ def avatar(member, size: str = "") -> SafeString:
 
 
 def _pick_cell(pick, url: str, has_writeup: bool) -> str:
-    extras = " · ruling" if pick.is_ruling else ""
+    extras = " · kept" if pick.is_keeper else ""
+    extras += " · ruling" if pick.is_ruling else ""
     if has_writeup:
         extras += ' · <span class="writeup-mark">✎ writeup</span>'
     movie = pick.movie

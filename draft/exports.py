@@ -1,6 +1,6 @@
 """A draft's picks as data (the CSV and JSON downloads): one row per pick in slot order, with
-who entered it, whether it was an autopick or a commissioner's ruling, and (a slot held by
-another seat than the one it was drawn for) whose slot it was."""
+who entered it, whether it was an autopick, a commissioner's ruling or a keeper, and (a slot
+held by another seat than the one it was drawn for) whose slot it was."""
 
 import csv
 import io
@@ -10,7 +10,7 @@ from draft.models import Draft, Membership
 
 FIELDS = [
     "overall", "round", "pick_in_round", "member", "category", "movie_title", "movie_year",
-    "picked_at", "entered_by", "autopick", "ruling", "via",
+    "picked_at", "entered_by", "autopick", "ruling", "via", "kept",
 ]  # fmt: skip
 
 
@@ -36,6 +36,8 @@ def rows(draft: Draft) -> list[dict]:
             "ruling": pick.is_ruling,
             # The seat the slot was drawn for, when the member picked in another's slot.
             "via": pick.via,
+            # A keeper, placed at the start from the member's pick of the season before.
+            "kept": pick.is_keeper,
         }
         for pick in selectors.picks_for_export(draft)
     ]
@@ -48,7 +50,7 @@ def as_csv(draft: Draft) -> str:
     writer = csv.DictWriter(out, fieldnames=FIELDS)
     writer.writeheader()
     for row in rows(draft):
-        row = {**row, "autopick": _yes_no(row["autopick"]), "ruling": _yes_no(row["ruling"])}
+        row = {**row, **{key: _yes_no(row[key]) for key in ("autopick", "ruling", "kept")}}
         writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
     return out.getvalue()
 

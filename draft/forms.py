@@ -30,7 +30,14 @@ class LeagueSettingsForm(LeagueForm):
         choices=TIME_ZONE_CHOICES,
         help_text="Quiet hours of the pick clock follow this time zone.",
     )
-    # Left empty (or out of the form), the rule stays as it is.
+    # Left empty (or out of the form), the number stays as it is.
+    keepers_per_member = forms.IntegerField(
+        label=League._meta.get_field("keepers_per_member").verbose_name.capitalize(),
+        help_text=League._meta.get_field("keepers_per_member").help_text,
+        min_value=0,
+        max_value=10,
+        required=False,
+    )
     no_repeat_seasons = forms.IntegerField(
         label=League._meta.get_field("no_repeat_seasons").verbose_name.capitalize(),
         help_text=League._meta.get_field("no_repeat_seasons").help_text,
@@ -42,7 +49,7 @@ class LeagueSettingsForm(LeagueForm):
     class Meta(LeagueForm.Meta):
         fields = [
             "name", "description", "is_public", "time_zone", "seat_new_members",
-            "no_repeat_seasons", "readers_may_chat",
+            "no_repeat_seasons", "keepers_per_member", "keepers_in_round_one", "readers_may_chat",
         ]  # fmt: skip
 
 
@@ -300,4 +307,15 @@ class NextSeasonForm(forms.Form):
         initial=NextOrder.KEEP,
         widget=forms.RadioSelect,
         help_text="You can still change the order in the new draft's console before it starts.",
+    )
+
+
+class KeeperDeadlineForm(forms.Form):
+    deadline = forms.DateTimeField(
+        label="Keeper deadline",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        help_text="In the league's time zone. Members choose their keepers until then; leave it "
+        "empty to let them choose until the start.",
     )

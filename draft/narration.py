@@ -13,6 +13,7 @@ Two kinds of words come from here:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC
 
 from draft.models import DraftEvent
 
@@ -28,6 +29,32 @@ CLOCK_CHANGED = "Pick clock changed"
 
 def created(draft_name: str) -> str:
     return f"{draft_name} created"
+
+
+def keepers_chosen(who: str, count: int) -> str:
+    if not count:
+        return f"{who} keeps no film"
+    return f"{who} chose {count} keeper{'s' if count != 1 else ''}"
+
+
+def keeper_approved(who: str, movie) -> str:
+    return f"Keeper approved: {who} keeps {movie}"
+
+
+def keeper_dropped(who: str, movie, *, late: bool = False) -> str:
+    if late:
+        return f"Keeper not approved before the start, dropped: {who}'s {movie}"
+    return f"Keeper dropped: {who}'s {movie}"
+
+
+def keeper_deadline(deadline) -> str:
+    if deadline is None:
+        return "Keepers may be chosen until the start"
+    return f"Keepers are due by {deadline.astimezone(UTC):%d %b %Y, %H:%M} UTC"
+
+
+def kept(label: str, who: str, movie, season_name: str) -> str:
+    return f"{label} {who} keeps {movie} from {season_name}"
 
 
 def season_renewed(last_name: str) -> str:

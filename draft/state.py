@@ -308,8 +308,9 @@ class DraftState:
 
     @property
     def last_act(self) -> Act | None:
-        """What an undo takes back: the pick or skip that made the highest board version."""
-        acts = [*self._picks.values(), *self._skips.values()]
+        """What an undo takes back: the pick or skip that made the highest board version.
+        Keepers, placed at the start, are never taken back."""
+        acts = [*(p for p in self._picks.values() if not p.is_keeper), *self._skips.values()]
         # A made-up skip shares its slot with the pick that made it up; the pick is later.
         return max(acts, key=lambda a: (a.version, isinstance(a, Pick)), default=None)
 
@@ -388,6 +389,13 @@ class DraftState:
         self._put_on_clock(now)
 
     # --- changes --------------------------------------------------------------------------
+
+    def place_keeper(self, pick: Pick) -> None:
+        """A keeper's pick, in its slot before the start: the clock never comes to it."""
+        if self.draft.status != Draft.Status.SETUP:
+            raise ValueError("keepers are placed before the start")
+        self._picks[pick.slot] = pick
+        self._forget()
 
     def start(self, now: datetime) -> None:
         self.draft.status = Draft.Status.LIVE

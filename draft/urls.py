@@ -4,6 +4,7 @@ from draft.views import (
     board,
     chat,
     console,
+    keepers,
     leagues,
     movies,
     notifications,
@@ -64,6 +65,12 @@ urlpatterns = [
         "leagues/<slug:league>/<slug:draft>/chat/<int:message_id>/delete/",
         chat.chat_delete,
         name="chat_delete",
+    ),
+    path("leagues/<slug:league>/<slug:draft>/keepers/", keepers.keepers, name="keepers"),
+    path(
+        "leagues/<slug:league>/<slug:draft>/keepers/<int:keeper_id>/<slug:action>/",
+        keepers.keeper_review,
+        name="keeper_review",
     ),
     path("leagues/<slug:league>/<slug:draft>/queue/", queue.queue, name="queue"),
     path(

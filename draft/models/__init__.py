@@ -17,6 +17,7 @@ from draft.models.drafts import (  # noqa: E402
     Draft,
     DraftEvent,
     DraftSlot,
+    Keeper,
     Pick,
     Seat,
     SkippedSlot,
@@ -27,6 +28,6 @@ from draft.models.room import ChatMessage, ChatPoster, NotificationSettings, Que
 
 __all__ = [
     "Category", "ChatMessage", "ChatPoster", "CurrentMembers", "Draft", "DraftEvent",
-    "DraftSlot", "League", "Membership", "Movie", "NotificationSettings", "Pick", "QueueEntry",
-    "Season", "Seat", "SkippedSlot", "new_invite_token",
+    "DraftSlot", "Keeper", "League", "Membership", "Movie", "NotificationSettings", "Pick",
+    "QueueEntry", "Season", "Seat", "SkippedSlot", "new_invite_token",
 ]  # fmt: skip

@@ -249,6 +249,12 @@ class Pick(models.Model):
     category_chosen = models.BooleanField(default=False)
     # A commissioner approved this pick although it breaks the category's rules.
     is_ruling = models.BooleanField(default=False)
+    # A keeper: the film a member kept from their pick of the season before (`kept_from`),
+    # placed in its slot when the draft started. Never on the clock, never undone.
+    is_keeper = models.BooleanField(default=False)
+    kept_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # The board version this pick made: picks and skips undo in reverse order of it.
     version = models.PositiveIntegerField(default=0)
     # Clock time the slot on the clock had left when this pick was made: what an undo gives
@@ -367,3 +373,33 @@ class DraftEvent(models.Model):
     @property
     def is_public(self) -> bool:
         return self.kind in self.PUBLIC_KINDS
+
+
+class Keeper(models.Model):
+    """A film a member keeps for a season's draft from their pick of the season before, chosen
+    before the start (and approved by a commissioner). It costs the seat a pick: `round` (the
+    round it was drafted in, one earlier for each season it has been kept), and fills
+    `category` there. At the start it becomes a pick in that slot (`Pick.is_keeper`)."""
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="keepers")
+    seat = models.ForeignKey(Seat, on_delete=models.CASCADE, related_name="keepers")
+    kept_from = models.ForeignKey(Pick, on_delete=models.CASCADE, related_name="kept_as")
+    movie = models.ForeignKey(Movie, on_delete=models.PROTECT, related_name="+")
+    round = models.PositiveSmallIntegerField()
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    # The film breaks the category's rules: it needs a commissioner's ruling (their approval).
+    needs_ruling = models.BooleanField(default=False)
+    approved = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["draft", "round", "seat"]
+        constraints = [
+            models.UniqueConstraint(fields=["draft", "movie"], name="draft_keeper_film_once"),
+            models.UniqueConstraint(
+                fields=["draft", "seat", "round"], name="draft_keeper_one_per_round"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.seat.display_name} keeps {self.movie} (round {self.round})"

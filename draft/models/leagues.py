@@ -33,6 +33,19 @@ class League(models.Model):
         help_text="A film drafted in this league in its last N seasons cannot be drafted (a "
         "commissioner's ruling can still allow it). 0: no such rule.",
     )
+    keepers_per_member = models.PositiveSmallIntegerField(
+        "keepers per member",
+        default=0,
+        validators=[MaxValueValidator(10)],
+        help_text="Each member may keep up to this many films from their picks of the season "
+        "before, each costing a pick of the new season: the round it was drafted in, one round "
+        "earlier for each season it is kept again. 0: no keepers.",
+    )
+    keepers_in_round_one = models.BooleanField(
+        "a keeper may cost a first-round pick",
+        default=False,
+        help_text="Off: a film whose cost would be the first round cannot be kept.",
+    )
     readers_may_chat = models.BooleanField(
         "readers may chat",
         default=False,
@@ -114,6 +127,8 @@ class Season(models.Model):
     league = models.ForeignKey(League, on_delete=models.CASCADE, related_name="seasons")
     # 1 for a league's first season, one more for each after it.
     number = models.PositiveSmallIntegerField()
+    # Until when members choose their keepers for this season (none: until the draft starts).
+    keeper_deadline = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -59,6 +59,8 @@ def update_league(
     readers_may_chat: bool | None = None,
     seat_new_members: bool | None = None,
     no_repeat_seasons: int | None = None,
+    keepers_per_member: int | None = None,
+    keepers_in_round_one: bool | None = None,
 ) -> League:
     """Save the settings form. Only its fields are written, so a concurrent invite rotation
     (or any other change) survives; a switch left out (None) stays as it is."""
@@ -73,6 +75,8 @@ def update_league(
         ("readers_may_chat", readers_may_chat),
         ("seat_new_members", seat_new_members),
         ("no_repeat_seasons", no_repeat_seasons),
+        ("keepers_per_member", keepers_per_member),
+        ("keepers_in_round_one", keepers_in_round_one),
     ):
         if value is not None:
             changes[switch] = value

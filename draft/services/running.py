@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from draft import narration
 from draft.models import Draft, DraftEvent, DraftSlot
+from draft.services.keepers import place_keepers
 from draft.services.turns import apply_due_clock, open_running, settle
 from draft.services.writing import draft_write, lock_draft, lock_for_setup, log_act, save_run
 from draft.state import DraftState
@@ -21,8 +22,9 @@ def start_draft(*, draft_id: int, actor) -> Draft:
         raise ValidationError("A draft needs at least two seats to start.")
     if state.round_count < 1:
         raise ValidationError("A draft needs at least one category to start.")
-    state.start(now)
     DraftSlot.objects.bulk_create(state.slot_rows)
+    place_keepers(state, now)
+    state.start(now)
     log_act(state, DraftEvent.Kind.START, narration.started(draft.name), now=now, actor=actor)
     settle(state, now, before=None)
     save_run(state)

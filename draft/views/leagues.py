@@ -113,6 +113,8 @@ def league_settings(request, league):
             readers_may_chat=form.cleaned_data["readers_may_chat"],
             seat_new_members=form.cleaned_data["seat_new_members"],
             no_repeat_seasons=form.cleaned_data["no_repeat_seasons"],
+            keepers_per_member=form.cleaned_data["keepers_per_member"],
+            keepers_in_round_one=form.cleaned_data["keepers_in_round_one"],
         )
         messages.success(request, "League settings saved.")
         return redirect(league)

@@ -131,6 +131,7 @@ class World:
         action = {
             "draft:manage_action": "end",
             "draft:queue_action": "add",
+            "draft:keeper_review": "approve",
             "reviews:comment_moderate": "approve",
         }.get(route.name, "")
         return {
@@ -140,6 +141,7 @@ class World:
             "pick": "1",
             "comment_id": str(self.comment.pk),
             "message_id": str(self.chat_message.pk),
+            "keeper_id": "1",
             "action": action,
             "member_id": str(dylan.pk),
             "token": self.league.invite_token if route.name == "draft:join" else "set-password",

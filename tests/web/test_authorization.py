@@ -68,6 +68,9 @@ log              GET     200|404    200|404   200      200       200
 chat             GET     200|404    200|404   200      200       200
 chat             POST    login      403|404   302      302       302
 chat_delete      POST    login      403|404   403      403       302
+keepers          GET     login      403|404   200      200       200
+keepers          POST    login      403|404   302      302       302
+keeper_review    POST    login      403|404   403      403       302
 queue            GET     login      403|404   200      200       200
 queue_action     POST    login      403|404   302      302       302
 notifications    GET     login      200       200      200       200
@@ -122,6 +125,8 @@ def world_for(commissioner, member, other_member, outsider, films):
             name="Film Club",
             is_public=visibility == "public",
         )
+        League.objects.filter(pk=league.pk).update(keepers_per_member=2)
+        league.refresh_from_db()
         setup = four_by_three(commissioner, [member, other_member], league=league, movies=0)
         setup.movies = list(films.values())
         pick_on_clock(setup, films["psycho"])  # Strange Dylan at 1.01; Maya is on the clock
@@ -199,6 +204,13 @@ def request_for(world: World, name: str, method: str) -> tuple[str, dict]:
                 "draft:chat_delete",
                 args=[league, draft, ChatMessage.objects.get(draft=world.draft).pk],
             ),
+            {},
+        ),
+        # The league keeps films (world_for): the draft is live, so a choice or a review is
+        # refused with a message on the keepers page (302 back to it).
+        "keepers": (reverse("draft:keepers", args=[league, draft]), {"keep": "1"}),
+        "keeper_review": (
+            reverse("draft:keeper_review", args=[league, draft, 1, "approve"]),
             {},
         ),
         "queue": (reverse("draft:queue", args=[league, draft]), {}),
@@ -300,6 +312,8 @@ POSTS = [
     ("season_next", "commissioner"),
     ("pick_submit", "on_clock"),
     ("queue_action", "member"),
+    ("keepers", "member"),
+    ("keeper_review", "commissioner"),
     ("notifications", "member"),
     ("movie_new", "member"),
     ("movie_poster", "member"),

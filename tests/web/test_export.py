@@ -25,6 +25,7 @@ HEADER = [
     "autopick",
     "ruling",
     "via",
+    "kept",
 ]
 
 
@@ -63,6 +64,7 @@ def expected_rows(picks):
             "autopick": False,
             "ruling": False,
             "via": "",
+            "kept": False,
         }
         for pick in picks
     ]

@@ -636,3 +636,18 @@ def test_the_league_settings_set_the_seasons_a_film_sits_out(hush, commissioner_
     assert hush.no_repeat_seasons == kept
     if sent in ("51", "-1"):
         assert "League settings saved." not in text(response)
+
+
+def test_the_league_settings_turn_keepers_on(hush, commissioner_client):
+    url = reverse("draft:league_settings", args=[hush.slug])
+    form = {"name": "Hush", "description": "", "time_zone": "UTC"}
+    saved = commissioner_client.post(
+        url, {**form, "keepers_per_member": "2", "keepers_in_round_one": "on"}, follow=True
+    )
+    assert "League settings saved." in text(saved)
+    hush.refresh_from_db()
+    assert (hush.keepers_per_member, hush.keepers_in_round_one) == (2, True)
+    refused = commissioner_client.post(url, {**form, "keepers_per_member": "11"}, follow=True)
+    assert "League settings saved." not in text(refused)
+    hush.refresh_from_db()
+    assert hush.keepers_per_member == 2
