@@ -146,6 +146,8 @@ def _say(event: DraftEvent, state) -> list[str]:
     if event.kind in (Kind.PICK, Kind.RULING):
         extra = " (a commissioner's ruling)" if event.kind == Kind.RULING else ""
         return [f"{who} picked {event.movie} at {label}{extra}."]
+    if event.kind == Kind.KEEPER:
+        return [f"{who} keeps {event.movie} at {label}."]
     if event.kind == Kind.AUTOPICK:
         return [f"{who} picked {event.movie} at {label} (autopick from the queue)."]
     if event.kind == Kind.SKIP:

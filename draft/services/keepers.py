@@ -237,7 +237,7 @@ def place_keepers(state: DraftState, now) -> list[Pick]:
     for pick in picks:
         DraftEvent.objects.create(
             draft=draft,
-            kind=DraftEvent.Kind.SETUP,
+            kind=DraftEvent.Kind.KEEPER,
             slot=pick.slot,
             movie=pick.movie,
             category=pick.category,

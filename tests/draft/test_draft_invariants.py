@@ -158,7 +158,10 @@ class Seen:
 
     @property
     def acts(self) -> list:
-        return sorted([*self.picks, *self.skips], key=lambda a: (a.version, isinstance(a, Pick)))
+        """What undo may take back, in order: picks and skips (keepers, placed at the start,
+        are not acts)."""
+        picks = [p for p in self.picks if not p.is_keeper]
+        return sorted([*picks, *self.skips], key=lambda a: (a.version, isinstance(a, Pick)))
 
 
 @dataclass(frozen=True)
@@ -783,7 +786,7 @@ class DraftMachine(RuleBasedStateMachine):
             assert (
                 p.entered_by_id == seat.user_id
                 or p.entered_by_id in self.commissioner_ids
-                or (p.entered_by_id is None and p.is_autopick)
+                or (p.entered_by_id is None and (p.is_autopick or p.is_keeper))
             ), f"{p.label} was entered by someone who may not"
             if not draft.is_open_slots:
                 assert round_of_category[p.category_id] == position.round
@@ -841,7 +844,18 @@ class DraftMachine(RuleBasedStateMachine):
             now = event.created_at
             for _, slot, position in (m for m in self.moves if m[0] == index):
                 replay.give_slot(slot, self.seats[position - 1])
-            if event.kind == Kind.START:
+            if event.kind == Kind.KEEPER:
+                replay.place_keeper(
+                    Pick(
+                        slot=event.slot,
+                        seat=replay.seat_for_slot(event.slot),
+                        movie=movies[event.movie_id],
+                        category_id=event.category_id,
+                        version=event.version,
+                        is_keeper=True,
+                    )
+                )
+            elif event.kind == Kind.START:
                 replay.start(now)
             elif event.kind in DraftEvent.PICK_KINDS:
                 assert event.slot == replay.on_clock or event.slot in replay.owed, (
@@ -891,6 +905,79 @@ class OpenSlots(DraftMachine):
     category_mode, stats = OPEN_SLOTS, Counter()
 
 
+class WithKeepers(DraftMachine):
+    """Per round, in the league's second season: Ann keeps her round-3 film of the first and
+    Bob his round-2 film, approved by the commissioner, so two slots are filled at the start
+    and the clock must pass them, undo never take them back, the log replay place them."""
+
+    category_mode, stats = PER_ROUND, Counter()
+
+    def _build(self):
+        from draft.services.keepers import choose_keepers, review_keeper
+
+        w = self.world
+        last = self._last_season()
+        super()._build()
+        w.league.__class__.objects.filter(pk=w.league.pk).update(keepers_per_member=1)
+        for user, round_number in ((w.ann, 3), (w.bob, 2)):
+            pick = Pick.objects.get(draft=last, seat__membership__user=user, round=round_number)
+            (keeper,) = choose_keepers(draft_id=self.draft.pk, user=user, pick_ids=[pick.pk])
+            review_keeper(
+                draft_id=self.draft.pk, actor=w.commissioner, keeper_id=keeper.pk, approve=True
+            )
+        self.seen = self._observe()
+
+    @invariant()
+    def keepers_stay_in_place(self):
+        """From the start on, the two keepers are on the board in their rounds, whatever else
+        happened (undo, trades, the clock)."""
+        if self.seen.draft.status == Draft.Status.SETUP:
+            return
+        kept = sorted(
+            (p.round, self.seats[0].pk == p.seat_id) for p in self.seen.picks if p.is_keeper
+        )
+        assert kept == [(2, False), (3, True)], kept
+        self.stats["keepers in place"] += 1
+
+    def _last_season(self) -> Draft:
+        """The league's season before, played to the end in bulk: each slot the first film
+        that fits its round (the keepers' films are the last season's)."""
+        w = self.world
+        members = {m.user_id: m for m in Membership.objects.filter(league=w.league)}
+        last = create_draft(
+            league=w.league,
+            actor=w.commissioner,
+            name="Last Season",
+            categories=CATEGORIES,
+            seat_memberships=[members[u.pk] for u in (w.ann, w.commissioner, w.bob)],
+        )
+        start_draft(draft_id=last.pk, actor=w.commissioner)
+        state = DraftState.load(Draft.objects.get(pk=last.pk))
+        free = list(w.movies)
+        picks = []
+        for slot in range(1, SEATS * ROUNDS + 1):
+            position = state.position(slot)
+            category = state.category_for_round(position.round)
+            movie = next(m for m in free if rules.is_eligible(self._film(m), category.rule))
+            free.remove(movie)
+            seat = state.seat_for_slot(slot)
+            picks.append(
+                Pick(
+                    draft_id=last.pk,
+                    slot=slot,
+                    round=position.round,
+                    pick_in_round=position.pick_in_round,
+                    seat=seat,
+                    movie=movie,
+                    category=category,
+                    entered_by=seat.user,
+                )  # fmt: skip
+            )
+        Pick.objects.bulk_create(picks)
+        Draft.objects.filter(pk=last.pk).update(status=Draft.Status.COMPLETE, clock_slot=None)
+        return last
+
+
 # 150 drafts of each kind per run: 300 examples in every CI run, on each database, about two
 # minutes on PostgreSQL (the suite stays near ten). MACHINE_EXAMPLES=1000 for a longer hunt.
 EXAMPLES = int(os.environ.get("MACHINE_EXAMPLES", "150"))
@@ -905,6 +992,17 @@ RUN = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+
+
+@pytest.mark.django_db
+def test_draft_invariants_hold_with_keepers_placed():
+    """Fewer drafts than the two above: keepers change the start, not the acts after it."""
+    WithKeepers.world = build_world()
+    WithKeepers.stats.clear()
+    run_state_machine_as_test(WithKeepers, settings=settings(RUN, max_examples=EXAMPLES // 3))
+    stats = WithKeepers.stats
+    for done in ("pick", "pick refused", "undo", "undo restored", "completed", "keepers in place"):
+        assert stats[done] >= 1, (done, stats)
 
 
 @pytest.mark.django_db

@@ -90,7 +90,9 @@ def test_keepers_are_placed_in_their_slots_and_the_clock_passes_them(
     state = second.state()
     assert state.on_clock == 10
     assert DraftEvent.objects.filter(
-        draft=second.draft, summary__startswith="2.04 Strange Dylan keeps"
+        draft=second.draft,
+        kind=DraftEvent.Kind.KEEPER,
+        summary__startswith="2.04 Strange Dylan keeps",
     ).exists()
     # Undo takes back the last real pick, never a keeper.
     undo_last(draft_id=second.draft.pk, actor=commissioner)
