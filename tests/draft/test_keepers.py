@@ -294,3 +294,39 @@ def test_a_keepers_pick_page_links_the_original_and_the_board_marks_it(
     assert "2.04 · kept" in board
     csv = client.get(reverse("draft:export_csv", args=[second.league.slug, second.draft.slug]))
     assert csv.content.decode().splitlines()[1].endswith(",yes")
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_pick_of_a_kept_film_racing_the_start_is_refused(
+    league_with_keepers, member, commissioner
+):
+    """The kept film is picked (by the commissioner for the seat on the clock at 1.01) the
+    instant the draft starts: the start places the keeper in the same transaction, so the pick
+    is refused (not started yet, or the film is the keeper's), and the film is on the board
+    once, as the keeper."""
+    from draft.services.picks import make_pick
+    from tests.threads import race
+
+    first, second = league_with_keepers
+    round_two = dylans_picks(first, member)[1]
+    (keeper,) = choose_keepers(draft_id=second.draft.pk, user=member, pick_ids=[round_two.pk])
+    review_keeper(draft_id=second.draft.pk, actor=commissioner, keeper_id=keeper.pk, approve=True)
+    first_seat = second.seats[0]
+    picks = [
+        lambda: make_pick(
+            draft_id=second.draft.pk,
+            user=commissioner,
+            movie_id=round_two.movie_id,
+            expected_slot=1,
+            for_seat_id=first_seat.pk,
+        )
+        for _ in range(3)
+    ]
+    results = race([lambda: start_draft(draft_id=second.draft.pk, actor=commissioner), *picks])
+    assert not isinstance(results[0], Exception), results
+    assert all(isinstance(r, ValidationError) for r in results[1:]), results
+    assert any("already taken" in str(r) or "not started" in str(r) for r in results[1:])
+    kept = Pick.objects.filter(draft=second.draft, movie_id=round_two.movie_id)
+    assert [(p.is_keeper, p.seat.membership.user_id) for p in kept] == [(True, member.pk)]
+    assert not Pick.objects.filter(draft=second.draft, is_keeper=False).exists()
