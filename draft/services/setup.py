@@ -104,9 +104,11 @@ def create_draft(
     return draft
 
 
+@transaction.atomic
 def open_season(league: League) -> Season:
     """The league's next season (numbered one after its latest). The league's row is locked
-    first, so two drafts created at once get one number each."""
+    first (until the caller's transaction ends), so two drafts created at once get one number
+    each."""
     League.objects.select_for_update(no_key=True).filter(pk=league.pk).first()
     latest = Season.objects.filter(league=league).aggregate(latest=Max("number"))["latest"]
     return Season.objects.create(league=league, number=(latest or 0) + 1)
