@@ -31,7 +31,9 @@ def created(draft_name: str) -> str:
     return f"{draft_name} created"
 
 
-def keepers_chosen(who: str, count: int) -> str:
+def keepers_chosen(who: str, count: int, *, by_commissioner: bool = False) -> str:
+    if by_commissioner:
+        return f"A commissioner set {who}'s keepers: {count}, approved"
     if not count:
         return f"{who} keeps no film"
     return f"{who} chose {count} keeper{'s' if count != 1 else ''}"

@@ -92,28 +92,41 @@ def keepers_open(draft: Draft, now=None) -> bool:
 
 @draft_write
 def choose_keepers(
-    *, draft_id: int, user, pick_ids: list[int], categories: dict[int, int] | None = None
+    *,
+    draft_id: int,
+    user,
+    pick_ids: list[int],
+    categories: dict[int, int] | None = None,
+    for_seat_id: int | None = None,
 ) -> list[Keeper]:
     """The member's keepers for this draft: their picks `pick_ids` of the season before
     (`categories`: pick id -> category id, in open-slot mode). Replaces their earlier choice;
-    a commissioner approves it. Refused after the deadline, past the league's number, for a
-    film whose cost is not allowed, and for two keepers costing the same round or (open
-    slots) filling the same category."""
+    a commissioner approves it. A commissioner may edit a member's keepers (`for_seat_id`),
+    the deadline past or not: theirs are approved as they are made. Refused after the
+    deadline, past the league's number, for a film whose cost is not allowed, and for two
+    keepers costing the same round or (open slots) filling the same category."""
     draft = lock_draft(draft_id)
     league = draft.league
     if not league.keepers_per_member:
         raise ValidationError("This league does not keep films from one season to the next.")
     if draft.status != Draft.Status.SETUP:
         raise ValidationError("The draft has started: keepers were placed at the start.")
-    if not keepers_open(draft):
-        raise ValidationError(
-            "The keeper deadline has passed: keepers can no longer be chosen or changed."
-        )
-    membership = Membership.objects.filter(league=league, user=user).first()
     state = DraftState.load(draft)
-    seat = state.seat_of(membership.pk) if membership else None
-    if seat is None:
-        raise ValidationError("You have no seat in this draft, so nothing to keep.")
+    if for_seat_id is not None:
+        require_commissioner(league, user)
+        seat = state.seat_by_id(for_seat_id)
+        if seat is None or not seat.has_member:
+            raise ValidationError("That seat has no member of the league to keep films for.")
+        membership = seat.membership
+    else:
+        if not keepers_open(draft):
+            raise ValidationError(
+                "The keeper deadline has passed: keepers can no longer be chosen or changed."
+            )
+        membership = Membership.objects.filter(league=league, user=user).first()
+        seat = state.seat_of(membership.pk) if membership else None
+        if seat is None:
+            raise ValidationError("You have no seat in this draft, so nothing to keep.")
     pick_ids = list(dict.fromkeys(pick_ids))
     if len(pick_ids) > league.keepers_per_member:
         many = league.keepers_per_member
@@ -156,6 +169,7 @@ def choose_keepers(
                 round=option.round,
                 category=category,
                 needs_ruling=bool(reasons),
+                approved=for_seat_id is not None,
             )
         )
     Keeper.objects.filter(draft=draft, seat=seat).delete()
@@ -163,7 +177,9 @@ def choose_keepers(
     record_change(
         draft,
         DraftEvent.Kind.SETUP,
-        narration.keepers_chosen(seat.display_name, len(keepers)),
+        narration.keepers_chosen(
+            seat.display_name, len(keepers), by_commissioner=for_seat_id is not None
+        ),
         actor=user,
     )
     return keepers

@@ -8,13 +8,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.inputs import parse_int
 from draft.access import get_draft_for_viewer, require_commissioner
 from draft.forms import KeeperDeadlineForm
-from draft.models import Draft
+from draft.models import Draft, Seat
 from draft.services.keepers import (
     choose_keepers,
     keeper_options,
@@ -66,25 +67,43 @@ def keepers(request, league, draft):
                     pick_id: parse_int(request.POST.get(f"category-{pick_id}", ""))
                     for pick_id in chosen
                 }
+                for_seat = parse_int(request.POST.get("for_seat", ""))
                 try:
                     kept = choose_keepers(
                         draft_id=draft.pk,
                         user=request.user,
                         pick_ids=chosen,
                         categories=categories,
+                        for_seat_id=for_seat,
                     )
                 except ValidationError as error:
                     messages.error(request, error_text(error))
                 else:
-                    messages.success(
-                        request,
-                        f"You keep {len(kept)} film{'s' if len(kept) != 1 else ''}; a "
-                        "commissioner approves them before the start."
-                        if kept
-                        else "You keep no film.",
-                    )
-                return redirect("draft:keepers", draft.league.slug, draft.slug)
+                    films = f"{len(kept)} film{'s' if len(kept) != 1 else ''}"
+                    if for_seat:
+                        messages.success(request, f"Keepers saved and approved: {films}.")
+                    elif kept:
+                        messages.success(
+                            request,
+                            f"You keep {films}; a commissioner approves them before the start.",
+                        )
+                    else:
+                        messages.success(request, "You keep no film.")
+                back = reverse("draft:keepers", args=[draft.league.slug, draft.slug])
+                return redirect(back + (f"?seat={for_seat}" if for_seat else ""))
         draft.refresh_from_db()
+        # A commissioner editing a member's keepers (?seat=<seat id>).
+        editing = None
+        if membership.is_commissioner:
+            seat_id = parse_int(request.GET.get("seat", ""))
+            editing = (
+                Seat.objects.filter(draft=draft, pk=seat_id, membership__isnull=False)
+                .select_related("membership")
+                .first()
+                if seat_id
+                else None
+            )
+        options = keeper_options(draft, editing.membership if editing else membership)
         return render(
             request,
             "draft/keepers.html",
@@ -93,7 +112,15 @@ def keepers(request, league, draft):
                 "draft": draft,
                 "membership": membership,
                 "before": season_before(draft),
-                "options": keeper_options(draft, membership),
+                "options": options,
+                "editing": editing,
+                "member_seats": (
+                    Seat.objects.filter(draft=draft, membership__isnull=False)
+                    .select_related("membership")
+                    .order_by("position")
+                    if membership.is_commissioner
+                    else []
+                ),
                 "open": keepers_open(draft),
                 "in_setup": draft.status == Draft.Status.SETUP,
                 "deadline": draft.season.keeper_deadline,

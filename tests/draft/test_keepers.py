@@ -330,3 +330,40 @@ def test_a_pick_of_a_kept_film_racing_the_start_is_refused(
     kept = Pick.objects.filter(draft=second.draft, movie_id=round_two.movie_id)
     assert [(p.is_keeper, p.seat.membership.user_id) for p in kept] == [(True, member.pk)]
     assert not Pick.objects.filter(draft=second.draft, is_keeper=False).exists()
+
+
+def test_a_commissioner_edits_a_members_keepers_even_past_the_deadline(
+    league_with_keepers, member, other_member, commissioner
+):
+    from django.test import Client
+    from django.urls import reverse
+
+    first, second = league_with_keepers
+    Season.objects.filter(pk=second.draft.season_id).update(
+        keeper_deadline=timezone.now() - timedelta(hours=1)
+    )
+    dylan_seat = second.seat_of(member)
+    round_three = dylans_picks(first, member)[2]
+    # A member may not edit another's.
+    with pytest.raises(ValidationError, match="Only a commissioner"):
+        choose_keepers(
+            draft_id=second.draft.pk,
+            user=other_member,
+            pick_ids=[round_three.pk],
+            for_seat_id=dylan_seat.pk,
+        )
+    carla = Client()
+    carla.force_login(commissioner)
+    url = reverse("draft:keepers", args=[second.league.slug, second.draft.slug])
+    page = carla.get(url, {"seat": dylan_seat.pk}).content.decode()
+    assert "You are editing <strong>Strange Dylan</strong>" in page
+    assert "Costs their round-3 pick" in page
+    response = carla.post(
+        url, {"keep": [str(round_three.pk)], "for_seat": str(dylan_seat.pk)}, follow=True
+    )
+    assert "Keepers saved and approved: 1 film." in response.content.decode()
+    keeper = Keeper.objects.get(draft=second.draft)
+    assert (keeper.seat_id, keeper.round, keeper.approved) == (dylan_seat.pk, 3, True)
+    assert DraftEvent.objects.filter(
+        draft=second.draft, summary="A commissioner set Strange Dylan's keepers: 1, approved"
+    ).exists()
