@@ -392,3 +392,31 @@ def test_the_next_season_page_says_which_films_sit_out(last_season, commissioner
     assert "drafted in the league's last 2 seasons cannot be drafted" in (
         browser.get(url).content.decode()
     )
+
+
+def test_the_last_seasons_pages_are_the_same_after_the_next_starts(last_season, commissioner):
+    """Board, recap, log, a pick page and the exports of the last season, as a reader gets
+    them, do not change when the next season starts (but for each request's CSRF token)."""
+    import re
+
+    league, old = last_season.league, last_season.draft
+    pick = Pick.objects.filter(draft=old).order_by("slot").first()
+    paths = [
+        old.get_absolute_url(),
+        reverse("reviews:recap", args=[league.slug, old.slug]),
+        reverse("draft:log", args=[league.slug, old.slug]),
+        reverse("draft:export_json", args=[league.slug, old.slug]),
+        reverse("draft:export_csv", args=[league.slug, old.slug]),
+        pick.get_absolute_url(),
+    ]
+
+    def pages():
+        reader = Client()
+        token = re.compile(rb'(csrfmiddlewaretoken" value="|X-CSRFToken": ")[^"]+')
+        return {path: token.sub(rb"\1", reader.get(path).content) for path in paths}
+
+    before = pages()
+    start_next_season(league=league, actor=commissioner, name="2022 Draft")
+    after = pages()
+    for path in paths:
+        assert after[path] == before[path], path
