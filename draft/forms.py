@@ -2,6 +2,7 @@ from zoneinfo import available_timezones
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from draft import clock
 from draft.models import ChatMessage, Draft, League, Membership
@@ -319,3 +320,10 @@ class KeeperDeadlineForm(forms.Form):
         help_text="In the league's time zone. Members choose their keepers until then; leave it "
         "empty to let them choose until the start.",
     )
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data["deadline"]
+        this_year = timezone.now().year
+        if deadline is not None and not this_year - 1 <= deadline.year <= this_year + 5:
+            raise ValidationError("Choose a date within the next few years.")
+        return deadline

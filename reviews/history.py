@@ -149,8 +149,9 @@ def _season(draft, seats, categories, picks, votes) -> SeasonHistory:
 
 
 def _records(seasons: list[SeasonHistory]) -> list[Record]:
-    """Per member (by membership, so a renamed member is one record): seasons played, wins,
-    best picks, and what they draft most. Bots have no record."""
+    """Per member (by membership, so a renamed member is one record): seasons played (over),
+    wins, best picks, and what they draft most (a kept film counted once). Bots have no
+    record."""
     records: dict[int, Record] = {}
     directors: dict[int, Counter] = defaultdict(Counter)
     decades: dict[int, Counter] = defaultdict(Counter)
@@ -163,10 +164,13 @@ def _records(seasons: list[SeasonHistory]) -> list[Record]:
                 seat.membership_id,
                 Record(name=seat.display_name, username=seat.user.username if seat.user else None),
             )
-            record.seasons += 1
+            # A season counts once it is over; one still being drafted is not played yet.
+            record.seasons += season.draft.status == Draft.Status.COMPLETE
             record.wins += row.champion
             for pick in row.picks.values():
                 record.best_picks += pick.pk in season.best_pick_ids
+                if pick.is_keeper:
+                    continue  # a kept film was drafted once, in the season it came from
                 directors[seat.membership_id].update(pick.movie.directors)
                 decades[seat.membership_id][f"{pick.movie.year // 10 * 10}s"] += 1
     for key, record in records.items():

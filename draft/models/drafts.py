@@ -380,16 +380,21 @@ class DraftEvent(models.Model):
 class Keeper(models.Model):
     """A film a member keeps for a season's draft from their pick of the season before, chosen
     before the start (and approved by a commissioner). It costs the seat a pick: `round` (the
-    round it was drafted in, one earlier for each season it has been kept), and fills
-    `category` there. At the start it becomes a pick in that slot (`Pick.is_keeper`)."""
+    round it was drafted in, one earlier for each season it has been kept). At the start it
+    becomes a pick in that slot (`Pick.is_keeper`)."""
 
     draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="keepers")
     seat = models.ForeignKey(Seat, on_delete=models.CASCADE, related_name="keepers")
     kept_from = models.ForeignKey(Pick, on_delete=models.CASCADE, related_name="kept_as")
     movie = models.ForeignKey(Movie, on_delete=models.PROTECT, related_name="+")
     round = models.PositiveSmallIntegerField()
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
-    # The film breaks the category's rules: it needs a commissioner's ruling (their approval).
+    # Open slots: the category the member chose for it (none if a commissioner removed it
+    # since: they choose again). Per round, the round's category at the start is the one.
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # When chosen, the film broke the category's rules: it needs a commissioner's ruling (their
+    # approval). The start checks the rules again, on the categories as they are then.
     needs_ruling = models.BooleanField(default=False)
     approved = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -199,6 +199,8 @@ def review_keeper(*, draft_id: int, actor, keeper_id: int, approve: bool) -> Non
     if keeper is None:
         raise ValidationError("That keeper is no longer there.")
     who = keeper.seat.display_name
+    if approve and keeper.approved:
+        return  # approved already (a second click): nothing to log
     if approve:
         Keeper.objects.filter(pk=keeper.pk).update(approved=True)
         sentence = narration.keeper_approved(who, keeper.movie)
@@ -211,17 +213,36 @@ def review_keeper(*, draft_id: int, actor, keeper_id: int, approve: bool) -> Non
 def place_keepers(state: DraftState, now) -> list[Pick]:
     """At the start (the draft row locked, the slots drawn): each approved keeper becomes a
     pick in the slot of its round its seat holds, before the first slot goes on the clock;
-    keepers not approved are dropped. Logged, one line each."""
+    keepers not approved are dropped. Logged, one line each. The categories are read as they
+    are now (a commissioner may have changed them since the keepers were chosen): a keeper whose
+    round is gone, or (open slots) whose category is, refuses the start with what to do."""
     draft = state.draft
     keepers = list(
         Keeper.objects.filter(draft=draft).select_related("movie", "kept_from__draft", "seat")
     )
-    picks, dropped = [], []
+    picks, dropped, problems = [], [], []
+    filled = set()
     for keeper in keepers:
         if not keeper.approved:
             dropped.append(keeper)
             continue
         seat = state.seat_by_id(keeper.seat_id)
+        who = f"{keeper.seat.display_name}'s keeper {keeper.movie}"
+        # The categories may have changed since it was chosen: checked again as they are now.
+        if keeper.round > state.round_count:
+            problems.append(
+                f"{who} costs a round-{keeper.round} pick and the draft has "
+                f"{state.round_count} round{'s' if state.round_count != 1 else ''}"
+            )
+            continue
+        if draft.is_open_slots:
+            category = state.category_by_id(keeper.category_id)
+            if category is None or (seat.pk, category.pk) in filled:
+                problems.append(f"{who} has no category to fill: choose it again")
+                continue
+            filled.add((seat.pk, category.pk))
+        else:
+            category = state.category_for_round(keeper.round)
         slot = state.slot_in_round(keeper.round, seat)
         position = state.position(slot)
         picks.append(
@@ -232,13 +253,19 @@ def place_keepers(state: DraftState, now) -> list[Pick]:
                 pick_in_round=position.pick_in_round,
                 seat=seat,
                 movie=keeper.movie,
-                category=keeper.category,
+                category=category,
                 category_chosen=draft.is_open_slots,
-                is_ruling=keeper.needs_ruling,
+                # A commissioner's approval is the ruling a film that breaks the rules needs.
+                is_ruling=bool(rules.ineligibility_reasons(as_film(keeper.movie), category.rule)),
                 is_keeper=True,
                 kept_from=keeper.kept_from,
                 version=draft.version,
             )
+        )
+    if problems:
+        raise ValidationError(
+            "The draft cannot start yet: " + "; ".join(problems) + ". Drop the keeper or "
+            "change the categories on the keepers page."
         )
     Pick.objects.bulk_create(picks)
     for pick in picks:

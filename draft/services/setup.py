@@ -3,6 +3,7 @@ categories and seats, the order.
 """
 
 import random
+import unicodedata
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -63,7 +64,7 @@ def create_draft(
     """Create a draft in setup. Seats default to every member of the league, in join order."""
     require_commissioner(league, actor)
     name = name.strip()
-    if not name:
+    if not visible(name):
         raise ValidationError("The draft needs a name.")
     for spec in categories:
         _check_category(spec)
@@ -105,6 +106,12 @@ def create_draft(
 
 
 @transaction.atomic
+def visible(text: str) -> bool:
+    """Whether `text` shows anything: a name of spaces, zero-width spaces or control characters
+    alone would be an invisible heading and link."""
+    return any(not unicodedata.category(ch).startswith(("C", "Z")) for ch in text)
+
+
 def open_season(league: League) -> Season:
     """The league's next season (numbered one after its latest). The league's row is locked
     first (until the caller's transaction ends), so two drafts created at once get one number
@@ -130,7 +137,7 @@ def update_draft_settings(
     *, draft_id: int, actor, name: str, order: str, category_mode: str
 ) -> Draft:
     draft = lock_for_setup(draft_id, actor)
-    if not name.strip():
+    if not visible(name.strip()):
         raise ValidationError("The draft needs a name.")
     draft.name, draft.order, draft.category_mode = name.strip(), order, category_mode
     record_change(

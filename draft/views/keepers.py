@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from config.inputs import parse_int
+from config.inputs import form_int, parse_int
 from draft.access import get_draft_for_viewer, require_commissioner
 from draft.forms import KeeperDeadlineForm
 from draft.models import Draft, Seat
@@ -26,6 +26,8 @@ from draft.services.keepers import (
     set_keeper_deadline,
 )
 from draft.views.shared import error_text
+
+DAMAGED = "This form was changed or damaged on its way: reload the page and try again."
 
 
 def _keeper_draft(request, league, draft):
@@ -62,12 +64,23 @@ def keepers(request, league, draft):
                         messages.success(request, "Keeper deadline saved.")
                         return redirect("draft:keepers", draft.league.slug, draft.slug)
             else:
-                chosen = [n for n in map(parse_int, request.POST.getlist("keep")) if n]
+                back = reverse("draft:keepers", args=[draft.league.slug, draft.slug])
+                try:
+                    # A pick or seat that is not a number comes from a damaged or forged form:
+                    # refused, rather than read as none (which would drop the keepers kept).
+                    for_seat = form_int(request.POST, "for_seat")
+                    chosen = [
+                        form_int({"keep": raw}, "keep") for raw in request.POST.getlist("keep")
+                    ]
+                    if None in chosen:
+                        raise ValidationError(DAMAGED)
+                except ValidationError as error:
+                    messages.error(request, error_text(error))
+                    return redirect(back)
                 categories = {
                     pick_id: parse_int(request.POST.get(f"category-{pick_id}", ""))
                     for pick_id in chosen
                 }
-                for_seat = parse_int(request.POST.get("for_seat", ""))
                 try:
                     kept = choose_keepers(
                         draft_id=draft.pk,
@@ -89,7 +102,6 @@ def keepers(request, league, draft):
                         )
                     else:
                         messages.success(request, "You keep no film.")
-                back = reverse("draft:keepers", args=[draft.league.slug, draft.slug])
                 return redirect(back + (f"?seat={for_seat}" if for_seat else ""))
         draft.refresh_from_db()
         # A commissioner editing a member's keepers (?seat=<seat id>).
@@ -143,4 +155,6 @@ def keeper_review(request, league, draft, keeper_id, action):
         )
     except ValidationError as error:
         messages.error(request, error_text(error))
+    else:
+        messages.success(request, "Keeper approved." if action == "approve" else "Keeper dropped.")
     return redirect("draft:keepers", draft.league.slug, draft.slug)

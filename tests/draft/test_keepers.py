@@ -8,12 +8,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from draft import rules
 from draft.models import DraftEvent, Keeper, League, Pick, Season
 from draft.services.keepers import choose_keepers, keeper_options, review_keeper
 from draft.services.picks import undo_last
 from draft.services.running import start_draft
 from draft.services.seasons import start_next_season
-from draft.state import DraftState
+from draft.state import DraftState, as_film
 from tests.draft.factories import (
     OPEN_SLOTS,
     _setup_for,
@@ -252,7 +253,8 @@ def test_the_keepers_page_chooses_approves_and_sets_the_deadline(
         )
     )
     assert Keeper.objects.get(pk=keeper.pk).approved
-    carla.post(url, {"action": "deadline", "deadline": "2020-01-01T12:00"})
+    yesterday = (timezone.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    carla.post(url, {"action": "deadline", "deadline": yesterday})
     season = Season.objects.get(pk=second.draft.season_id)
     assert season.keeper_deadline is not None
     # Past the deadline: the member is told, and their choice is refused.
@@ -367,3 +369,103 @@ def test_a_commissioner_edits_a_members_keepers_even_past_the_deadline(
     assert DraftEvent.objects.filter(
         draft=second.draft, summary="A commissioner set Strange Dylan's keepers: 1, approved"
     ).exists()
+
+
+# --- Defects found by attacking the keepers (each a regression test) -----------------------
+
+
+def approved_keeper(first, second, member, commissioner, index=1):
+    pick = dylans_picks(first, member)[index]
+    (keeper,) = choose_keepers(draft_id=second.draft.pk, user=member, pick_ids=[pick.pk])
+    review_keeper(draft_id=second.draft.pk, actor=commissioner, keeper_id=keeper.pk, approve=True)
+    return keeper
+
+
+def test_a_keeper_whose_round_was_removed_refuses_the_start_with_what_to_do(
+    league_with_keepers, member, commissioner
+):
+    """It was a 500 (KeyError in slot_in_round) when categories were removed after the
+    keeper was approved."""
+    from draft.services.setup import remove_category
+
+    first, second = league_with_keepers
+    approved_keeper(first, second, member, commissioner, index=2)  # round 3
+    remove_category(
+        draft_id=second.draft.pk, actor=commissioner, category_id=second.categories[2].pk
+    )
+    with pytest.raises(ValidationError, match="costs a round-3 pick and the draft has 2 rounds"):
+        start_draft(draft_id=second.draft.pk, actor=commissioner)
+    second.refresh()
+    assert second.draft.status == "setup" and not Pick.objects.filter(draft=second.draft).exists()
+
+
+def test_a_keeper_takes_its_rounds_category_as_it_is_at_the_start(
+    league_with_keepers, member, commissioner
+):
+    """It kept the category of the round when it was chosen, with no ruling, after the
+    categories were reordered."""
+    from draft.services.setup import move_category
+
+    first, second = league_with_keepers
+    approved_keeper(first, second, member, commissioner, index=1)  # round 2
+    move_category(
+        draft_id=second.draft.pk, actor=commissioner, category_id=second.categories[1].pk, offset=-1
+    )
+    start_draft(draft_id=second.draft.pk, actor=commissioner)
+    state = second.state()
+    kept = next(p for p in state.picks.values() if p.is_keeper)
+    assert kept.category_id == state.category_for_round(2).pk
+    film = kept.movie
+    fits = not rules.ineligibility_reasons(as_film(film), state.category_for_round(2).rule)
+    assert kept.is_ruling == (not fits)
+
+
+def test_a_damaged_keepers_form_changes_nothing(league_with_keepers, member, commissioner):
+    """A pick id or a seat that is not a number was read as none: the member's keepers were
+    dropped, or the commissioner's choice went to their own seat."""
+    from django.test import Client
+    from django.urls import reverse
+
+    first, second = league_with_keepers
+    keeper = approved_keeper(first, second, member, commissioner)
+    url = reverse("draft:keepers", args=[second.league.slug, second.draft.slug])
+    dylan = Client()
+    dylan.force_login(member)
+    carla = Client()
+    carla.force_login(commissioner)
+    for browser, data in [
+        (dylan, {"keep": ["abc"]}),
+        (dylan, {"keep": ["-9"]}),
+        (dylan, {"keep": ["0"]}),
+        (dylan, {"keep": ["9" * 25]}),
+        (carla, {"keep": [str(keeper.kept_from_id)], "for_seat": "abc"}),
+        (carla, {"keep": [str(keeper.kept_from_id)], "for_seat": "-16"}),
+    ]:
+        page = browser.post(url, data, follow=True).content.decode()
+        assert "This form was changed or damaged on its way" in page, data
+        assert list(Keeper.objects.values_list("pk", "approved")) == [(keeper.pk, True)], data
+
+
+def test_a_keeper_deadline_centuries_away_is_a_message(league_with_keepers, commissioner):
+    """It was a 500 (OverflowError) in a time zone behind UTC."""
+    from django.test import Client
+    from django.urls import reverse
+
+    first, second = league_with_keepers
+    League.objects.filter(pk=first.league.pk).update(time_zone="America/Los_Angeles")
+    carla = Client()
+    carla.force_login(commissioner)
+    url = reverse("draft:keepers", args=[second.league.slug, second.draft.slug])
+    response = carla.post(url, {"action": "deadline", "deadline": "9999-12-31T23:59"})
+    assert response.status_code == 200
+    assert "Choose a date within the next few years." in response.content.decode()
+    assert Season.objects.get(pk=second.draft.season_id).keeper_deadline is None
+
+
+def test_approving_twice_logs_once(league_with_keepers, member, commissioner):
+    first, second = league_with_keepers
+    keeper = approved_keeper(first, second, member, commissioner)
+    version = second.refresh().version
+    review_keeper(draft_id=second.draft.pk, actor=commissioner, keeper_id=keeper.pk, approve=True)
+    assert second.refresh().version == version
+    assert DraftEvent.objects.filter(summary__startswith="Keeper approved").count() == 1

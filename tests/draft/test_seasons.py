@@ -420,3 +420,11 @@ def test_the_last_seasons_pages_are_the_same_after_the_next_starts(last_season, 
     after = pages()
     for path in paths:
         assert after[path] == before[path], path
+
+
+@pytest.mark.parametrize("name", ["\u200b\u200b", " \u2060 ", "\x7f"])
+def test_a_season_name_that_shows_nothing_is_refused(last_season, commissioner, name):
+    """Zero-width spaces made an invisible heading and link."""
+    with pytest.raises(ValidationError, match="The draft needs a name"):
+        start_next_season(league=last_season.league, actor=commissioner, name=name)
+    assert Season.objects.filter(league=last_season.league).count() == 1

@@ -146,3 +146,31 @@ def test_a_bloggers_page_groups_their_picks_by_league_and_season(
     assert headings == sorted(headings)
     assert page.count('<h4 class="blogger-season">') == 3
     assert "Season 2" in page and "Season 1" in page
+
+
+def test_a_season_being_drafted_is_not_counted_as_played(commissioner, member, other_member):
+    movies = make_movies(40)
+    (first,) = seasons(commissioner, [member, other_member], 1, movies)
+    draft = start_next_season(league=first.league, actor=commissioner, name="2016 Draft")
+    start_draft(draft_id=draft.pk, actor=commissioner)
+    setup = _setup_for(draft, commissioner, first.users, movies)
+    bulk_fill_picks(setup, 3)
+    records = {r.name: r for r in league_history(first.league).records}
+    assert records["Strange Dylan"].seasons == 1
+
+
+def test_a_kept_film_counts_once_in_what_a_member_drafts_most(commissioner, member, other_member):
+    from draft.models import League
+    from draft.services.keepers import choose_keepers, review_keeper
+
+    movies = make_movies(40)
+    (first,) = seasons(commissioner, [member, other_member], 1, movies)
+    League.objects.filter(pk=first.league.pk).update(keepers_per_member=1)
+    kept = Pick.objects.get(draft=first.draft, seat__membership__user=member, round=2)
+    Movie.objects.filter(pk=kept.movie_id).update(directors=["Spike Jonze"])
+    draft = start_next_season(league=first.league, actor=commissioner, name="2016 Draft")
+    (keeper,) = choose_keepers(draft_id=draft.pk, user=member, pick_ids=[kept.pk])
+    review_keeper(draft_id=draft.pk, actor=commissioner, keeper_id=keeper.pk, approve=True)
+    start_draft(draft_id=draft.pk, actor=commissioner)
+    records = {r.name: r for r in league_history(first.league).records}
+    assert ("Spike Jonze", 2) not in records["Strange Dylan"].directors

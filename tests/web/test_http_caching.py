@@ -271,3 +271,18 @@ def post_comment_as_reader(world, body: str):
         ip="192.0.2.9",
         settings_row=reader_rules.league_settings(world.league),
     )
+
+
+def test_the_console_with_its_clock_running_has_no_etag(world):
+    """It carried the time from {% now %}, which the ETag did not leave out."""
+    update_clock_settings(
+        draft_id=world.draft.pk,
+        actor=world.users["commissioner"],
+        pick_seconds=3600,
+        expiry_action=Draft.Expiry.SKIP,
+    )
+    console = world.client("commissioner").get(
+        reverse("draft:manage", args=[world.league.slug, world.draft.slug])
+    )
+    assert 'data-now="' in console.content.decode()
+    assert not console.has_header("ETag")
