@@ -105,13 +105,13 @@ def create_draft(
     return draft
 
 
-@transaction.atomic
 def visible(text: str) -> bool:
     """Whether `text` shows anything: a name of spaces, zero-width spaces or control characters
     alone would be an invisible heading and link."""
     return any(not unicodedata.category(ch).startswith(("C", "Z")) for ch in text)
 
 
+@transaction.atomic
 def open_season(league: League) -> Season:
     """The league's next season (numbered one after its latest). The league's row is locked
     first (until the caller's transaction ends), so two drafts created at once get one number

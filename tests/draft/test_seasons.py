@@ -428,3 +428,14 @@ def test_a_season_name_that_shows_nothing_is_refused(last_season, commissioner, 
     with pytest.raises(ValidationError, match="The draft needs a name"):
         start_next_season(league=last_season.league, actor=commissioner, name=name)
     assert Season.objects.filter(league=last_season.league).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_season_opens_outside_any_transaction(commissioner):
+    """The big-board factory opens a season with no transaction of its own; on PostgreSQL the
+    league's row lock needs one (a regression: the decorator moved off open_season)."""
+    from draft.services.setup import open_season
+    from tests.draft.factories import make_league
+
+    league = make_league(commissioner)
+    assert [open_season(league).number, open_season(league).number] == [1, 2]
