@@ -1,3 +1,6 @@
+import asyncio
+from contextlib import contextmanager
+
 import pytest
 from django.db import connection
 
@@ -21,6 +24,37 @@ def _fresh_cache(settings):
     cache.clear()
     live.forget()
     yield
+
+
+BROWSER_FIXTURES = {"page", "context", "browser", "playwright"}
+
+
+@contextmanager
+def without_the_browsers_loop():
+    """The browser driver (Playwright's sync API, one per test session) marks its event loop
+    as running in the test thread between its calls, and leaves it so after a browser test.
+    A test that follows would then meet "You cannot use AsyncToSync in the same thread as an
+    async event loop" wherever Django runs an async view for the test client (the live room's
+    events) – or not, depending on what ran before. Detach the loop for the test and give it
+    back afterwards: the driver's own calls find it where they left it."""
+    loop = asyncio._get_running_loop()
+    if loop is None:
+        yield
+        return
+    asyncio._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio._set_running_loop(loop)
+
+
+@pytest.fixture(autouse=True)
+def _no_event_loop_in_the_test_thread(request):
+    if BROWSER_FIXTURES.intersection(request.fixturenames):
+        yield
+        return
+    with without_the_browsers_loop():
+        yield
 
 
 @pytest.fixture
