@@ -26,6 +26,13 @@ class LeagueForm(forms.ModelForm):
         help_texts = {"description": "Shown on the league page."}
 
 
+# The league's trade settings, as the settings form shows them and update_league saves them.
+TRADE_SETTINGS = League.TRADE_SETTINGS
+TRADE_NUMBERS = [
+    "trade_veto_percent", "trade_veto_hours", "trade_expiry_hours", "trade_min_clock_seconds",
+]  # fmt: skip
+
+
 class LeagueSettingsForm(LeagueForm):
     time_zone = forms.ChoiceField(
         choices=TIME_ZONE_CHOICES,
@@ -51,7 +58,14 @@ class LeagueSettingsForm(LeagueForm):
         fields = [
             "name", "description", "is_public", "time_zone", "seat_new_members",
             "no_repeat_seasons", "keepers_per_member", "keepers_in_round_one", "readers_may_chat",
+            *TRADE_SETTINGS,
         ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left empty (or out of the form), a number stays as it is.
+        for name in (*TRADE_NUMBERS, "trade_review"):
+            self.fields[name].required = False
 
 
 class ChatForm(forms.Form):

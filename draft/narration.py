@@ -133,6 +133,28 @@ def undo(label: str, name: str, movie=None) -> str:
     return f"{label} {name}'s skip undone"
 
 
+def trade_terms(proposer: str, gives: list[str], receiver: str, gets: list[str]) -> str:
+    """What a trade swaps: "Ana's 2.04 and 3.01 for Bob's 1.08"."""
+    return f"{proposer}'s {_and(gives)} for {receiver}'s {_and(gets)}"
+
+
+def _and(labels: list[str]) -> str:
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def trade(terms: str) -> str:
+    return f"Trade: {terms}"
+
+
+def trade_undone(terms: str) -> str:
+    return f"Trade undone: {terms}"
+
+
+def trade_returned(label: str, leaver: str, back_to: str) -> str:
+    """A pick a member who left had been traded goes back where it came from."""
+    return f"{label}, traded to {leaver}, goes back to {back_to}: {leaver} left the league"
+
+
 def sentences(events: Iterable[DraftEvent], state) -> list[str]:
     """What happened, in plain words, for the live region: one sentence per act a board
     shows (setup changes say nothing there)."""
@@ -156,6 +178,8 @@ def _say(event: DraftEvent, state) -> list[str]:
         # A skip nobody made is the clock's: the member's time ran out.
         late = f" because {TIME_RAN_OUT}" if event.actor_id is None else ""
         return [f"{who} was skipped at {label}{late}."]
+    if event.kind == Kind.TRADE or (event.kind == Kind.UNDO and not event.slot):
+        return [f"{event.summary}."]
     if event.kind == Kind.UNDO:
         if event.movie_id:
             return [f"Undone: {who}'s pick of {event.movie} at {label}."]

@@ -2,8 +2,8 @@
 
 Written to the outbox in the transaction of the change that put the member on the clock, so a
 pick that rolls back sends nothing and a slow mail server never holds up a pick; the worker
-delivers it. Each turn's mail has a key (draft, slot, kind): announcing a turn twice sends
-one mail.
+delivers it. Each turn's mail has a key (draft, slot, kind, seat): announcing a turn twice sends
+one mail, and a member a trade gives the pick on the clock is told too.
 """
 
 from contextlib import contextmanager
@@ -89,5 +89,9 @@ def _queue(prefs, draft, slot, kind, seat, now, *, subject, body) -> None:
     if (choice is not None and not choice.wants(kind)) or not user.email or membership.left_at:
         return
     outbox.enqueue(
-        key=f"turn:{draft.pk}:{slot}:{kind}", to=[user.email], subject=subject, body=body, now=now
+        key=f"turn:{draft.pk}:{slot}:{kind}:{seat.pk}",
+        to=[user.email],
+        subject=subject,
+        body=body,
+        now=now,
     )

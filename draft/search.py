@@ -11,7 +11,7 @@ from django.db import connection
 
 from draft import rules
 from draft.models import Category, Draft, Movie, Pick
-from draft.state import as_film, drafted_in_last_seasons
+from draft.repeats import as_film, drafted_in_last_seasons
 
 #
 # The pick panel searches as a member types: a search of the whole catalog (a million films and
@@ -338,7 +338,7 @@ def search_for_pick(
     """Search results for the pick panel, each marked taken (and by whom) or not fitting the
     category (and why: its rules, or the league's rule against films drafted in its last
     seasons). Two queries: the films, then the draft's picks of those films; a third where the
-    league has that rule (`state.drafted_in_last_seasons`)."""
+    league has that rule (`repeats.drafted_in_last_seasons`)."""
     movies = search_movies(query, limit=limit)
     if not movies:
         return []

@@ -31,6 +31,7 @@ from draft.models import (
     Pick,
     QueueEntry,
     Seat,
+    Trade,
 )
 from draft.state import DraftState, due_clock_q
 
@@ -273,6 +274,8 @@ def undo_offer(state: DraftState) -> UndoOffer | None:
     act = state.last_act
     if act is None or state.ended_early():
         return None
+    if isinstance(act, Trade):
+        return UndoOffer(act.version, "Undo the trade", act.summary, is_pick=False)
     name = state.seat_for_slot(act.slot).display_name
     label = state.label(act.slot)
     if isinstance(act, Pick):
@@ -381,7 +384,7 @@ def console(board: Board, category_id: int | None = None) -> Console:
     ]
     view = Console(board=board, unseated=unseated)
     if draft.status != Draft.Status.SETUP:
-        view.undo = undo_offer(state)
+        view.undo = undo_offer(state.with_last_trade())
     if draft.status != Draft.Status.LIVE or board.on_clock_seat is None:
         return view
     view.behalf_seat = board.on_clock_seat

@@ -24,15 +24,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.db.models import F, Q, Subquery
+from django.db.models import Q
 
 from draft import clock, rules
-from draft.models import Category, Draft, DraftSlot, Movie, Pick, Season, Seat, SkippedSlot
+from draft.models import (
+    Category,
+    Draft,
+    DraftSlot,
+    HeldPick,
+    Movie,
+    Pick,
+    Seat,
+    SkippedSlot,
+    Trade,
+)
+from draft.outcomes import SlotOutcomes
+from draft.repeats import as_film, drafted_in_last_seasons
 
-Act = Pick | SkippedSlot
+Act = Pick | SkippedSlot | Trade
 
 
-class DraftState:
+class DraftState(SlotOutcomes):
     """A draft's seats, categories, picks and skips, and its clock (the draft row's fields)."""
 
     def __init__(
@@ -43,13 +55,18 @@ class DraftState:
         picks: Iterable[Pick] = (),
         skips: Iterable[SkippedSlot] = (),
         slots: Iterable[DraftSlot] = (),
+        held: Iterable[HeldPick] = (),
     ):
         self.draft = draft
         self.seats = list(seats)
         self.categories = list(categories)
         self._picks = {p.slot: p for p in picks}
         self._skips = {s.slot: s for s in skips}
-        self._slots = {row.slot: row for row in slots} or self._default_slots()
+        self._slots = {row.slot: row for row in slots} or self._default_slots(held)
+        # Trades completed, the last one last, as far as known: the one read from the database
+        # (`with_last_trade`) and those applied since. Acts an undo may take back.
+        self._trades: list[Trade] = []
+        self._trades_read = False
         by_id = {seat.pk: seat for seat in self.seats if seat.pk is not None}
         # Slot → the seat holding it, and the seat the default order gave it.
         self._holder: dict[int, Seat] = {}
@@ -63,20 +80,49 @@ class DraftState:
 
     @classmethod
     def load(cls, draft: Draft) -> DraftState:
-        """The state of `draft` in five queries (seats, categories, picks, skips, slots)."""
+        """The state of `draft` in five queries (seats, categories, picks, skips, and the
+        slots; before the start, the picks traded away from the seats they are drawn for)."""
         seats = Seat.objects.filter(draft=draft).select_related("membership__user")
+        if draft.status == Draft.Status.SETUP:
+            owners = {"held": HeldPick.objects.filter(draft=draft)}
+        else:
+            owners = {"slots": DraftSlot.objects.filter(draft=draft).order_by("slot")}
         return cls(
             draft,
             seats=list(seats.order_by("position")),
             categories=list(Category.objects.filter(draft=draft).order_by("position")),
             picks=Pick.objects.filter(draft=draft).select_related("movie").order_by("slot"),
             skips=SkippedSlot.objects.filter(draft=draft).order_by("slot"),
-            slots=DraftSlot.objects.filter(draft=draft).order_by("slot"),
+            **owners,
         )
 
-    def _default_slots(self) -> dict[int, DraftSlot]:
+    def with_last_trade(self) -> DraftState:
+        """Read the last trade completed on this draft (two queries), so that `last_act` and
+        `undo` know it: what an undo takes back, and the console offers."""
+        if self._trades_read:
+            return self
+        self._trades_read = True
+        trade = (
+            Trade.objects.filter(draft=self.draft, status=Trade.Status.COMPLETED)
+            .exclude(version=None)
+            .order_by("-version")
+            .first()
+        )
+        if trade is not None:
+            trade.moves = list(trade.items.all())
+            self._trades.insert(0, trade)
+        return self
+
+    def _default_slots(self, held: Iterable[HeldPick] = ()) -> dict[int, DraftSlot]:
         """The slots as the default order gives them (`rules.slot_position`), each held by the
-        seat it was drawn for: what `start` writes, and a draft in setup shows."""
+        seat it was drawn for, or by the seat a trade before the start gave it to (`held`):
+        what `start` writes, and a draft in setup shows."""
+        by_id = {seat.pk: seat for seat in self.seats if seat.pk is not None}
+        owners = {
+            (row.round, row.original_seat_id): by_id[row.owner_seat_id]
+            for row in held
+            if row.owner_seat_id in by_id
+        }
         slots = {}
         for number in range(1, self.total_slots + 1):
             where = self.position(number)
@@ -87,7 +133,7 @@ class DraftState:
                 round=where.round,
                 pick_in_round=where.pick_in_round,
                 original_seat=seat,
-                owner_seat=seat,
+                owner_seat=owners.get((where.round, seat.pk), seat),
             )
         return slots
 
@@ -159,6 +205,18 @@ class DraftState:
         self._slots[slot].owner_seat = seat
         self._holder[slot] = seat
         self._forget()
+
+    def is_open(self, slot: int) -> bool:
+        """Neither filled nor skipped: a slot that may still change hands."""
+        return slot not in self._picks and slot not in self._skips
+
+    def slots_held(self, seat: Seat) -> list[int]:
+        """The open slots the seat holds, in order: what it may offer in a trade."""
+        return [n for n in sorted(self._slots) if self.is_open(n) and self.holds(seat, n)]
+
+    def slot_of(self, round_number: int, original: Seat) -> int | None:
+        """The slot of `round_number` drawn for `original`; None when there is no such slot."""
+        return self._cell_slots.get((round_number, original.position))
 
     def seat_by_id(self, seat_id: int | None) -> Seat | None:
         return next((s for s in self.seats if s.pk == seat_id), None)
@@ -308,9 +366,11 @@ class DraftState:
 
     @property
     def last_act(self) -> Act | None:
-        """What an undo takes back: the pick or skip that made the highest board version.
-        Keepers, placed at the start, are never taken back."""
+        """What an undo takes back: the pick, skip or trade (when read: `with_last_trade`) that
+        made the highest board version. Keepers, placed at the start, are never taken back."""
         acts = [*(p for p in self._picks.values() if not p.is_keeper), *self._skips.values()]
+        if self._trades:
+            acts.append(self._trades[-1])
         # A made-up skip shares its slot with the pick that made it up; the pick is later.
         return max(acts, key=lambda a: (a.version, isinstance(a, Pick)), default=None)
 
@@ -422,14 +482,46 @@ class DraftState:
         self._forget()
         self._put_on_clock(now)
 
+    def apply_trade(self, trade: Trade, now: datetime) -> None:
+        """The slots of `trade.moves` (its items) change hands (the caller checked the trade).
+        When the slot on the clock goes to another seat, its new holder gets the time left, at
+        least the league's minimum (`League.trade_min_clock_seconds`, never more than a full
+        pick time)."""
+        holder = self.seat_on_clock
+        trade.clock_left = self.time_left(now)
+        for move in trade.moves:
+            original = self.seat_by_id(move.original_seat_id)
+            self.give_slot(
+                self.slot_in_round(move.round, original), self.seat_by_id(move.to_seat_id)
+            )
+        self._trades.append(trade)
+        if holder is None or self.seat_on_clock.position == holder.position:
+            return
+        left = trade.clock_left
+        if left is not None:
+            full = self.pick_seconds_for(self.on_clock) or 0
+            least = min(self.draft.league.trade_min_clock_seconds, full)
+            left = max(left, timedelta(seconds=least))
+        self._put_on_clock(now, left)
+
     def undo(self, now: datetime) -> Act:
         """Take back the last act and put the board as it was before it: its slot open again
-        (on the clock, or owed again for a make-up pick), the clock as it stood then, and a
-        draft its last pick completed live again. Pause and resume are not undone: a paused
-        draft stays paused, keeping the restored time for the resume."""
+        (on the clock, or owed again for a make-up pick), or a trade's slots back with the
+        seats they came from; the clock as it stood then, and a draft its last pick completed
+        live again. Pause and resume are not undone: a paused draft stays paused, keeping the
+        restored time for the resume."""
         act = self.last_act
         if act is None:
             raise ValueError("nothing to undo")
+        if isinstance(act, Trade):
+            holder = self.seat_on_clock
+            for move in act.moves:
+                self.give_slot(self.slot_in_round(move.round, self.seat_by_id(move.original_seat_id)),
+                               self.seat_by_id(move.from_seat_id))  # fmt: skip
+            self._trades.pop()
+            if holder is not None and self.seat_on_clock.position != holder.position:
+                self._put_on_clock(now, self._time_given_back(act))
+            return act
         before = self.on_clock
         if isinstance(act, Pick):
             del self._picks[act.slot]
@@ -474,65 +566,8 @@ class DraftState:
         """A commissioner ended the draft with slots still open."""
         return self.draft.status == Draft.Status.COMPLETE and not self.is_settled
 
-    # --- what happened to a slot ----------------------------------------------------------
-
-    def what_happened(self, slot: int, seat: Seat) -> str:
-        """A sentence for a member whose page still offered `slot`: what settled it ("" for a
-        slot that is not on this board)."""
-        if not 1 <= slot <= self.total_slots:
-            return ""
-        label = self.label(slot)
-        pick = self._picks.get(slot)
-        if pick is not None and pick.seat_id == seat.pk:
-            movie = pick.movie
-            if pick.is_autopick:
-                return f"Autopick took {movie} from your queue at {label}."
-            if pick.entered_by_id and pick.entered_by_id != seat.user_id:
-                return f"The commissioner picked {movie} for you at {label}."
-            return f"You already picked {movie} at {label}."
-        return ""
-
-    def pick_outcome(self, slot: int, seat: Seat, movie_id: int | None) -> tuple[bool, str]:
-        """What became of a pick a member sent for `slot` without hearing back (the server or
-        the network failed on the way back): (True, "Your pick of Her was saved at 2.01.")
-        when it is on the board; (False, what settled the slot instead), or (False, "") when
-        nothing did and the pick is still to be made."""
-        pick = self._picks.get(slot)
-        if pick is not None and pick.seat_id == seat.pk and pick.movie_id == movie_id:
-            return True, f"Your pick of {pick.movie} was saved at {self.label(slot)}."
-        return False, self.what_happened(slot, seat)
-
 
 _RUNNING = (Draft.Status.LIVE, Draft.Status.PAUSED)
-
-
-def as_film(movie: Movie) -> rules.Film:
-    return rules.Film(movie.title, movie.year, tuple(movie.genres), movie.runtime)
-
-
-def drafted_in_last_seasons(draft: Draft, movie_ids: Iterable[int]) -> dict[int, str]:
-    """The films of `movie_ids` that the league's rule keeps out of `draft` (League.
-    no_repeat_seasons: drafted in one of its last N seasons before this draft's), each with
-    why: "drafted in 2021 Movie Draft by Ana". One query; none when the league is loaded and
-    has no such rule."""
-    movie_ids = list(movie_ids)
-    if not movie_ids:
-        return {}
-    if Draft._meta.get_field("league").is_cached(draft) and not draft.league.no_repeat_seasons:
-        return {}
-    this = Subquery(Season.objects.filter(pk=draft.season_id).values("number")[:1])
-    earlier = (
-        Pick.objects.filter(movie_id__in=movie_ids, draft__league_id=draft.league_id)
-        .alias(number=F("draft__season__number"))
-        .filter(number__lt=this, number__gte=this - F("draft__league__no_repeat_seasons"))
-        .select_related("draft", "seat__membership")
-        .order_by("draft__season__number")
-    )
-    # The latest season a film was drafted in is the one said.
-    return {
-        pick.movie_id: f"drafted in {pick.draft.name} by {pick.seat.display_name}"
-        for pick in earlier
-    }
 
 
 def clock_is_due(draft: Draft, now: datetime) -> bool:

@@ -11,6 +11,7 @@ from draft.views import (
     queue,
     records,
     seasons,
+    trades,
 )
 
 app_name = "draft"
@@ -67,6 +68,12 @@ urlpatterns = [
         name="chat_delete",
     ),
     path("leagues/<slug:league>/<slug:draft>/keepers/", keepers.keepers, name="keepers"),
+    path("leagues/<slug:league>/<slug:draft>/trades/", trades.trades, name="trades"),
+    path(
+        "leagues/<slug:league>/<slug:draft>/trades/<int:trade_id>/<slug:action>/",
+        trades.trade_answer,
+        name="trade_answer",
+    ),
     path(
         "leagues/<slug:league>/<slug:draft>/keepers/<int:keeper_id>/<slug:action>/",
         keepers.keeper_review,

@@ -1,7 +1,7 @@
 """What the worker does each round, and the loop that keeps doing it whatever fails.
 
 Two loops run side by side, each in its own thread with its own database connection: the
-clock (apply expired pick clocks, every second) and the mail (write the mail that password
+clock (apply expired pick clocks and settle due trades, every second) and the mail (write the mail that password
 reset requests call for, then send what the outbox holds). A mail server that hangs can delay
 mail, never a pick clock.
 """
@@ -26,6 +26,7 @@ from django.utils import timezone
 from accounts import services as accounts_services
 from draft import selectors
 from draft.services.running import tick_clock
+from draft.services.trades import due_trade_draft_ids, settle_due_trades
 from worker import outbox
 from worker.models import Heartbeat
 
@@ -41,19 +42,23 @@ BEAT_EVERY = timedelta(seconds=5)
 
 @dataclass
 class ClockRound:
-    """Apply every due clock once. A draft whose tick fails is logged and left alone for a
+    """Apply every due clock once, and settle the trades that are due. A draft whose tick fails is logged and left alone for a
     while (doubling, up to ten minutes); the other drafts go on."""
 
     failing: dict[int, tuple[int, float]] = field(default_factory=dict)  # id → (failures, until)
 
     def __call__(self) -> int:
         applied = 0
-        for draft_id in selectors.due_draft_ids(timezone.now()):
+        now = timezone.now()
+        due = [(d, tick_clock) for d in selectors.due_draft_ids(now)]
+        # Trade proposals that lapsed, veto windows that ended.
+        due += [(d, settle_due_trades) for d in due_trade_draft_ids(now)]
+        for draft_id, tick in due:
             failures, until = self.failing.get(draft_id, (0, 0.0))
             if until > time.monotonic():
                 continue
             try:
-                if tick_clock(draft_id=draft_id):
+                if tick(draft_id=draft_id):
                     applied += 1
                 self.failing.pop(draft_id, None)
             except (OperationalError, InterfaceError):

@@ -332,11 +332,12 @@ class DraftEvent(models.Model):
         COMPLETE = "complete", "Draft complete"
         NAME = "name", "Name on the board changed"
         KEEPER = "keeper", "Keeper placed"
+        TRADE = "trade", "Trade"
 
     # Readers see these kinds in the public log; commissioners see every kind.
     PUBLIC_KINDS = (
         Kind.PICK, Kind.AUTOPICK, Kind.RULING, Kind.SKIP, Kind.UNDO, Kind.START, Kind.COMPLETE,
-        Kind.KEEPER,
+        Kind.KEEPER, Kind.TRADE,
     )  # fmt: skip
     # The kinds that put a pick on the board: the film and category say which.
     PICK_KINDS = (Kind.PICK, Kind.AUTOPICK, Kind.RULING)

@@ -1,7 +1,7 @@
 """Leagues, their members and their seasons."""
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
@@ -45,6 +45,54 @@ class League(models.Model):
         "a keeper may cost a first-round pick",
         default=False,
         help_text="Off: a film whose cost would be the first round cannot be kept.",
+    )
+
+    # The settings of trading, as the league's settings form shows them.
+    TRADE_SETTINGS = [
+        "trading", "trade_review", "trade_veto_percent", "trade_veto_hours",
+        "trade_expiry_hours", "trade_expires_with_pick", "trade_min_clock_seconds",
+    ]  # fmt: skip
+
+    class TradeReview(models.TextChoices):
+        NONE = "none", "None: an accepted trade is done"
+        COMMISSIONER = "commissioner", "A commissioner approves each trade"
+        VETO = "veto", "Members may veto it within a window"
+
+    trading = models.BooleanField(
+        "members may trade picks",
+        default=True,
+        help_text="Members propose trades of their unused picks to each other, before and "
+        "during a draft.",
+    )
+    trade_review = models.CharField(
+        "trade review", max_length=12, choices=TradeReview.choices, default=TradeReview.NONE
+    )
+    trade_veto_percent = models.PositiveSmallIntegerField(
+        "share of the other members whose vetoes stop a trade (%)",
+        default=50,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    trade_veto_hours = models.PositiveSmallIntegerField(
+        "veto window (hours)",
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(168)],
+        help_text="During a live draft, a review that would outlast the pick on the clock "
+        "falls to a commissioner.",
+    )
+    trade_expiry_hours = models.PositiveSmallIntegerField(
+        "a proposal lapses after (hours)",
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(720)],
+    )
+    trade_expires_with_pick = models.BooleanField(
+        "during a live draft, a proposal lapses with the pick on the clock",
+        default=True,
+        help_text="A proposal made while the clock runs lapses when that pick's time is up.",
+    )
+    trade_min_clock_seconds = models.PositiveIntegerField(
+        "clock time at least left to a member given the pick on the clock (seconds)",
+        default=120,
+        validators=[MaxValueValidator(3600)],
     )
     readers_may_chat = models.BooleanField(
         "readers may chat",

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from draft import narration, rules
 from draft.models import Draft, DraftEvent, Keeper, Membership, Pick, Season
+from draft.repeats import as_film
 from draft.services.writing import draft_write, lock_draft, record_change, require_commissioner
-from draft.state import DraftState, as_film
+from draft.state import DraftState
 
 
 @dataclass
@@ -146,6 +147,13 @@ def choose_keepers(
                 f"round-{option.round} pick: keep one of them."
             )
         rounds[option.round] = option.pick.movie
+        if option.round <= state.round_count:
+            holder = state.seat_for_slot(state.slot_in_round(option.round, seat))
+            if holder.pk != seat.pk:
+                raise ValidationError(
+                    f"{option.pick.movie} would cost the round-{option.round} pick drawn for "
+                    f"{seat.display_name}, which {holder.display_name} holds after a trade."
+                )
         if draft.is_open_slots:
             category = state.category_by_id((categories or {}).get(pick_id))
             if category is None:

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from draft import bus, narration
 from draft.models import Draft, DraftEvent, League, Membership, Seat, new_invite_token
-from draft.services import setup
+from draft.services import setup, trades
 from draft.services.writing import (
     draft_write,
     insert_with_unique_slug,
@@ -61,6 +61,7 @@ def update_league(
     no_repeat_seasons: int | None = None,
     keepers_per_member: int | None = None,
     keepers_in_round_one: bool | None = None,
+    trade_settings: dict | None = None,
 ) -> League:
     """Save the settings form. Only its fields are written, so a concurrent invite rotation
     (or any other change) survives; a switch left out (None) stays as it is."""
@@ -80,6 +81,10 @@ def update_league(
     ):
         if value is not None:
             changes[switch] = value
+    # Trading: whether members trade, the review, the windows (draft.forms.TRADE_SETTINGS).
+    for name, value in (trade_settings or {}).items():
+        if name in League.TRADE_SETTINGS and value is not None:
+            changes[name] = value
     # Whether it was public is read under a lock on the league: two saves at once must both
     # see the flip they make, or an open stream could miss the one that made it private.
     was_public = (
@@ -132,9 +137,11 @@ def remove_member(*, league: League, actor, membership: Membership) -> None:
     """A commissioner removes a member, or a member leaves. From the commit on they are an
     outsider: a private league's pages are 404 to them and their open streams close.
 
-    Their seats in drafts that have not started go (each such draft's order closes up); in a
-    draft that has started, their seat and picks stay on the board under their name, and a
-    commissioner picks for them if their turn comes. A league keeps at least one commissioner."""
+    Their seats in drafts that have not started go (each such draft's order closes up), unless
+    picks of theirs were traded away (see trades.member_left); in a draft that has started,
+    their seat and picks stay on the board under their name, and a commissioner picks for them
+    if their turn comes. Their trade proposals fall through. A league keeps at least one
+    commissioner."""
     # The league's drafts first (lock order), in id order, then its commissioners: two
     # commissioners leaving at once must not each see the other stay.
     drafts = list(Draft.objects.select_for_update(no_key=True).filter(league=league).order_by("pk"))
@@ -158,10 +165,23 @@ def remove_member(*, league: League, actor, membership: Membership) -> None:
     now = timezone.now()
     name = membership.display_name
     for draft in drafts:
+        seats = list(Seat.objects.filter(draft=draft).order_by("position"))
+        theirs = next((seat for seat in seats if seat.membership_id == membership.pk), None)
+        if theirs is None or draft.status == Draft.Status.COMPLETE:
+            continue
+        # Their proposals fall through; picks traded to them go back. A seat some of whose
+        # picks were traded away stays in the order: those picks stay where they went.
+        kept = trades.member_left(draft, theirs, now)
         if draft.status != Draft.Status.SETUP:
             continue
-        seats = list(Seat.objects.filter(draft=draft).order_by("position"))
-        if not any(seat.membership_id == membership.pk for seat in seats):
+        if kept:
+            gone = narration.member_gone(name, leaving=leaving)
+            record_change(
+                draft,
+                DraftEvent.Kind.ORDER,
+                f"{gone}; the seat stays, as picks drawn for it were traded",
+                actor=actor,
+            )
             continue
         Seat.objects.filter(draft=draft, membership=membership).delete()
         renumber(Seat, [seat for seat in seats if seat.membership_id != membership.pk])

@@ -9,10 +9,11 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from draft import narration, rules, selectors
-from draft.models import Draft, DraftEvent, Movie, Pick, SkippedSlot
+from draft.models import Draft, DraftEvent, Movie, Pick, Trade
+from draft.services.trades import undo_trade
 from draft.services.turns import PickPlan, do_pick, do_skip, open_running, settle
 from draft.services.writing import draft_write, log_act, save_run
-from draft.state import DraftState
+from draft.state import Act, DraftState
 
 
 @dataclass
@@ -194,14 +195,15 @@ def skip_on_clock(*, draft_id: int, actor, expected_slot: int | None = None) -> 
 
 
 @draft_write
-def undo_last(*, draft_id: int, actor, expected_version: int | None = None) -> Pick | SkippedSlot:
-    """Take back the last pick or skip and put the board exactly as it was before it: the
-    slot open again (on the clock, or owed again if a make-up pick is undone), its film free,
+def undo_last(*, draft_id: int, actor, expected_version: int | None = None) -> Act:
+    """Take back the last pick, skip or trade and put the board exactly as it was before it:
+    the slot open again (on the clock, or owed again if a make-up pick is undone), its film free
+    (a trade: the slots back with the seats they came from),
     the clock as it stood (see DraftState.undo). `expected_version` is the version of the act
     the commissioner saw on the confirmation page: if another act came since, nothing is
     undone."""
     now = timezone.now()
-    state = open_running(draft_id, now, commissioner=actor)
+    state = open_running(draft_id, now, commissioner=actor).with_last_trade()
     if state.draft.status == Draft.Status.SETUP:
         raise ValidationError("The draft has not started.")
     act = state.last_act
@@ -215,6 +217,10 @@ def undo_last(*, draft_id: int, actor, expected_version: int | None = None) -> P
             "The board has changed since you asked to undo. Nothing was undone: "
             "check the board and try again."
         )
+    if isinstance(act, Trade):
+        undo_trade(state, act, now, actor=actor)
+        save_run(state)
+        return act
     state.undo(now)
     name = state.seat_for_slot(act.slot).display_name
     if isinstance(act, Pick):

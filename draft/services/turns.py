@@ -10,8 +10,9 @@ from datetime import datetime
 
 from draft import narration, notifications
 from draft.models import Category, Draft, DraftEvent, Movie, Pick, QueueEntry, Seat, SkippedSlot
+from draft.repeats import drafted_in_last_seasons
 from draft.services.writing import lock_draft, log_act, require_commissioner
-from draft.state import DraftState, drafted_in_last_seasons
+from draft.state import DraftState
 
 
 def open_running(draft_id: int, now: datetime, *, commissioner=None) -> DraftState:

@@ -17,7 +17,7 @@ from config.pagecache import for_readers
 from config.pages import page_meta
 from draft import selectors
 from draft.access import get_league_for_viewer, require_commissioner
-from draft.forms import DraftCreateForm, LeagueForm, LeagueSettingsForm
+from draft.forms import TRADE_SETTINGS, DraftCreateForm, LeagueForm, LeagueSettingsForm
 from draft.models import League, Membership
 from draft.services.leagues import (
     create_league,
@@ -115,6 +115,11 @@ def league_settings(request, league):
             no_repeat_seasons=form.cleaned_data["no_repeat_seasons"],
             keepers_per_member=form.cleaned_data["keepers_per_member"],
             keepers_in_round_one=form.cleaned_data["keepers_in_round_one"],
+            trade_settings={
+                name: form.cleaned_data[name]
+                for name in TRADE_SETTINGS
+                if form.cleaned_data.get(name) is not None
+            },
         )
         messages.success(request, "League settings saved.")
         return redirect(league)

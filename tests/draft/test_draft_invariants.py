@@ -5,9 +5,11 @@ A state machine drives a small draft (3 seats × 3 rounds, snake or linear, a on
 that skips or autopicks when it runs out, under a frozen clock) through start, picks in turn
 and out of turn, double submissions, make-up picks, commissioner picks and rulings, skips,
 undo, pause and resume, the clock running out, queue edits and autopick switched on and off,
-by the right people and the wrong ones. After every step:
+trades (proposed, accepted, declined, withdrawn, lapsed, vetoed, approved or turned down by a
+commissioner, refused when they name a pick nobody may offer), by the right people and the
+wrong ones. After every step:
 
-- each slot is filled at most once, by the seat that owns it, entered by its member, a
+- each slot is filled at most once, by the seat that holds it at that moment, entered by its member, a
   commissioner or the clock; no film twice; no category twice per seat (open-slot quotas);
 - the acts (picks and skips) stand in slot order: each one is for a slot after the previous
   act's, or makes up an earlier skip;
@@ -54,6 +56,8 @@ from draft.models import (
     QueueEntry,
     Seat,
     SkippedSlot,
+    Trade,
+    TradeItem,
 )
 from draft.services.picks import make_pick, skip_on_clock, undo_last
 from draft.services.queue import queue_add, queue_move, queue_remove, set_autopick
@@ -70,7 +74,6 @@ from tests.draft.factories import (
     OPEN_SLOTS,
     PER_ROUND,
     SNAKE,
-    hand_slot,
     make_league,
     make_user,
 )
@@ -102,7 +105,7 @@ FILMS = [
 # What happens in a step, weighted: mostly the draft moving on.
 ACTIONS = [
     "pick in turn", "pick in turn", "pick in turn", "pick in turn", "pick anything", "skip",
-    "undo", "undo", "pause and resume", "time runs out", "queue", "autopick", "trade",
+    "undo", "undo", "pause and resume", "time runs out", "queue", "autopick", "trade", "trade",
 ]  # fmt: skip
 # "Pick on to the end": enough tries in turn to fill the board even when some are refused.
 TO_THE_END = 4 * SEATS * ROUNDS
@@ -145,6 +148,7 @@ class Seen:
     events: list[DraftEvent]
     queue: tuple
     slots: list[DraftSlot]
+    trades: list[Trade]  # every proposal, oldest first
 
     @property
     def key(self) -> tuple:
@@ -153,15 +157,18 @@ class Seen:
         picks = [(p.pk, p.slot, p.movie_id, p.seat_id, p.category_id, p.entered_by_id)
                  for p in self.picks]  # fmt: skip
         skips = [(s.pk, s.slot) for s in self.skips]
+        trades = [(t.pk, t.status) for t in self.trades]
+        owners = [(s.slot, s.owner_seat_id) for s in self.slots]
         return (d.version, d.status, d.clock_slot, d.clock_deadline, d.clock_remaining,
-                picks, skips, self.events[-1].pk, self.queue)  # fmt: skip
+                picks, skips, self.events[-1].pk, self.queue, trades, owners)  # fmt: skip
 
     @property
     def acts(self) -> list:
-        """What undo may take back, in order: picks and skips (keepers, placed at the start,
-        are not acts)."""
+        """What undo may take back, in order: picks, skips and completed trades (keepers,
+        placed at the start, are not acts)."""
         picks = [p for p in self.picks if not p.is_keeper]
-        return sorted([*picks, *self.skips], key=lambda a: (a.version, isinstance(a, Pick)))
+        done = [t for t in self.trades if t.status == Trade.Status.COMPLETED]
+        return sorted([*picks, *self.skips, *done], key=lambda a: (a.version, isinstance(a, Pick)))
 
 
 @dataclass(frozen=True)
@@ -221,8 +228,6 @@ class DraftMachine(RuleBasedStateMachine):
         )
         self.categories = list(Category.objects.filter(draft=self.draft).order_by("position"))
         self.last_form: Form | None = None
-        # Slots handed to another seat: (events logged by then, slot, seat position).
-        self.moves: list[tuple[int, int, int]] = []
         # One entry per act still on the board: the board as it stood before that act, or None
         # when the act came in a chain (an autopick after a pick) whose middle was not seen.
         self.before_acts: list = []
@@ -249,7 +254,8 @@ class DraftMachine(RuleBasedStateMachine):
         for seat in self.seats:
             seat.autopick = autopick[seat.pk]
         slots = list(DraftSlot.objects.filter(draft=draft).order_by("slot"))
-        return Seen(draft, picks, skips, events, queue, slots)
+        trades = list(Trade.objects.filter(draft=draft).order_by("pk"))
+        return Seen(draft, picks, skips, events, queue, slots, trades)
 
     def _state(self) -> DraftState:
         """The state of what was last seen (seats and categories never change once the draft
@@ -567,9 +573,10 @@ class DraftMachine(RuleBasedStateMachine):
     def _undo(self, by_commissioner):
         w, before = self.world, self.seen
         actor = w.commissioner if by_commissioner else w.bob
-        state = self._state()
+        state = self._state().with_last_trade()
         last = state.last_act
         can = by_commissioner and last is not None and not state.ended_early()
+        holder = state.seat_on_clock
         restores = self.before_acts[-1] if self.before_acts else None
         left_now = self._board()["left"]
         undone = self._attempt("undo", lambda: undo_last(draft_id=self.draft.pk, actor=actor))
@@ -581,12 +588,18 @@ class DraftMachine(RuleBasedStateMachine):
             a for a in before.acts if (type(a), a.pk) != (type(last), last.pk)
         ]
         self.before_acts.pop()
+        if isinstance(last, Trade):
+            self.stats["trade undone"] += 1
         if restores is not None:
-            self._assert_restored(
-                restores,
-                made_up=isinstance(last, Pick) and last.slot in state.skipped,
-                left_now=left_now,
-            )
+            # A make-up pick, or a trade that left the pick on the clock with its holder,
+            # never touched the clock: its undo leaves it as it is.
+            untouched = (
+                isinstance(last, Trade)
+                and (holder is None or self._state().seat_on_clock.pk == holder.pk)
+            ) or (isinstance(last, Pick) and last.slot in state.skipped)
+            self._assert_restored(restores, made_up=untouched, left_now=left_now)
+            if isinstance(last, Trade):
+                self.stats["trade undo restored"] += 1
 
     def _assert_restored(self, expected: dict, *, made_up: bool, left_now):
         """undo(E(S)) shows the board S showed. The slot back on the clock gets the time it had
@@ -648,7 +661,7 @@ class DraftMachine(RuleBasedStateMachine):
         slot = self._state().on_clock
         done = self._attempt("expiry", lambda: tick_clock(draft_id=self.draft.pk))
         assert done is True
-        acts = [a for a in self.seen.acts if a.version > 0 and a.slot == slot]
+        acts = [a for a in self.seen.acts if a.version > 0 and getattr(a, "slot", None) == slot]
         assert acts, "the clock ran out and nothing happened"
         self.stats["expiry autopick" if isinstance(acts[-1], Pick) else "expiry skip"] += 1
 
@@ -732,34 +745,136 @@ class DraftMachine(RuleBasedStateMachine):
         assert resumed is not None
 
     def _trade(self, data):
-        """Owners move between seats, as a trade will move them (through the state and the
-        slot's row; trades are not in the product yet, so nothing is logged and the version
-        stays). Per round, one open slot goes to another seat, which may then hold two slots of
-        a round; with open slots, where a seat fills each category once, two open slots of
-        different seats change hands."""
-        state = self._state()
-        if self.seen.draft.status == Draft.Status.SETUP or state.on_clock is None:
+        """A member proposes their open picks for another member's, through the trade
+        services; the proposal is accepted (right away, or after a commissioner's approval or
+        an unvetoed window), declined, withdrawn, vetoed, turned down or left to lapse; or a
+        proposal names a pick nobody may offer and is refused. Per round one pick may go for
+        one or two; with open slots, where each member fills every category once, it is one
+        for one. A completed trade is an act: the board version goes up, undo may take it
+        back, the log replays it."""
+        from draft.services.trades import (
+            answer_trade,
+            propose_trade,
+            review_trade,
+            settle_due_trades,
+            veto_trade,
+        )
+
+        w, state = self.world, self._state()
+        if self.seen.draft.status not in (Draft.Status.LIVE, Draft.Status.PAUSED):
             return
-        open_slots = [
-            s for s in range(state.on_clock, state.total_slots + 1)
-            if s not in state.picks and s not in state.skipped
-        ]  # fmt: skip
-        slot = data.draw(st.sampled_from(open_slots), label="slot traded")
-        holder = state.seat_for_slot(slot)
-        if self.category_mode == PER_ROUND:
-            others = [s for s in self.seats if s.pk != holder.pk]
-            moves = [(slot, data.draw(st.sampled_from(others), label="to seat"))]
-        else:
-            theirs = [s for s in open_slots if not state.holds(holder, s)]
-            if not theirs:
+        proposer = data.draw(st.sampled_from(self.seats), label="proposer")
+        receiver = data.draw(
+            st.sampled_from([s for s in self.seats if s.pk != proposer.pk]), label="receiver"
+        )
+        third = next(s for s in self.seats if s.pk not in (proposer.pk, receiver.pk))
+
+        def refs(seat):
+            return [
+                f"{state.position(n).round}:{state.original_seat(n).pk}"
+                for n in state.slots_held(seat)
+            ]
+
+        mine, theirs = refs(proposer), refs(receiver)
+        bad = data.draw(st.sampled_from([False, False, False, True]), label="bad proposal")
+        if bad or not mine or not theirs:
+            # Someone else's pick, or a used one: refused, nothing changes.
+            used = [f"{p.round}:{state.original_seat(p.slot).pk}" for p in self.seen.picks]
+            give = (theirs or used or ["1:0"])[:1]
+            proposed = self._attempt(
+                "trade propose",
+                lambda: propose_trade(draft_id=self.draft.pk, user=proposer.user,
+                                      to_seat_id=receiver.pk, give=give, get=mine[:1] or give),
+                board_change=False,
+            )  # fmt: skip
+            assert proposed is None
+            return
+        count = 1 if self.category_mode != PER_ROUND else data.draw(st.sampled_from([1, 1, 2]))
+        give = data.draw(st.permutations(mine), label="give")[:count]
+        get = data.draw(st.permutations(theirs), label="get")[:1]
+        if self.category_mode != PER_ROUND:
+            get = get[: len(give)]
+        review = data.draw(
+            st.sampled_from(["none", "none", "none", "commissioner", "veto"]), label="review"
+        )
+        w.league.__class__.objects.filter(pk=w.league.pk).update(
+            trade_review=review, trade_expires_with_pick=False, trade_veto_percent=50
+        )
+        trade = self._attempt(
+            "trade propose",
+            lambda: propose_trade(draft_id=self.draft.pk, user=proposer.user,
+                                  to_seat_id=receiver.pk, give=give, get=get),
+            board_change=False,
+        )  # fmt: skip
+        if trade is None:
+            assert self.category_mode != PER_ROUND and len(give) != len(get)
+            return
+        answer = data.draw(
+            st.sampled_from(["accept", "accept", "accept", "accept", "accept", "decline",
+                             "withdraw", "wrong", "lapse"]),
+            label="answer",
+        )  # fmt: skip
+
+        def reply(user, action):
+            return lambda: answer_trade(
+                draft_id=self.draft.pk, trade_id=trade.pk, user=user, action=action
+            )
+
+        if answer == "wrong":
+            assert self._attempt("trade answer", reply(third.user, "accept")) is None
+            return
+        if answer == "lapse":
+            Trade.objects.filter(pk=trade.pk).update(expires_at=T0 - timedelta(seconds=1))
+            self._attempt("trade lapse", lambda: settle_due_trades(draft_id=self.draft.pk),
+                          board_change=False)  # fmt: skip
+            assert Trade.objects.get(pk=trade.pk).status == Trade.Status.EXPIRED
+            return
+        if answer in ("decline", "withdraw"):
+            user = receiver.user if answer == "decline" else proposer.user
+            self._attempt(f"trade {answer}", reply(user, answer), board_change=False)
+            return
+        accepted = self._attempt(
+            "trade accept", reply(receiver.user, "accept"), board_change=review == "none"
+        )
+        assert accepted is not None and accepted.ok
+        if review == "none":
+            self._trade_done(data)
+            return
+        if review == "veto" and Trade.objects.get(pk=trade.pk).review_until is not None:
+            if data.draw(st.booleans(), label="vetoed"):
+                vetoed = self._attempt(
+                    "trade veto",
+                    lambda: veto_trade(draft_id=self.draft.pk, trade_id=trade.pk,
+                                       user=third.user),
+                    board_change=False,
+                )  # fmt: skip
+                assert vetoed is not None
+                assert Trade.objects.get(pk=trade.pk).status == Trade.Status.VETOED
                 return
-            other = data.draw(st.sampled_from(theirs), label="in exchange for")
-            moves = [(slot, state.seat_for_slot(other)), (other, holder)]
-        for number, seat in moves:
-            hand_slot(self.draft, number, seat, new_version=False)
-            self.moves.append((len(self.seen.events), number, seat.position))
-        self.seen = self._observe()
+            Trade.objects.filter(pk=trade.pk).update(review_until=T0 - timedelta(seconds=1))
+            self._attempt("trade window", lambda: settle_due_trades(draft_id=self.draft.pk))
+            assert Trade.objects.get(pk=trade.pk).status == Trade.Status.COMPLETED
+            self._trade_done(data)
+            return
+        approve = data.draw(st.booleans(), label="approve")
+        reviewed = self._attempt(
+            "trade review",
+            lambda: review_trade(draft_id=self.draft.pk, trade_id=trade.pk,
+                                 user=w.commissioner, approve=approve),
+            board_change=approve,
+        )  # fmt: skip
+        assert reviewed is not None and reviewed.ok
+        if approve:
+            self._trade_done(data)
+        else:
+            self.stats["trade turned down"] += 1
+
+    def _trade_done(self, data):
+        """A trade went through; now and then the commissioner takes it back at once (so that
+        every run undoes trades, not only when an undo happens to follow one)."""
         self.stats["trade"] += 1
+        if data.draw(st.sampled_from([False, False, True]), label="undone at once"):
+            self._undo(True)
 
     # --- invariants ------------------------------------------------------------------------
 
@@ -797,6 +912,8 @@ class DraftMachine(RuleBasedStateMachine):
         # Acts in the order they happened: each for a slot after the last, or a make-up.
         furthest = 0
         for act in seen.acts:
+            if isinstance(act, Trade):
+                continue
             if isinstance(act, Pick) and act.slot in skipped:
                 skip = next(s for s in seen.skips if s.slot == act.slot)
                 assert act.version > skip.version, "a make-up came before its skip"
@@ -839,12 +956,18 @@ class DraftMachine(RuleBasedStateMachine):
         )
         replay = DraftState(blank, self.seats, self.categories)
         movies = {m.pk: m for m in self.world.movies}
+        trades = {t.version: t for t in self.seen.trades if t.version}
+        moves = {}
+        for item in TradeItem.objects.filter(trade__in=list(trades.values())):
+            moves.setdefault(item.trade_id, []).append(item)
         Kind = DraftEvent.Kind
-        for index, event in enumerate(self.seen.events):
+        for event in self.seen.events:
             now = event.created_at
-            for _, slot, position in (m for m in self.moves if m[0] == index):
-                replay.give_slot(slot, self.seats[position - 1])
-            if event.kind == Kind.KEEPER:
+            if event.kind == Kind.TRADE:
+                trade = trades[event.version]
+                trade.moves = moves[trade.pk]
+                replay.apply_trade(trade, now)
+            elif event.kind == Kind.KEEPER:
                 replay.place_keeper(
                     Pick(
                         slot=event.slot,
@@ -875,7 +998,7 @@ class DraftMachine(RuleBasedStateMachine):
             elif event.kind == Kind.SKIP:
                 replay.apply_skip(SkippedSlot(slot=event.slot, version=event.version), now)
             elif event.kind == Kind.UNDO:
-                assert replay.undo(now).slot == event.slot
+                assert getattr(replay.undo(now), "slot", None) == event.slot
             elif event.kind == Kind.PAUSE:
                 replay.pause(now)
             elif event.kind == Kind.RESUME:
@@ -888,9 +1011,6 @@ class DraftMachine(RuleBasedStateMachine):
             s: (p.movie_id, p.category_id, p.seat_id) for s, p in state.picks.items()
         }
         assert replay.skipped == state.skipped
-        for index, slot, position in self.moves:
-            if index >= len(self.seen.events):
-                replay.give_slot(slot, self.seats[position - 1])
         holders = [replay.seat_for_slot(s).pk for s in range(1, replay.total_slots + 1)]
         assert holders == [state.seat_for_slot(s).pk for s in range(1, state.total_slots + 1)]
         got = (blank.status, blank.clock_slot, blank.clock_deadline, blank.clock_remaining)
@@ -1021,5 +1141,7 @@ def test_draft_invariants_hold_whatever_happens(machine):
         "ruling": 1, "undo": 30, "undo restored": 20, "skip": 5, "expiry skip": 5,
         "expiry autopick": 1, "pause": 12, "resume": 12, "completed": 10, "queue add": 20,
         "queue move": 5, "queue remove": 5, "autopick on": 5, "autopick off": 5, "trade": 10,
+        "trade accept": 10, "trade propose refused": 5, "trade decline": 2, "trade withdraw": 2,
+        "trade review": 3, "trade undone": 1,
     }.items():  # fmt: skip
         assert stats[done] >= max(1, per_250 * EXAMPLES // 250), (done, stats)

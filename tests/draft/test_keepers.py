@@ -10,11 +10,12 @@ from django.utils import timezone
 
 from draft import rules
 from draft.models import DraftEvent, Keeper, League, Pick, Season
+from draft.repeats import as_film
 from draft.services.keepers import choose_keepers, keeper_options, review_keeper
 from draft.services.picks import undo_last
 from draft.services.running import start_draft
 from draft.services.seasons import start_next_season
-from draft.state import DraftState, as_film
+from draft.state import DraftState
 from tests.draft.factories import (
     OPEN_SLOTS,
     _setup_for,

@@ -132,6 +132,7 @@ class World:
             "draft:manage_action": "end",
             "draft:queue_action": "add",
             "draft:keeper_review": "approve",
+            "draft:trade_answer": "accept",
             "reviews:comment_moderate": "approve",
         }.get(route.name, "")
         return {
@@ -142,6 +143,7 @@ class World:
             "comment_id": str(self.comment.pk),
             "message_id": str(self.chat_message.pk),
             "keeper_id": "1",
+            "trade_id": "1",
             "action": action,
             "member_id": str(dylan.pk),
             "token": self.league.invite_token if route.name == "draft:join" else "set-password",

@@ -71,6 +71,9 @@ chat_delete      POST    login      403|404   403      403       302
 keepers          GET     login      403|404   200      200       200
 keepers          POST    login      403|404   302      302       302
 keeper_review    POST    login      403|404   403      403       302
+trades           GET     200|404    200|404   200      200       200
+trades           POST    login|404  403|404   302      302       302
+trade_answer     POST    login      403|404   302      302       302
 queue            GET     login      403|404   200      200       200
 queue_action     POST    login      403|404   302      302       302
 notifications    GET     login      200       200      200       200
@@ -213,6 +216,9 @@ def request_for(world: World, name: str, method: str) -> tuple[str, dict]:
             reverse("draft:keeper_review", args=[league, draft, 1, "approve"]),
             {},
         ),
+        # Nothing chosen, no such trade: refused with a message on the trade page.
+        "trades": (reverse("draft:trades", args=[league, draft]), {"to_seat": "1"}),
+        "trade_answer": (reverse("draft:trade_answer", args=[league, draft, 1, "accept"]), {}),
         "queue": (reverse("draft:queue", args=[league, draft]), {}),
         "queue_action": (
             reverse("draft:queue_action", args=[league, draft, "add"]),
@@ -314,6 +320,8 @@ POSTS = [
     ("queue_action", "member"),
     ("keepers", "member"),
     ("keeper_review", "commissioner"),
+    ("trades", "member"),
+    ("trade_answer", "member"),
     ("notifications", "member"),
     ("movie_new", "member"),
     ("movie_poster", "member"),

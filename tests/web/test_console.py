@@ -513,8 +513,9 @@ def test_setup_only_actions_are_refused_once_the_draft_has_started(
 # --- Query count -----------------------------------------------------------------------------
 
 # session · user · draft + league · membership · seats + members + users · categories ·
-# picks + films · skipped slots · slot holders · the league's members (for "Give a seat to")
-CONSOLE_QUERIES = 10
+# picks + films · skipped slots · slot holders · the league's members (for "Give a seat to") ·
+# the last trade (what an undo would take back, when it is the last act)
+CONSOLE_QUERIES = 11
 
 
 @pytest.mark.parametrize("size", ["4x3", "16x20"])
