@@ -52,9 +52,12 @@ def slot_of(state: DraftState, ref: PickRef) -> int:
     return state.slot_in_round(ref.round, ref.original)
 
 
-def label(state: DraftState, ref: PickRef) -> str:
-    """ "2.04" once the order is drawn; before the start, "Round 2 (Ana's)"."""
+def label(state: DraftState, ref: PickRef, seat: Seat | None = None) -> str:
+    """ "2.04" once the order is drawn; before the start, "Round 2 (Ana's)", or "Round 2" for
+    `seat`'s own pick (the seat it is drawn for)."""
     if state.draft.status == Draft.Status.SETUP:
+        if seat is not None and seat.pk == ref.original.pk:
+            return f"Round {ref.round}"
         return f"Round {ref.round} ({ref.original.display_name}'s)"
     return state.label(slot_of(state, ref))
 
@@ -176,12 +179,7 @@ def trade_page(state: DraftState, viewer: Membership | None, *, partner_id=None,
                 page.outgoing.append(row)
             else:
                 page.others_open += 1
-        elif trade.status in (Trade.Status.COMPLETED, Trade.Status.UNDONE) or (
-            viewer is not None
-            and seat is not None
-            and seat.pk in (trade.proposer_id, trade.receiver_id)
-        ):
-            # Readers see the trades that happened; members see their own that did not too.
+        elif _shown(trade, viewer, seat):
             page.history.append(row)
     page.holdings = _holdings(state)
     if seat is not None and draft.league.trading and draft.status != Draft.Status.COMPLETE:
@@ -195,9 +193,27 @@ def trade_page(state: DraftState, viewer: Membership | None, *, partner_id=None,
             page.preset = {f"{i.round}:{i.original_seat_id}" for i in countering.items.all()}
         partner = next((s for s in page.partners if s.pk == partner_id), None)
         if partner is not None:
-            page.mine = Side(seat, [(r, label(state, r)) for r in tradeable(state, seat)])
-            page.theirs = Side(partner, [(r, label(state, r)) for r in tradeable(state, partner)])
+            page.mine = Side(seat, [(r, label(state, r, seat)) for r in tradeable(state, seat)])
+            page.theirs = Side(
+                partner, [(r, label(state, r, partner)) for r in tradeable(state, partner)]
+            )
     return page
+
+
+# Trades every member of the league sees in the history: those the league had a say in.
+LEAGUE_SEES = (Trade.Status.VETOED, Trade.Status.REJECTED, Trade.Status.FAILED)
+
+
+def _shown(trade: Trade, viewer: Membership | None, seat: Seat | None) -> bool:
+    """Readers see the trades that happened; members also those the league stopped or that
+    fell through; the two sides and commissioners, every one (declined, withdrawn, lapsed)."""
+    if trade.status in (Trade.Status.COMPLETED, Trade.Status.UNDONE):
+        return True
+    if viewer is None:
+        return False
+    if viewer.is_commissioner or trade.status in LEAGUE_SEES:
+        return True
+    return seat is not None and seat.pk in (trade.proposer_id, trade.receiver_id)
 
 
 def _holdings(state: DraftState) -> list[tuple[Seat, list[Holding]]]:
@@ -211,8 +227,11 @@ def _holdings(state: DraftState) -> list[tuple[Seat, list[Holding]]]:
         pick = state.picks.get(slot)
         rows[holder.pk].append(
             Holding(
-                label=label(state, ref),
-                came_from=original.display_name if original.pk != holder.pk else "",
+                label=label(state, ref, holder),
+                # Before the start the label names the seat it is drawn for already.
+                came_from=original.display_name
+                if original.pk != holder.pk and state.draft.status != Draft.Status.SETUP
+                else "",
                 film=str(pick.movie) if pick is not None else "",
                 kept=(pick is not None and pick.is_keeper) or (ref.round, original.pk) in kept,
             )

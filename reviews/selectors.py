@@ -16,7 +16,7 @@ from django.utils.text import slugify
 
 from draft import live
 from draft import selectors as draft_selectors
-from draft.models import Category, Draft, Membership, Pick, Seat
+from draft.models import Category, Draft, Membership, Pick, Seat, Trade
 from reviews.models import BloggerProfile, Comment, Vote, Writeup
 from reviews.rules import comments_are_closed, draft_settings, league_settings, round_is_complete
 
@@ -351,6 +351,7 @@ class Recap:
     late: list[Pick]
     deadline: object
     categories: list[Category]
+    trades: list[Trade]  # the trades that went through, in the order they did
 
     @property
     def published_count(self) -> int:
@@ -367,8 +368,8 @@ class Recap:
 
 def recap(draft: Draft, *, voter: str | None, viewer_can_see_drafts: bool = False) -> Recap:
     """The board with each pick's writeup state, every question's tally, and who is late with
-    their writeup. Queries: the draft state (4, none when this process has read this version
-    of the board already), writeup states (1), tallies (1 or 2)."""
+    their writeup, and the trades made. Queries: the draft state (4, none when this process has
+    read this version of the board already), writeup states (1), tallies (1 or 2), trades (1)."""
     board = live.board_of(draft)  # its state read once per board version, in this process
     state = board.state
     writeups = {
@@ -410,6 +411,11 @@ def recap(draft: Draft, *, voter: str | None, viewer_can_see_drafts: bool = Fals
         late=late,
         deadline=deadline,
         categories=state.categories,
+        trades=list(
+            Trade.objects.filter(draft=draft, status=Trade.Status.COMPLETED)
+            .only("summary", "decided_at")
+            .order_by("version")
+        ),
     )
 
 

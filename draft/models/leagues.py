@@ -87,7 +87,7 @@ class League(models.Model):
     trade_expires_with_pick = models.BooleanField(
         "during a live draft, a proposal lapses with the pick on the clock",
         default=True,
-        help_text="A proposal made while the clock runs lapses when that pick's time is up.",
+        help_text="A proposal made while the clock runs lapses once that pick is made or skipped.",
     )
     trade_min_clock_seconds = models.PositiveIntegerField(
         "clock time at least left to a member given the pick on the clock (seconds)",

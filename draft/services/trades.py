@@ -12,6 +12,7 @@ each is a `HeldPick` row until `start_draft` writes it into the slot.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.utils import timezone
 
+from config.inputs import strip_control_characters
 from draft import bus, narration, notifications, selectors
 from draft.models import (
     Draft,
@@ -79,7 +81,21 @@ def _seat_of_user(state: DraftState, user) -> tuple[Membership, Seat]:
     return membership, seat
 
 
-@draft_write
+def swept(service):
+    """A trade service: the proposals and veto windows that are due are settled first, in a
+    transaction of their own, so that a refusal (which changes nothing) does not take back a
+    lapse that happened anyway; then the service runs as every draft write does."""
+    write = draft_write(service)
+
+    @functools.wraps(service)
+    def run(*, draft_id: int, **kwargs):
+        settle_due_trades(draft_id=draft_id)
+        return write(draft_id=draft_id, **kwargs)
+
+    return run
+
+
+@swept
 def propose_trade(
     *,
     draft_id: int,
@@ -93,7 +109,7 @@ def propose_trade(
     """Propose `give` (picks the user's seat holds) for `get` (picks the other seat holds).
     With `replaces_id`, a counter to a proposal made to the user: it replaces that one."""
     now = timezone.now()
-    state = _open(draft_id, now)
+    state, swept = _open(draft_id, now)
     _open_draft(state)
     membership, seat = _seat_of_user(state, user)
     other = state.seat_by_id(to_seat_id)
@@ -103,7 +119,7 @@ def propose_trade(
         raise ValidationError("A trade takes two members: you cannot trade with yourself.")
     if not other.has_member or other.membership.left_at:
         raise ValidationError(f"{other.display_name} cannot answer a trade.")
-    message = " ".join(str(message or "").split())
+    message = " ".join(strip_control_characters(str(message or "")).split())
     if len(message) > Trade.MESSAGE_LENGTH:
         raise ValidationError(
             f"The message is {len(message)} characters; the most is {Trade.MESSAGE_LENGTH}."
@@ -124,9 +140,7 @@ def propose_trade(
         if replaced.proposer_id != other.pk:
             raise ValidationError("A counter goes back to the member who proposed.")
         if replaced.status != Trade.Status.PROPOSED:
-            raise ValidationError(
-                f"That proposal is no longer open: {replaced.get_status_display().lower()}."
-            )
+            raise ValidationError(f"That proposal is no longer open: {_ENDED[replaced.status]}.")
     waiting = Trade.objects.filter(draft=state.draft, proposer=seat, status__in=Trade.OPEN)
     if waiting.count() >= OPEN_LIMIT:
         raise ValidationError(
@@ -134,9 +148,9 @@ def propose_trade(
         )
     terms = narration.trade_terms(
         seat.display_name,
-        [label(state, r) for r in gives],
+        [label(state, r, seat) for r in gives],
         other.display_name,
-        [label(state, r) for r in gets],
+        [label(state, r, other) for r in gets],
     )
     trade = Trade.objects.create(
         draft=state.draft,
@@ -166,7 +180,7 @@ def _item(state, trade, ref: PickRef, from_seat, to_seat) -> TradeItem:
         original_seat=ref.original,
         from_seat=from_seat,
         to_seat=to_seat,
-        label=label(state, ref),
+        label=label(state, ref, from_seat),
     )
 
 
@@ -200,15 +214,15 @@ def _check_sides(state, seat, gives, other, gets) -> None:
 # --- Answering -----------------------------------------------------------------------------
 
 
-def _open(draft_id: int, now: datetime) -> DraftState:
-    """Lock the draft, load its state, apply a clock that ran out and the trades that lapsed
-    or whose review ended: every trade service sees the board and the proposals as they are."""
+def _open(draft_id: int, now: datetime) -> tuple[DraftState, set[int]]:
+    """Lock the draft, load its state, apply a clock that ran out and settle the trades that
+    lapsed or whose review ended since the sweep before (`swept`): every trade service sees
+    the board and the proposals as they are."""
     draft = lock_draft(draft_id)
     state = DraftState.load(draft)
     if draft.status in (Draft.Status.LIVE, Draft.Status.PAUSED) and apply_due_clock(state, now):
         save_run(state)
-    settle_trades(state, now)
-    return state
+    return state, set(settle_trades(state, now))
 
 
 def _trade_for(state: DraftState, trade_id: int | None) -> Trade:
@@ -236,23 +250,29 @@ _ENDED = {
 }
 
 
-def _no_longer(trade: Trade) -> ValidationError:
+def _closed(trade: Trade, swept: set[int]) -> Outcome:
+    """The answer to a proposal that is no longer open: refused, or, when it lapsed in this
+    very transaction (a pick settled the slot a moment before), an outcome that says so and
+    keeps the lapse."""
     note = f" {trade.note}" if trade.note else ""
-    return ValidationError(f"That proposal is no longer open: {_ENDED[trade.status]}.{note}")
+    message = f"That proposal is no longer open: {_ENDED[trade.status]}.{note}"
+    if trade.pk in swept:
+        return Outcome(trade, message, ok=False)
+    raise ValidationError(message)
 
 
-@draft_write
+@swept
 def answer_trade(*, draft_id: int, trade_id: int | None, user, action: str) -> Outcome:
     """The receiver accepts or declines; the proposer withdraws."""
     now = timezone.now()
-    state = _open(draft_id, now)
+    state, swept = _open(draft_id, now)
     trade = _trade_for(state, trade_id)
     _membership, seat = _seat_of_user(state, user)
     if action == "withdraw":
         if trade.proposer_id != seat.pk:
             raise ValidationError("Only the member who proposed a trade can withdraw it.")
         if not trade.is_open:
-            raise _no_longer(trade)
+            return _closed(trade, swept)
         _end(trade, Trade.Status.WITHDRAWN, now, user)
         return Outcome(trade, "Proposal withdrawn.")
     if action not in ("accept", "decline"):
@@ -260,7 +280,7 @@ def answer_trade(*, draft_id: int, trade_id: int | None, user, action: str) -> O
     if trade.receiver_id != seat.pk:
         raise ValidationError("Only the member a trade is proposed to can answer it.")
     if trade.status != Trade.Status.PROPOSED:
-        raise _no_longer(trade)
+        return _closed(trade, swept)
     if action == "decline":
         _end(trade, Trade.Status.DECLINED, now, user)
         return Outcome(trade, "Proposal declined.")
@@ -291,12 +311,12 @@ def answer_trade(*, draft_id: int, trade_id: int | None, user, action: str) -> O
     return Outcome(trade, "Accepted. A commissioner approves it before the picks change hands.")
 
 
-@draft_write
+@swept
 def veto_trade(*, draft_id: int, trade_id: int | None, user) -> Outcome:
     """A member other than the two sides vetoes a trade in its veto window; enough vetoes (the
     league's share of the other members) stop it."""
     now = timezone.now()
-    state = _open(draft_id, now)
+    state, swept = _open(draft_id, now)
     trade = _trade_for(state, trade_id)
     membership = selectors.membership_for(state.draft.league, user)
     if membership is None:
@@ -308,7 +328,7 @@ def veto_trade(*, draft_id: int, trade_id: int | None, user) -> Outcome:
     if trade.status != Trade.Status.REVIEW or trade.review_until is None:
         if trade.status == Trade.Status.REVIEW:
             raise ValidationError("A commissioner decides this trade: it takes no vetoes.")
-        raise _no_longer(trade)
+        return _closed(trade, swept)
     _, created = TradeVeto.objects.get_or_create(
         trade=trade, membership=membership, defaults={"created_at": now}
     )
@@ -327,18 +347,18 @@ def vetoes_needed(league, sides: set[int]) -> int:
     return max(1, math.ceil(others * league.trade_veto_percent / 100))
 
 
-@draft_write
+@swept
 def review_trade(*, draft_id: int, trade_id: int | None, user, approve: bool) -> Outcome:
     """A commissioner approves an accepted trade (at once, in a veto window too) or turns it
     down."""
     now = timezone.now()
-    state = _open(draft_id, now)
+    state, swept = _open(draft_id, now)
     membership = selectors.membership_for(state.draft.league, user)
     if membership is None or not membership.is_commissioner:
         raise ValidationError("Only a commissioner of this league can review a trade.")
     trade = _trade_for(state, trade_id)
     if trade.status != Trade.Status.REVIEW:
-        raise _no_longer(trade)
+        return _closed(trade, swept)
     if not approve:
         _end(trade, Trade.Status.REJECTED, now, user)
         return Outcome(trade, "Trade turned down.")
@@ -463,9 +483,9 @@ def _fall_through(state: DraftState, done: Trade, moves, now) -> None:
     )
 
 
-def settle_trades(state: DraftState, now: datetime) -> bool:
+def settle_trades(state: DraftState, now: datetime) -> list[int]:
     """With the draft locked: proposals that lapsed expire, veto windows that ended complete
-    (or fall through when a pick was used meanwhile). Returns whether anything changed."""
+    (or fall through when a pick was used meanwhile). Returns the trades it settled."""
     draft = state.draft
     due = list(Trade.objects.filter(draft=draft, status__in=Trade.OPEN).filter(_due_q(now, draft)))
     for trade in due:
@@ -484,7 +504,7 @@ def settle_trades(state: DraftState, now: datetime) -> bool:
             _end(trade, Trade.Status.FAILED, now, None, note=problem)
         else:
             complete(state, trade, now, actor=None)
-    return bool(due)
+    return [trade.pk for trade in due]
 
 
 def _due_q(now: datetime, draft: Draft | None = None) -> Q:
@@ -513,7 +533,7 @@ def settle_due_trades(*, draft_id: int) -> bool:
     """One draft's due trades (the worker)."""
     now = timezone.now()
     state = DraftState.load(lock_draft(draft_id))
-    return settle_trades(state, now)
+    return bool(settle_trades(state, now))
 
 
 def member_left(draft: Draft, seat: Seat, now: datetime) -> bool:

@@ -99,3 +99,59 @@ def test_two_members_trade_the_pick_on_the_clock_and_every_board_follows(
         assert_accessible(page)
     answer.screenshot(path="/tmp/trades-phone.png", full_page=True)
     offer.screenshot(path="/tmp/trades-laptop.png", full_page=True)
+
+
+@pytest.mark.parametrize("review", ["commissioner", "veto"])
+def test_next_seasons_picks_trade_under_the_leagues_review(
+    live_server, new_page, commissioner, member, other_member, review
+):
+    """Before next season's draft: Dylan offers his round-2 pick for Maya's round-3; Maya
+    accepts; a commissioner approves it, or Carla, in the veto window, vetoes it."""
+    from draft.models import League
+    from draft.services.seasons import start_next_season
+    from tests.draft.factories import four_by_three, play_picks
+
+    first = four_by_three(commissioner, [member, other_member], name="2021 Movie Draft")
+    play_picks(first, 12)
+    League.objects.filter(pk=first.league.pk).update(trade_review=review)
+    draft = start_next_season(league=first.league, actor=commissioner, name="2022 Movie Draft")
+    url = live_server.url + draft.get_absolute_url() + "trades/"
+
+    dylan = new_page()
+    log_in(dylan, live_server, member)
+    dylan.goto(live_server.url + draft.get_absolute_url())
+    assert_accessible(dylan)
+    dylan.get_by_role("link", name="Trades").click()
+    expect(dylan.get_by_role("heading", name="Trades", level=1)).to_be_visible()
+    assert_accessible(dylan)
+    dylan.get_by_label("Trade with").select_option(label="Maya Reel")
+    dylan.get_by_role("button", name="Show their picks").click()
+    dylan.get_by_role("group", name="You give").get_by_label("Round 2").check()
+    dylan.get_by_role("group", name="Maya Reel gives").get_by_label("Round 3").check()
+    dylan.get_by_role("button", name="Propose the trade").click()
+    expect(dylan.get_by_text("Proposal sent")).to_be_visible()
+    assert_accessible(dylan)
+
+    maya = new_page(viewport=PHONE)
+    log_in(maya, live_server, other_member)
+    maya.goto(url)
+    maya.get_by_role("button", name="Accept").click()
+    expect(maya.get_by_role("heading", name="Waiting for review")).to_be_visible()
+    assert_accessible(maya)
+
+    carla = new_page(color_scheme="dark")
+    log_in(carla, live_server, commissioner)
+    carla.goto(url)
+    assert_accessible(carla)
+    if review == "commissioner":
+        carla.get_by_role("button", name="Approve").click()
+        expect(carla.get_by_text("Trade approved")).to_be_visible()
+        expect(carla.get_by_role("region", name="Maya Reel's picks")).to_contain_text(
+            "Round 2 (Strange Dylan's)"
+        )
+    else:
+        carla.get_by_role("button", name="Veto").click()
+        expect(carla.get_by_text("Your veto is in, and the trade is stopped.")).to_be_visible()
+        expect(carla.locator(".trade-list").last).to_contain_text("Vetoed")
+    assert_accessible(carla)
+    carla.screenshot(path=f"/tmp/trades-{review}-dark.png", full_page=True)

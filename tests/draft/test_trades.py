@@ -260,6 +260,14 @@ def test_bad_proposals_are_refused_and_change_nothing(
     assert snapshot(players) == before
 
 
+def test_a_message_keeps_its_words_and_loses_control_characters(players, member, other_member):
+    trade = propose(
+        players, member, other_member, [token(players, 2, member)], [token(players, 3, other_member)],
+        message="Deal?\x00\x07  <script>alert(1)</script>\n\tYours",
+    )  # fmt: skip
+    assert Trade.objects.get(pk=trade.pk).message == "Deal? <script>alert(1)</script> Yours"
+
+
 def test_only_the_receiver_answers_and_only_the_proposer_withdraws(
     players, commissioner, member, other_member
 ):
@@ -332,8 +340,6 @@ def test_a_proposal_lapses_with_the_pick_on_the_clock(players, member, other_mem
     pick_on_clock(players)  # 1.01 is settled: the proposal made while it was on the clock lapses
     with pytest.raises(ValidationError, match="it lapsed. It lapsed when 1.01 was settled."):
         answer(players, trade, commissioner)
-    # The refusal changes nothing; the worker's round marks it.
-    assert settle_due_trades(draft_id=players.draft.pk)
     assert Trade.objects.get(pk=trade.pk).status == "expired"
 
 
@@ -460,10 +466,7 @@ def test_next_seasons_picks_trade_before_the_order_is_drawn(commissioner, member
     trade = propose(
         second, member, other_member, [token(second, 2, member)], [token(second, 3, other_member)]
     )
-    assert (
-        trade.summary
-        == "Strange Dylan's Round 2 (Strange Dylan's) for Maya Reel's Round 3 (Maya Reel's)"
-    )
+    assert trade.summary == "Strange Dylan's Round 2 for Maya Reel's Round 3"
     answer(second, trade, other_member)
     held = HeldPick.objects.get(draft=draft, round=2)
     assert held.owner_seat == second.seat_of(other_member)
@@ -543,3 +546,26 @@ def test_the_worker_settles_lapsed_proposals_and_ended_windows(players, member, 
     assert tick_due_drafts() == 1
     assert Trade.objects.get(pk=trade.pk).status == "expired"
     assert tick_due_drafts() == 0
+
+
+def test_the_recap_the_export_and_the_log_show_the_trade(client, players, member, other_member):
+    from django.urls import reverse
+
+    trade = propose(
+        players,
+        member,
+        other_member,
+        [token(players, 1, member)],
+        [token(players, 2, other_member)],
+    )
+    answer(players, trade, other_member)
+    pick_on_clock(players)  # Maya uses the 1.01 she traded for
+    args = [players.league.slug, players.draft.slug]
+    recap = client.get(reverse("reviews:recap", args=args)).content.decode()
+    assert "Strange Dylan&#x27;s 1.01 for Maya Reel&#x27;s 2.03" in recap
+    export = client.get(reverse("draft:export_csv", args=args)).content.decode()
+    header, *rows = export.splitlines()
+    first = dict(zip(header.split(","), rows[0].split(","), strict=True))
+    assert (first["member"], first["via"]) == ("Maya Reel", "Strange Dylan")
+    log = client.get(reverse("draft:log", args=args)).content.decode()
+    assert "Trade: Strange Dylan&#x27;s 1.01 for Maya Reel&#x27;s 2.03" in log

@@ -541,8 +541,9 @@ def small(commissioner, member, other_member):
     return setup
 
 
-RECAP_QUERIES = 8  # 1 draft with league and settings; 2-6 seats, categories, picks with
-# films, skipped slots, slot holders; 7 writeup states; 8 the vote tallies of every question.
+RECAP_QUERIES = 9  # 1 draft with league and settings; 2-6 seats, categories, picks with
+# films, skipped slots, slot holders; 7 writeup states; 8 the vote tallies of every question;
+# 9 the trades made.
 
 
 def test_recap_queries_are_the_same_for_4x3_and_16x20(
