@@ -307,7 +307,7 @@ class NotificationSettingsForm(forms.ModelForm):
         from draft.models import NotificationSettings
 
         model = NotificationSettings
-        fields = ["on_clock", "up_next"]
+        fields = ["on_clock", "up_next", "trades"]
 
 
 class NextSeasonForm(forms.Form):

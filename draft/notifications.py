@@ -1,4 +1,6 @@
-"""Mail to the member who comes on the clock, and "you're up next" to the one after.
+"""Mail to the member who comes on the clock, and "you're up next" to the one after; and mail
+about trades (`queue_trade_mail`): a proposal to its receiver, an answer to its proposer, a
+trade done to both sides.
 
 Written to the outbox in the transaction of the change that put the member on the clock, so a
 pick that rolls back sends nothing and a slow mail server never holds up a pick; the worker
@@ -47,8 +49,7 @@ def queue_turn_mail(state: DraftState, now) -> None:
     position = state.position(slot)
     _queue(
         prefs,
-        draft,
-        slot,
+        f"turn:{draft.pk}:{slot}:{NotificationSettings.ON_CLOCK}",
         NotificationSettings.ON_CLOCK,
         seat,
         now,
@@ -65,8 +66,7 @@ def queue_turn_mail(state: DraftState, now) -> None:
         later = state.position(next_slot)
         _queue(
             prefs,
-            draft,
-            next_slot,
+            f"turn:{draft.pk}:{next_slot}:{NotificationSettings.UP_NEXT}",
             NotificationSettings.UP_NEXT,
             next_seat,
             now,
@@ -80,7 +80,7 @@ def queue_turn_mail(state: DraftState, now) -> None:
         )
 
 
-def _queue(prefs, draft, slot, kind, seat, now, *, subject, body) -> None:
+def _queue(prefs, key, kind, seat, now, *, subject, body) -> None:
     if not seat.has_member:
         return  # a bot's seat: nobody to tell
     membership, user = seat.membership, seat.user
@@ -89,9 +89,61 @@ def _queue(prefs, draft, slot, kind, seat, now, *, subject, body) -> None:
     if (choice is not None and not choice.wants(kind)) or not user.email or membership.left_at:
         return
     outbox.enqueue(
-        key=f"turn:{draft.pk}:{slot}:{kind}:{seat.pk}",
+        key=f"{key}:{seat.pk}",
         to=[user.email],
         subject=subject,
         body=body,
         now=now,
     )
+
+
+# What a trade's mail says, per event: (subject, the sentence of the body).
+TRADE_MAIL = {
+    "proposed": ("{proposer} proposes a trade", "{proposer} proposes {terms}."),
+    "countered": ("{proposer} answers with a counter", "{proposer} counters with {terms}."),
+    "completed": ("Trade done", "The trade went through: {terms}."),
+    "declined": ("Trade declined", "{receiver} declined {terms}."),
+    "vetoed": ("Trade vetoed", "The league vetoed {terms}."),
+    "rejected": ("Trade turned down", "A commissioner turned down {terms}."),
+}
+
+
+def queue_trade_mail(trade, event: str, sides, to, now) -> None:
+    """Tell `to` (seats of the trade's two `sides`: its proposer's and its receiver's) what
+    became of `trade`, in the transaction that did it: one mail per seat and event, for members
+    who want trade mail."""
+    if _muted.get():
+        return
+    draft = trade.draft
+    members = [s for s in to if s is not None and s.has_member]
+    prefs = {
+        p.user_id: p
+        for p in NotificationSettings.objects.filter(user__in=[s.user for s in members])
+    }
+    url = settings.SITE_URL.rstrip("/") + reverse(
+        "draft:trades", args=[draft.league.slug, draft.slug]
+    )
+    subject, sentence = TRADE_MAIL[event]
+    names = {
+        "proposer": sides[0].display_name,
+        "receiver": sides[1].display_name,
+        "terms": trade.summary,
+    }
+    for seat in members:
+        _queue(
+            prefs,
+            f"trade:{trade.pk}:{event}",
+            NotificationSettings.TRADES,
+            seat,
+            now,
+            subject=f"{subject.format(**names)} — {draft.name}",
+            body=(
+                f"Hi {seat.display_name},\n\n{sentence.format(**names)}"
+                + (
+                    f'\n\n"{trade.message}"'
+                    if event in ("proposed", "countered") and trade.message
+                    else ""
+                )
+                + f"\n\nSee the trades of {draft.name}: {url}\n"
+            ),
+        )

@@ -268,6 +268,7 @@ class UndoOffer:
     button: str
     detail: str
     is_pick: bool
+    is_trade: bool = False
 
 
 def undo_offer(state: DraftState) -> UndoOffer | None:
@@ -275,7 +276,7 @@ def undo_offer(state: DraftState) -> UndoOffer | None:
     if act is None or state.ended_early():
         return None
     if isinstance(act, Trade):
-        return UndoOffer(act.version, "Undo the trade", act.summary, is_pick=False)
+        return UndoOffer(act.version, "Undo the trade", act.summary, is_pick=False, is_trade=True)
     name = state.seat_for_slot(act.slot).display_name
     label = state.label(act.slot)
     if isinstance(act, Pick):

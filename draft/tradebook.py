@@ -7,9 +7,12 @@ their items (two), the vetoes (one), the keepers before the start (one)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
+from django.utils import timezone
+from django.utils.timesince import timeuntil
 
 from config.inputs import parse_int
 from draft.models import Draft, Keeper, Membership, Seat, Trade, TradeItem, TradeVeto
@@ -118,6 +121,8 @@ class TradeRow:
     gets: list[str]  # labels the proposer gets
     vetoes: int = 0
     vetoed_by_viewer: bool = False
+    vetoers: list[TradeVeto] = field(default_factory=list)  # for commissioners
+    lapses: str = ""  # "in 3 hours", for a proposal still waiting
 
 
 @dataclass
@@ -146,21 +151,29 @@ class TradePage:
 
 def trade_page(state: DraftState, viewer: Membership | None, *, partner_id=None, counter_id=None):
     draft = state.draft
+    now = timezone.now()
     seat = state.seat_of(viewer.pk) if viewer is not None else None
     page = TradePage(draft=draft, viewer=viewer, seat=seat)
     trades = list(
         Trade.objects.filter(draft=draft)
+        .select_related("proposer__membership", "receiver__membership")
         .annotate(veto_count=Count("vetoes"))
         .prefetch_related(Prefetch("items", queryset=TradeItem.objects.order_by("round", "id")))
         .order_by("-created_at", "-id")
     )
-    mine_vetoed = set()
+    vetoes = []
     if viewer is not None:
-        mine_vetoed = set(
-            TradeVeto.objects.filter(trade__draft=draft, membership=viewer).values_list(
-                "trade_id", flat=True
-            )
+        vetoes = list(
+            TradeVeto.objects.filter(trade__draft=draft)
+            .select_related("membership")
+            .order_by("created_at", "pk")
         )
+    mine_vetoed = {v.trade_id for v in vetoes if v.membership_id == viewer.pk}
+    # Who vetoed and when: shown to commissioners.
+    vetoers = {}
+    if viewer is not None and viewer.is_commissioner:
+        for veto in vetoes:
+            vetoers.setdefault(veto.trade_id, []).append(veto)
     for trade in trades:
         row = TradeRow(
             trade,
@@ -168,6 +181,8 @@ def trade_page(state: DraftState, viewer: Membership | None, *, partner_id=None,
             gets=[i.label for i in trade.items.all() if i.from_seat_id == trade.receiver_id],
             vetoes=trade.veto_count,
             vetoed_by_viewer=trade.pk in mine_vetoed,
+            vetoers=vetoers.get(trade.pk, []),
+            lapses=_lapses(trade, now),
         )
         if trade.status == Trade.Status.REVIEW:
             if viewer is not None:
@@ -214,6 +229,14 @@ def _shown(trade: Trade, viewer: Membership | None, seat: Seat | None) -> bool:
     if viewer.is_commissioner or trade.status in LEAGUE_SEES:
         return True
     return seat is not None and seat.pk in (trade.proposer_id, trade.receiver_id)
+
+
+def _lapses(trade: Trade, now) -> str:
+    if trade.status != Trade.Status.PROPOSED or trade.expires_at is None:
+        return ""
+    if trade.expires_at - now < timedelta(minutes=1):
+        return "in less than a minute"
+    return f"in {timeuntil(trade.expires_at, now)}"
 
 
 def _holdings(state: DraftState) -> list[tuple[Seat, list[Holding]]]:

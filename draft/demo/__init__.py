@@ -18,6 +18,7 @@ from draft.services.leagues import create_league, default_display_name
 from draft.services.picks import make_pick
 from draft.services.running import start_draft
 from draft.services.setup import CategorySpec, create_draft
+from draft.services.trades import answer_trade, propose_trade
 from draft.state import DraftState
 
 DEMO_PASSWORD = "draftnight"
@@ -170,4 +171,26 @@ def _build_draft(league: League, users: dict) -> Draft:
         picker = state.seat_for_slot(slot).user
         movie = Movie.objects.get(search_title=rules.normalize_title(title), year=year)
         make_pick(draft_id=draft.pk, user=picker, movie_id=movie.pk, expected_slot=slot)
+    _trade(draft, users)
     return draft
+
+
+def _trade(draft: Draft, users: dict) -> None:
+    """A trade done (Priya's round-4 pick for June's round-3 pick) and one waiting for an
+    answer (Theo offers Carla his round-5 pick for her round-6 pick), as the trade page and
+    the board show them."""
+    seats = {s.membership.user.username: s for s in draft.seats.select_related("membership__user")}
+
+    def offer(proposer, receiver, give_round, get_round, message):
+        return propose_trade(
+            draft_id=draft.pk,
+            user=users[proposer],
+            to_seat_id=seats[receiver].pk,
+            give=[f"{give_round}:{seats[proposer].pk}"],
+            get=[f"{get_round}:{seats[receiver].pk}"],
+            message=message,
+        )
+
+    done = offer("priya", "june", 4, 3, "I want my horror pick before the run on Carpenter.")
+    answer_trade(draft_id=draft.pk, trade_id=done.pk, user=users["june"], action="accept")
+    offer("theo", "carla", 5, 6, "Swap our late picks? I need the comedy slot sooner.")

@@ -97,16 +97,21 @@ class QueueEntry(models.Model):
 
 
 class NotificationSettings(models.Model):
-    """A user's choice of draft mail; no row means both are on."""
+    """A user's choice of draft mail; no row means all of it is on."""
 
     ON_CLOCK = "on_clock"
     UP_NEXT = "up_next"
+    TRADES = "trades"
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="draft_notifications"
     )
     on_clock = models.BooleanField("Email me when I am on the clock", default=True)
     up_next = models.BooleanField("Email me when I am up next", default=True)
+    trades = models.BooleanField(
+        "Email me when a trade is proposed to me, and when one of mine is answered",
+        default=True,
+    )
 
     class Meta:
         verbose_name_plural = "notification settings"
@@ -115,4 +120,4 @@ class NotificationSettings(models.Model):
         return f"Mail settings of {self.user}"
 
     def wants(self, kind: str) -> bool:
-        return self.on_clock if kind == self.ON_CLOCK else self.up_next
+        return {self.ON_CLOCK: self.on_clock, self.UP_NEXT: self.up_next}.get(kind, self.trades)

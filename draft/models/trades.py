@@ -33,8 +33,10 @@ class Trade(models.Model):
     MESSAGE_LENGTH = 280
 
     draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="trades")
-    proposer = models.ForeignKey(Seat, on_delete=models.CASCADE, related_name="+")
-    receiver = models.ForeignKey(Seat, on_delete=models.CASCADE, related_name="+")
+    # The two sides. A seat removed before the start (its member left) leaves the trade in the
+    # history, under the names its summary gives.
+    proposer = models.ForeignKey(Seat, null=True, on_delete=models.SET_NULL, related_name="+")
+    receiver = models.ForeignKey(Seat, null=True, on_delete=models.SET_NULL, related_name="+")
     message = models.CharField(max_length=MESSAGE_LENGTH, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
     # The proposal this one answers with other terms (a counter replaces it).
@@ -85,9 +87,10 @@ class TradeItem(models.Model):
 
     trade = models.ForeignKey(Trade, on_delete=models.CASCADE, related_name="items")
     round = models.PositiveSmallIntegerField()
-    original_seat = models.ForeignKey(Seat, on_delete=models.CASCADE, related_name="+")
-    from_seat = models.ForeignKey(Seat, on_delete=models.CASCADE, related_name="+")
-    to_seat = models.ForeignKey(Seat, on_delete=models.CASCADE, related_name="+")
+    # Null once the seat is removed (before the start): the label still says which pick it was.
+    original_seat = models.ForeignKey(Seat, null=True, on_delete=models.SET_NULL, related_name="+")
+    from_seat = models.ForeignKey(Seat, null=True, on_delete=models.SET_NULL, related_name="+")
+    to_seat = models.ForeignKey(Seat, null=True, on_delete=models.SET_NULL, related_name="+")
     # The slot as the proposal saw it ("2.04"; "Round 2 (Ana's)" before the order is drawn).
     label = models.CharField(max_length=80)
 

@@ -142,6 +142,12 @@ def propose_trade(
         if replaced.status != Trade.Status.PROPOSED:
             raise ValidationError(f"That proposal is no longer open: {_ENDED[replaced.status]}.")
     waiting = Trade.objects.filter(draft=state.draft, proposer=seat, status__in=Trade.OPEN)
+    terms_asked = {(r.round, r.original.pk) for r in gives + gets}
+    for earlier in waiting.filter(receiver=other).prefetch_related("items"):
+        if {(i.round, i.original_seat_id) for i in earlier.items.all()} == terms_asked:
+            raise ValidationError(
+                "You have already proposed this trade: it is waiting for an answer."
+            )
     if waiting.count() >= OPEN_LIMIT:
         raise ValidationError(
             f"You have {OPEN_LIMIT} proposals waiting: withdraw some before proposing more."
@@ -170,6 +176,8 @@ def propose_trade(
         Trade.objects.filter(pk=replaced.pk).update(
             status=Trade.Status.COUNTERED, decided_at=now, decided_by=user
         )
+    event = "countered" if replaced is not None else "proposed"
+    notifications.queue_trade_mail(trade, event, (seat, other), [other], now)
     return trade
 
 
@@ -233,10 +241,12 @@ def _trade_for(state: DraftState, trade_id: int | None) -> Trade:
     )
     if trade is None:
         raise ValidationError("That trade is not one of this draft's.")
+    trade.draft = state.draft
     return trade
 
 
 _ENDED = {
+    Trade.Status.PROPOSED: "it has not been accepted yet",
     Trade.Status.REVIEW: "it is waiting for review",
     Trade.Status.COMPLETED: "it went through",
     Trade.Status.DECLINED: "it was declined",
@@ -271,7 +281,12 @@ def answer_trade(*, draft_id: int, trade_id: int | None, user, action: str) -> O
     if action == "withdraw":
         if trade.proposer_id != seat.pk:
             raise ValidationError("Only the member who proposed a trade can withdraw it.")
-        if not trade.is_open:
+        if trade.status != Trade.Status.PROPOSED:
+            if trade.status == Trade.Status.REVIEW:
+                raise ValidationError(
+                    f"{state.seat_by_id(trade.receiver_id).display_name} has accepted it: an "
+                    "accepted trade can no longer be withdrawn, only turned down in its review."
+                )
             return _closed(trade, swept)
         _end(trade, Trade.Status.WITHDRAWN, now, user)
         return Outcome(trade, "Proposal withdrawn.")
@@ -283,6 +298,7 @@ def answer_trade(*, draft_id: int, trade_id: int | None, user, action: str) -> O
         return _closed(trade, swept)
     if action == "decline":
         _end(trade, Trade.Status.DECLINED, now, user)
+        _tell(state, trade, "declined", now, proposer_only=True)
         return Outcome(trade, "Proposal declined.")
     _open_draft(state)
     problem = _still_good(state, trade)
@@ -325,6 +341,8 @@ def veto_trade(*, draft_id: int, trade_id: int | None, user) -> Outcome:
              state.seat_by_id(trade.receiver_id).membership_id}  # fmt: skip
     if membership.pk in sides:
         raise ValidationError("The two sides of a trade cannot veto it.")
+    if trade.status == Trade.Status.PROPOSED:
+        raise ValidationError("That proposal has not been accepted yet: there is nothing to veto.")
     if trade.status != Trade.Status.REVIEW or trade.review_until is None:
         if trade.status == Trade.Status.REVIEW:
             raise ValidationError("A commissioner decides this trade: it takes no vetoes.")
@@ -336,7 +354,14 @@ def veto_trade(*, draft_id: int, trade_id: int | None, user) -> Outcome:
         return Outcome(trade, "You have already vetoed this trade.")
     vetoes = TradeVeto.objects.filter(trade=trade).count()
     if vetoes >= vetoes_needed(state.draft.league, sides):
-        _end(trade, Trade.Status.VETOED, now, None, note=f"{vetoes} members vetoed it.")
+        _end(
+            trade,
+            Trade.Status.VETOED,
+            now,
+            None,
+            note=f"{vetoes} member{'s' if vetoes != 1 else ''} vetoed it.",
+        )
+        _tell(state, trade, "vetoed", now)
         return Outcome(trade, "Your veto is in, and the trade is stopped.")
     return Outcome(trade, "Your veto is in.")
 
@@ -357,10 +382,15 @@ def review_trade(*, draft_id: int, trade_id: int | None, user, approve: bool) ->
     if membership is None or not membership.is_commissioner:
         raise ValidationError("Only a commissioner of this league can review a trade.")
     trade = _trade_for(state, trade_id)
+    if trade.status == Trade.Status.PROPOSED:
+        raise ValidationError(
+            "That proposal has not been accepted yet: a commissioner reviews accepted trades."
+        )
     if trade.status != Trade.Status.REVIEW:
         return _closed(trade, swept)
     if not approve:
         _end(trade, Trade.Status.REJECTED, now, user)
+        _tell(state, trade, "rejected", now)
         return Outcome(trade, "Trade turned down.")
     _open_draft(state)
     problem = _still_good(state, trade)
@@ -372,6 +402,7 @@ def review_trade(*, draft_id: int, trade_id: int | None, user, approve: bool) ->
 
 
 def _end(trade: Trade, status: str, now, user, *, note: str = "") -> None:
+    note = note[:1].upper() + note[1:]  # a sentence, on the page and in the history
     trade.status, trade.decided_at, trade.note = status, now, note or trade.note
     trade.decided_by = user if user is not None and user.is_authenticated else None
     trade.save(update_fields=["status", "decided_at", "decided_by", "note"])
@@ -393,8 +424,9 @@ def _moves(state: DraftState, trade: Trade) -> list[tuple[PickRef, Seat, Seat]]:
 def _still_good(state: DraftState, trade: Trade) -> str:
     """Why the trade can no longer go through as proposed ("" when it can): every pick still
     unused and with the side offering it, the proposal not lapsed."""
-    if trade.lapses_after_slot is not None and not state.is_open(trade.lapses_after_slot):
-        return f"it lapsed when {state.label(trade.lapses_after_slot)} was settled."
+    slot = trade.lapses_after_slot
+    if trade.status == Trade.Status.PROPOSED and slot is not None and not state.is_open(slot):
+        return f"it lapsed when {state.label(slot)} was settled."
     moves = _moves(state, trade)
     if any(seat is None for _, a, b in moves for seat in (a, b)) or any(
         ref.original is None or ref.round > state.round_count for ref, _, _ in moves
@@ -435,11 +467,11 @@ def complete(state: DraftState, trade: Trade, now: datetime, *, actor) -> None:
                     original_seat=ref.original,
                     defaults={"owner_seat": taker, "came_from": giver},
                 )
-        version = log_act(
-            state, DraftEvent.Kind.TRADE, narration.trade(terms), now=now, actor=actor
-        )
+        log_act(state, DraftEvent.Kind.TRADE, narration.trade(terms), now=now, actor=actor)
         draft.save(update_fields=["version"])
         bus.board_changed(draft.pk, draft.version)
+        # Before the start a trade is no act an undo takes back: it has no board version.
+        version = None
     else:
         holder = state.seat_on_clock
         slots = [(slot_of(state, ref), taker) for ref, _, taker in moves]
@@ -463,6 +495,13 @@ def complete(state: DraftState, trade: Trade, now: datetime, *, actor) -> None:
         update_fields=["status", "version", "decided_at", "decided_by", "accepted_at", "clock_left"]
     )
     _fall_through(state, trade, moves, now)
+    _tell(state, trade, "completed", now)
+
+
+def _tell(state: DraftState, trade: Trade, event: str, now, *, proposer_only=False) -> None:
+    sides = (state.seat_by_id(trade.proposer_id), state.seat_by_id(trade.receiver_id))
+    to = sides[:1] if proposer_only else sides
+    notifications.queue_trade_mail(trade, event, sides, to, now)
 
 
 def _fall_through(state: DraftState, done: Trade, moves, now) -> None:
@@ -489,16 +528,21 @@ def settle_trades(state: DraftState, now: datetime) -> list[int]:
     draft = state.draft
     due = list(Trade.objects.filter(draft=draft, status__in=Trade.OPEN).filter(_due_q(now, draft)))
     for trade in due:
+        trade.draft = draft
         if trade.status == Trade.Status.PROPOSED:
             slot = trade.lapses_after_slot
-            if slot is not None and not state.is_open(slot):
+            if draft.status == Draft.Status.COMPLETE:
+                note = "The draft ended before it was answered."
+            elif slot is not None and not state.is_open(slot):
                 note = f"It lapsed when {state.label(slot)} was settled."
             else:
                 note = "Nobody answered it in time."
             _end(trade, Trade.Status.EXPIRED, now, None, note=note)
             continue
-        problem = _still_good(state, trade) or (
-            "the draft is over." if draft.status == Draft.Status.COMPLETE else ""
+        problem = (
+            "the draft ended before the review did."
+            if draft.status == Draft.Status.COMPLETE
+            else _still_good(state, trade)
         )
         if problem:
             _end(trade, Trade.Status.FAILED, now, None, note=problem)

@@ -21,7 +21,7 @@ from config.inputs import form_int, parse_int
 from draft import clock, live, search, selectors, stream
 from draft.access import get_draft_for_viewer, require_commissioner
 from draft.forms import CategoryForm, ClockForm, DraftSettingsForm
-from draft.models import Category, Draft, Membership, Pick, Seat
+from draft.models import Category, Draft, Membership, Pick, Seat, Trade
 from draft.services.picks import make_pick, skip_on_clock, undo_last
 from draft.services.running import end_draft, pause_draft, resume_draft, start_draft
 from draft.services.setup import (
@@ -173,6 +173,7 @@ CONFIRM = {
     "skip": ("Skip the pick on the clock?", "The member on the clock is passed over; they can make up the pick when they return, before their next one.", "Skip this pick"),
     "undo": ("Undo the last pick?", "The board goes back to how it was just before the pick: its film can be picked again, and the slot is back on the clock with the time it had left.", "Undo the pick"),
     "undo-skip": ("Undo the last skip?", "The board goes back to how it was just before the skip: the skipped slot is back on the clock with the time it had left.", "Undo the skip"),
+    "undo-trade": ("Undo the last trade?", "The picks it moved go back to the members they came from; if the pick on the clock changed hands, it goes back with the time it had left.", "Undo the trade"),
     "end": ("End the draft now?", "No more picks can be made, even for empty slots. This cannot be reopened.", "End the draft"),
     "seat-remove": ("Remove {name} from the draft?", "{name} loses their seat in this draft and the seats after it move up one. They stay a member of the league, and you can give them a seat again before the start.", "Remove {name}"),
 }  # fmt: skip
@@ -215,7 +216,9 @@ def manage_action(request, league, draft, action):
 def _confirm(request, draft, membership, action):
     context = _console_context(request, draft, membership)
     undo = context["undo"]
-    key = "undo-skip" if action == "undo" and undo and not undo.is_pick else action
+    key = action
+    if action == "undo" and undo and not undo.is_pick:
+        key = "undo-trade" if undo.is_trade else "undo-skip"
     title, explanation, button = CONFIRM[key]
     if action == "seat-remove":
         seat = get_object_or_404(
@@ -260,6 +263,8 @@ def _action_undo(request, draft, given):
     )
     if isinstance(act, Pick):
         return f"Undone: {act.label} {act.movie}."
+    if isinstance(act, Trade):
+        return f"Undone: the trade ({act.summary}). The picks are back where they came from."
     return "Undone: the skip. That pick is on the clock again."
 
 

@@ -25,3 +25,9 @@ def test_seed_demo_loads_a_partly_drafted_league_and_is_idempotent():
     assert str(her.movie) == "Her (2013)"
     assert her.seat.display_name == "Strange Dylan"
     assert her.category.name == "Romance/Holiday/Animation"
+    # A trade done, and one waiting for Carla's answer.
+    trades = dict(draft.trades.values_list("status", "summary"))
+    assert trades == {
+        "completed": "Priya Raman's 4.06 for June Castellano's 3.05",
+        "proposed": "Theo Lindqvist's 5.02 for Carla Vance's 6.02",
+    }

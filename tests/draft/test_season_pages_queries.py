@@ -78,3 +78,46 @@ def test_the_keepers_page_costs_the_same_for_a_small_and_a_big_league(viewer):
             assert all(s.display_name.encode() in page for s in setup.seats)
         counts.append(count)
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize("viewer", ["member", "commissioner", "reader"])
+def test_the_trade_page_costs_the_same_for_a_small_and_a_big_draft(viewer):
+    """Issue 21: proposals, history, vetoes and each member's picks in a fixed number of
+    queries, whatever the draft's size and however many trades it has seen."""
+    from draft.models import League
+    from draft.services.trades import answer_trade, propose_trade
+
+    counts = []
+    for seats, rounds in SIZES:
+        boss, *players = make_users(seats, f"trade{seats}{viewer[0]}")
+        setup = make_draft(
+            boss, players, seats=seats, categories=open_categories(rounds), movies=seats * rounds
+        )
+        League.objects.filter(pk=setup.league.pk).update(trade_review="veto")
+        play_picks(setup, seats)  # the first round
+        a, b = setup.seats[0], setup.seats[1]
+        for round_number in range(2, rounds + 1):
+            trade = propose_trade(
+                draft_id=setup.draft.pk,
+                user=a.membership.user,
+                to_seat_id=b.pk,
+                give=[f"{round_number}:{a.pk}"],
+                get=[f"{round_number}:{b.pk}"],
+            )
+            if round_number % 2:
+                answer_trade(
+                    draft_id=setup.draft.pk, trade_id=trade.pk, user=b.membership.user,
+                    action="accept",
+                )  # fmt: skip
+        url = reverse("draft:trades", args=[setup.league.slug, setup.draft.slug])
+        if viewer == "reader":
+            Client().get(url)
+            with CaptureQueriesContext(connection) as queries:
+                page = Client().get(url)
+            assert page.status_code == 200
+            count = len(queries)
+        else:
+            user = boss if viewer == "commissioner" else a.membership.user
+            count, _ = queries_for(user, url + f"?with={b.pk}")
+        counts.append(count)
+    assert counts[0] == counts[1], counts

@@ -569,3 +569,218 @@ def test_the_recap_the_export_and_the_log_show_the_trade(client, players, member
     assert (first["member"], first["via"]) == ("Maya Reel", "Strange Dylan")
     log = client.get(reverse("draft:log", args=args)).content.decode()
     assert "Trade: Strange Dylan&#x27;s 1.01 for Maya Reel&#x27;s 2.03" in log
+
+
+def test_a_commissioner_sees_who_vetoed_and_members_see_that_it_was_stopped(
+    client, players, commissioner, member, other_member
+):
+    from django.urls import reverse
+
+    review(players.league, "veto", trade_veto_percent=100)  # both others must veto
+    trade = propose(
+        players,
+        member,
+        other_member,
+        [token(players, 2, member)],
+        [token(players, 3, other_member)],
+    )
+    Draft.objects.filter(pk=players.draft.pk).update(status="paused")  # no clock to outlast
+    answer(players, trade, other_member)
+    veto_trade(draft_id=players.draft.pk, trade_id=trade.pk, user=commissioner)
+    url = reverse("draft:trades", args=[players.league.slug, players.draft.slug])
+    client.force_login(commissioner)
+    page = client.get(url).content.decode()
+    assert "Vetoed by Carla Commish (" in page and "1 veto so far" in page
+    client.force_login(member)
+    page = client.get(url).content.decode()
+    assert "Vetoed by" not in page and "1 veto so far" in page
+
+
+def test_mail_tells_the_receiver_of_a_proposal_and_both_sides_of_a_trade_done(
+    players, member, other_member
+):
+    from draft.models import NotificationSettings
+
+    trade = propose(
+        players, member, other_member, [token(players, 2, member)], [token(players, 3, other_member)],
+        message="Fancy it?",
+    )  # fmt: skip
+    (offer,) = OutboxMessage.objects.filter(key__startswith=f"trade:{trade.pk}:proposed")
+    assert offer.to == [other_member.email]
+    assert offer.subject == f"Strange Dylan proposes a trade — {players.draft.name}"
+    assert "Strange Dylan proposes Strange Dylan's 2.04 for Maya Reel's 3.02." in offer.body
+    assert '"Fancy it?"' in offer.body and "/trades/" in offer.body
+    # Dylan does not want trade mail: only Maya hears it went through.
+    NotificationSettings.objects.create(user=member, trades=False)
+    answer(players, trade, other_member)
+    done = OutboxMessage.objects.filter(key__startswith=f"trade:{trade.pk}:completed")
+    assert [m.to for m in done] == [[other_member.email]]
+
+    second = propose(
+        players,
+        member,
+        other_member,
+        [token(players, 3, member)],
+        [token(players, 1, other_member)],
+    )
+    NotificationSettings.objects.filter(user=member).update(trades=True)
+    answer(players, second, other_member, "decline")
+    (declined,) = OutboxMessage.objects.filter(key__startswith=f"trade:{second.pk}:declined")
+    assert declined.to == [member.email]
+    assert "Maya Reel declined Strange Dylan's 3.01 for Maya Reel's 1.02." in declined.body
+
+
+# --- Found by an attack from outside (each a defect first) ----------------------------------
+
+
+@pytest.mark.parametrize("act", ["veto", "approve", "reject"])
+def test_reviewing_a_proposal_not_yet_accepted_is_refused_with_a_message(
+    players, commissioner, member, other_member, act
+):
+    """It was a 500 (KeyError: 'proposed')."""
+    review(players.league, "veto")
+    trade = propose(
+        players,
+        member,
+        other_member,
+        [token(players, 2, member)],
+        [token(players, 3, other_member)],
+    )
+    before = snapshot(players)
+    with pytest.raises(ValidationError, match="has not been accepted yet"):
+        if act == "veto":
+            veto_trade(draft_id=players.draft.pk, trade_id=trade.pk, user=commissioner)
+        else:
+            review_trade(
+                draft_id=players.draft.pk, trade_id=trade.pk, user=commissioner,
+                approve=act == "approve",
+            )  # fmt: skip
+    assert snapshot(players) == before
+
+
+def test_an_accepted_trade_in_review_survives_picks_that_do_not_touch_it(
+    players, commissioner, member, other_member
+):
+    """It fell through as "lapsed when 1.01 was settled": the lapse of an unanswered
+    proposal was applied to an accepted one."""
+    review(players.league, "commissioner")
+    trade = propose(
+        players,
+        member,
+        other_member,
+        [token(players, 2, member)],
+        [token(players, 3, other_member)],
+    )
+    answer(players, trade, other_member)
+    pick_on_clock(players)  # 1.01, which the trade does not name
+    outcome = review_trade(
+        draft_id=players.draft.pk, trade_id=trade.pk, user=commissioner, approve=True
+    )
+    assert outcome.ok and Trade.objects.get(pk=trade.pk).status == "completed"
+
+
+def test_an_accepted_trade_cannot_be_withdrawn(players, member, other_member):
+    review(players.league, "commissioner")
+    trade = propose(
+        players,
+        member,
+        other_member,
+        [token(players, 2, member)],
+        [token(players, 3, other_member)],
+    )
+    answer(players, trade, other_member)
+    with pytest.raises(ValidationError, match="Maya Reel has accepted it"):
+        answer(players, trade, member, "withdraw")
+    assert Trade.objects.get(pk=trade.pk).status == "review"
+
+
+def test_the_same_proposal_twice_is_refused(players, member, other_member):
+    give, get = [token(players, 2, member)], [token(players, 3, other_member)]
+    propose(players, member, other_member, give, get)
+    with pytest.raises(ValidationError, match="already proposed this trade"):
+        propose(players, member, other_member, give, get)
+    assert Trade.objects.filter(draft=players.draft).count() == 1
+
+
+def test_trades_of_a_member_who_leaves_before_the_start_stay_in_the_history(
+    commissioner, member, other_member
+):
+    """Their seat went, and the trades with it (the history disagreed with the log)."""
+    from draft.services.leagues import remove_member
+
+    _, second = next_season_of(commissioner, member, other_member)
+    # Maya gives her round-2 pick for Dylan's round-3, then trades it back: nothing of hers
+    # is held by anyone else, so her seat goes when she leaves.
+    there = propose(
+        second, other_member, member, [token(second, 2, other_member)], [token(second, 3, member)]
+    )
+    answer(second, there, member)
+    back = propose(
+        second, member, other_member, [token(second, 2, other_member)], [token(second, 3, member)]
+    )
+    answer(second, back, other_member)
+    waiting = propose(
+        second, other_member, commissioner, [token(second, 1, other_member)],
+        [token(second, 1, commissioner)],
+    )  # fmt: skip
+    maya_seat = second.seat_of(other_member).pk
+    remove_member(
+        league=second.league, actor=other_member, membership=second.membership_of(other_member)
+    )
+    assert not second.draft.seats.filter(pk=maya_seat).exists()
+    statuses = dict(Trade.objects.filter(draft=second.draft).values_list("pk", "status"))
+    assert statuses == {there.pk: "completed", back.pk: "completed", waiting.pk: "failed"}
+    assert Trade.objects.get(pk=waiting.pk).note == "Maya Reel left the league."
+
+
+def test_a_trade_made_before_the_start_is_not_offered_to_undo_after_it(
+    commissioner, member, other_member
+):
+    _, second = next_season_of(commissioner, member, other_member)
+    trade = propose(
+        second, member, other_member, [token(second, 2, member)], [token(second, 3, other_member)]
+    )
+    answer(second, trade, other_member)
+    start_draft(draft_id=second.draft.pk, actor=commissioner)
+    with pytest.raises(ValidationError, match="nothing to undo"):
+        undo_last(draft_id=second.draft.pk, actor=commissioner)
+    assert Trade.objects.get(pk=trade.pk).status == "completed"
+
+
+def test_open_proposals_lapse_when_the_draft_ends(players, commissioner, member, other_member):
+    from draft.services.running import end_draft
+
+    trade = propose(
+        players,
+        member,
+        other_member,
+        [token(players, 2, member)],
+        [token(players, 3, other_member)],
+    )
+    end_draft(draft_id=players.draft.pk, actor=commissioner)
+    settle_due_trades(draft_id=players.draft.pk)
+    trade.refresh_from_db()
+    assert (trade.status, trade.note) == ("expired", "The draft ended before it was answered.")
+
+
+def test_the_console_says_it_undoes_a_trade(client, players, commissioner, member, other_member):
+    """The confirmation said "Undo the last skip?" and the result "Undone: the skip"."""
+    from tests.web.conftest import action_url
+
+    trade = propose(
+        players,
+        member,
+        other_member,
+        [token(players, 2, member)],
+        [token(players, 3, other_member)],
+    )
+    answer(players, trade, other_member)
+    client.force_login(commissioner)
+    console = client.get(players.draft.get_absolute_url() + "manage/").content.decode()
+    assert "Undo the trade…" in console and "back with the members they came from" in console
+    confirm = client.get(action_url(players, "undo")).content.decode()
+    assert "Undo the last trade?" in confirm and "Undo the skip" not in confirm
+    done = client.post(
+        action_url(players, "undo"), {"act": Trade.objects.get(pk=trade.pk).version}, follow=True
+    ).content.decode()
+    assert "Undone: the trade (Strange Dylan&#x27;s 2.04 for Maya Reel&#x27;s 3.02)" in done

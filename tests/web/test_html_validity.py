@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from config import errors
 from draft.services.chat import post_chat_message
+from draft.services.trades import answer_trade, propose_trade
 from reviews import services
 from reviews.models import DraftReaderSettings
 from tests.draft.factories import four_by_three, make_movie, play_picks
@@ -55,6 +56,17 @@ def site(commissioner, member, other_member):
     top = pick.writeup.comments.get()
     client.post(comment_url(pick), anon(body="A reply.", parent=top.pk))
     post_chat_message(draft=setup.draft, user=member, text="Trailer: https://example.com/?a=1&b=2")
+    # Trades: one done (Carla's 2.02 for Maya's 3.02), one proposed to Dylan with a message
+    # (the 2.02 Maya just got, for his round-3 pick).
+    seats = {s.membership.user_id: s for s in setup.seats}
+    carla, maya, dylan = (seats[u.pk] for u in (commissioner, other_member, member))
+    done = propose_trade(draft_id=setup.draft.pk, user=commissioner, to_seat_id=maya.pk,
+                         give=[f"2:{carla.pk}"], get=[f"3:{maya.pk}"])  # fmt: skip
+    answer_trade(draft_id=setup.draft.pk, trade_id=done.pk, user=other_member, action="accept")
+    propose_trade(draft_id=setup.draft.pk, user=other_member, to_seat_id=dylan.pk,
+                  give=[f"2:{carla.pk}"], get=[f"3:{dylan.pk}"],
+                  message="Yours for <b>this</b> & that?")  # fmt: skip
+    setup.maya_seat = maya
     return setup
 
 
@@ -79,6 +91,12 @@ def pages(setup, member) -> dict[str, tuple[Client, str]]:
         "login": (reader, reverse("login")),
         "signup": (reader, reverse("signup")),
         "not-found": (reader, "/leagues/no-such-league/"),
+        "trades": (reader, reverse("draft:trades", args=[league, draft])),
+        "trades-as-a-member": (
+            dylan,
+            reverse("draft:trades", args=[league, draft]) + f"?with={setup.maya_seat.pk}",
+        ),
+        "trades-as-a-commissioner": (carla, reverse("draft:trades", args=[league, draft])),
     }
 
 
