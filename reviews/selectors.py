@@ -411,11 +411,7 @@ def recap(draft: Draft, *, voter: str | None, viewer_can_see_drafts: bool = Fals
         late=late,
         deadline=deadline,
         categories=state.categories,
-        trades=list(
-            Trade.objects.filter(draft=draft, status=Trade.Status.COMPLETED)
-            .only("summary", "decided_at")
-            .order_by("version")
-        ),
+        trades=list(Trade.objects.filter(draft=draft, status="completed").order_by("version")),
     )
 
 

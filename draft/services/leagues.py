@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from draft import bus, narration
 from draft.models import Draft, DraftEvent, League, Membership, Seat, new_invite_token
-from draft.services import setup, trades
+from draft.services import setup, trade_effects
 from draft.services.writing import (
     draft_write,
     insert_with_unique_slug,
@@ -138,7 +138,7 @@ def remove_member(*, league: League, actor, membership: Membership) -> None:
     outsider: a private league's pages are 404 to them and their open streams close.
 
     Their seats in drafts that have not started go (each such draft's order closes up), unless
-    picks of theirs were traded away (see trades.member_left); in a draft that has started,
+    picks of theirs were traded away (see trade_effects.member_left); in a draft that has started,
     their seat and picks stay on the board under their name, and a commissioner picks for them
     if their turn comes. Their trade proposals fall through. A league keeps at least one
     commissioner."""
@@ -171,7 +171,7 @@ def remove_member(*, league: League, actor, membership: Membership) -> None:
             continue
         # Their proposals fall through; picks traded to them go back. A seat some of whose
         # picks were traded away stays in the order: those picks stay where they went.
-        kept = trades.member_left(draft, theirs, now)
+        kept = trade_effects.member_left(draft, theirs, now)
         if draft.status != Draft.Status.SETUP:
             continue
         if kept:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from draft import narration, rules, selectors
 from draft.models import Draft, DraftEvent, Movie, Pick, Trade
-from draft.services.trades import undo_trade
+from draft.services.trade_effects import undo_trade
 from draft.services.turns import PickPlan, do_pick, do_skip, open_running, settle
 from draft.services.writing import draft_write, log_act, save_run
 from draft.state import Act, DraftState
