@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "accounts",
     "draft",
     "reviews",
+    "results",
     "worker",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -64,6 +65,13 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+]
+
+# The first handler drops any file past config/uploads.MAX_UPLOAD_BYTES before it is kept.
+FILE_UPLOAD_HANDLERS = [
+    "config.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,8 @@ urlpatterns = [
     # Reader pages (recap, category, votes, writeups, comments, bloggers, search, feeds) use
     # words no draft URL uses; they come first so none of them can be read as a draft slug.
     path("", include("reviews.urls")),
+    # Results, standings and stats (and a league's stats page, whose word no draft slug takes).
+    path("", include("results.urls")),
     path("", include("draft.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -7,3 +7,8 @@ from django.dispatch import Signal
 # transaction: `last` is the last season's draft, `draft` the new one. Receivers carry over
 # what is theirs (reviews: whether readers may vote).
 next_season_started = Signal()
+
+# The catalog's IMDb ratings are about to change (import_movies --imdb-ratings). Receivers
+# settle what must be decided on the ratings as they were (results: lock the results whose
+# date has passed).
+catalog_ratings_changing = Signal()

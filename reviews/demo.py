@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from draft.demo import DRAFT_NAME, LEAGUE_NAME
+from draft.demo.last_season import LAST_SEASON_NAME
 from draft.models import Draft, Pick
 from reviews import markdown, services
 from reviews.models import (
@@ -318,6 +319,7 @@ def seed_reviews() -> str:
                 continue
             defaults["pick"] = pick
         Vote.objects.get_or_create(draft=draft, question=question, voter=voter, defaults=defaults)
+    _last_season_votes()
     return f"Reader demo ready: {made} writeups added; the Her writeup is at {picks['Her'].get_absolute_url() if 'Her' in picks else '-'}"
 
 
@@ -340,3 +342,44 @@ def _seed_comments(writeup: Writeup, users: dict) -> None:
         )
         Comment.objects.filter(pk=comment.pk).update(created_at=start + timedelta(hours=hours))
         made[key] = comment
+
+
+# Last season's readers: who won (member, votes) and, each round, the pick in round order that
+# most readers chose as its best (pick in round, votes) and a runner-up.
+LAST_SEASON_WINNER_VOTES = [("carla", 6), ("maya", 5), ("dylan", 3), ("sam", 2), ("june", 1)]
+LAST_SEASON_ROUND_VOTES = [((3, 4), (6, 2)), ((1, 5), (8, 1)), ((5, 3), (2, 3))] * 2
+
+
+def _last_season_votes() -> None:
+    draft = Draft.objects.filter(league__name=LEAGUE_NAME, name=LAST_SEASON_NAME).first()
+    if draft is None or draft.votes.exists():
+        return
+    seats = {s.membership.user.username: s for s in draft.seats.select_related("membership__user")}
+    picks = {(p.round, p.pick_in_round): p for p in Pick.objects.filter(draft=draft)}
+    votes, voter = [], 0
+    for username, count in LAST_SEASON_WINNER_VOTES:
+        for _ in range(count):
+            voter += 1
+            votes.append(
+                Vote(
+                    draft=draft,
+                    question=Vote.DRAFT_QUESTION,
+                    seat=seats[username],
+                    voter=f"a:demo-{voter}",
+                )
+            )
+    for round_number, choices in enumerate(LAST_SEASON_ROUND_VOTES, start=1):
+        voter = 0
+        for pick_in_round, count in choices:
+            pick = picks.get((round_number, pick_in_round))
+            for _ in range(count if pick else 0):
+                voter += 1
+                votes.append(
+                    Vote(
+                        draft=draft,
+                        question=Vote.round_question(round_number),
+                        pick=pick,
+                        voter=f"a:demo-{voter}",
+                    )
+                )
+    Vote.objects.bulk_create(votes)

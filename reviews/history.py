@@ -1,6 +1,7 @@
-"""A league's history: every season with its board, its champion and its best picks as the
-readers voted, and the members' records across seasons. Six queries however many seasons,
-seats and picks (pinned by tests/reviews/test_history.py)."""
+"""A league's history: every season with its board, its champion (the first place of its locked
+standings: results/) and its best picks as the readers voted, and the members' records across
+seasons. Six queries however many seasons, seats and picks (pinned by
+tests/reviews/test_history.py)."""
 
 from __future__ import annotations
 
@@ -28,9 +29,7 @@ class SeasonHistory:
     draft: Draft
     rounds: list[tuple[int, str]]  # (round, its category's name in per-round mode, else "")
     rows: list[SeasonRow]
-    champions: list[Seat]  # the readers' "who won the draft", ties shared; none without votes
-    champion_votes: int
-    votes: int  # readers' votes on "who won the draft"
+    champions: list[Seat]  # first in the locked standings (shared on a tie); none until locked
     best_pick_ids: set[int]  # the readers' best pick of each round (ties shared)
 
     @property
@@ -85,6 +84,12 @@ def league_history(league: League) -> History:
     votes: dict[int, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
     for row in tallies:
         votes[row["draft_id"]][row["question"]][row["pick_id"] or row["seat_id"]] += row["n"]
+    # The results app's Standing rows, through their reverse name (reviews never imports it).
+    champions = set(
+        Seat.objects.filter(draft__in=started, standings__champion=True).values_list(
+            "pk", flat=True
+        )
+    )
 
     seats_of: dict[int, list[Seat]] = defaultdict(list)
     for seat in seats:
@@ -106,6 +111,7 @@ def league_history(league: League) -> History:
                 categories_of[draft.pk],
                 picks_of[draft.pk],
                 votes[draft.pk],
+                champions,
             )  # fmt: skip
         )
     return History(league=league, seasons=seasons, records=_records(seasons))
@@ -117,7 +123,7 @@ def _leaders(counts: Counter) -> tuple[list[int], int]:
     return ([choice for choice, n in counts.items() if n == top] if top else []), top
 
 
-def _season(draft, seats, categories, picks, votes) -> SeasonHistory:
+def _season(draft, seats, categories, picks, votes, champion_ids) -> SeasonHistory:
     by_seat = {seat.pk: SeasonRow(seat=seat) for seat in seats}
     rounds = sorted({p.round for p in picks})
     per_round = not draft.is_open_slots
@@ -126,12 +132,9 @@ def _season(draft, seats, categories, picks, votes) -> SeasonHistory:
         pick.draft = draft
         pick.seat = by_seat[pick.seat_id].seat
         by_seat[pick.seat_id].picks[pick.round] = pick
-    champions, champion_votes = [], 0
-    if draft.status == Draft.Status.COMPLETE:
-        leaders, champion_votes = _leaders(votes.get(Vote.DRAFT_QUESTION, Counter()))
-        champions = [by_seat[pk].seat for pk in leaders if pk in by_seat]
-        for seat in champions:
-            by_seat[seat.pk].champion = True
+    champions = [row.seat for row in by_seat.values() if row.seat.pk in champion_ids]
+    for seat in champions:
+        by_seat[seat.pk].champion = True
     for row in by_seat.values():
         row.cells = [row.picks.get(r) for r in rounds]
     best = set()
@@ -142,8 +145,6 @@ def _season(draft, seats, categories, picks, votes) -> SeasonHistory:
         rounds=[(r, names.get(r, "")) for r in rounds],
         rows=list(by_seat.values()),
         champions=champions,
-        champion_votes=champion_votes,
-        votes=sum(votes.get(Vote.DRAFT_QUESTION, Counter()).values()),
         best_pick_ids=best,
     )
 

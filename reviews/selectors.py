@@ -557,6 +557,8 @@ def blogger_page(blogger, viewer) -> BloggerPage:
         .select_related(
             "movie", "category", "draft__league", "draft__season", "seat__membership", "writeup"
         )
+        # Won: first in the season's locked standings (results' rows, by their reverse name).
+        .annotate(won=Exists(Seat.objects.filter(pk=OuterRef("seat_id"), standings__champion=True)))
         .order_by("-draft__created_at", "slot")
     )
     leagues = []

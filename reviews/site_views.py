@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from config.pagecache import for_readers
 from config.pages import page_meta
+from config.uploads import refused_upload
 from draft.access import get_league_for_viewer
 from reviews import history, markdown, selectors, services
 from reviews import search as reader_search
@@ -85,7 +86,10 @@ def profile_edit(request):
         display_name=request.user.display_name,
     )
     form = ProfileForm(request.POST or None, request.FILES or None, instance=profile)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and (too_large := refused_upload(request, "avatar_upload")):
+        form.is_valid()
+        form.add_error("avatar_upload", too_large)
+    elif request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             services.update_profile(

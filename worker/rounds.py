@@ -1,9 +1,10 @@
 """What the worker does each round, and the loop that keeps doing it whatever fails.
 
-Two loops run side by side, each in its own thread with its own database connection: the
-clock (apply expired pick clocks and settle due trades, every second) and the mail (write the mail that password
-reset requests call for, then send what the outbox holds). A mail server that hangs can delay
-mail, never a pick clock.
+Three loops run side by side, each in its own thread with its own database connection: the
+clock (apply expired pick clocks and settle due trades, every second), the mail (write the mail that password
+reset requests call for, then send what the outbox holds) and the results (lock the results whose
+date has passed, work out the stats and ADP that are due: results/rounds.py). A mail server that
+hangs can delay mail, and a long stats round the stats, never a pick clock.
 """
 
 import logging
@@ -27,6 +28,7 @@ from accounts import services as accounts_services
 from draft import selectors
 from draft.services.running import tick_clock
 from draft.services.trades import due_trade_draft_ids, settle_due_trades
+from results.rounds import results_round
 from worker import outbox
 from worker.models import Heartbeat
 
@@ -34,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 CLOCK = "clock"
 MAIL = "mail"
+RESULTS = "results"
 # A loop that keeps failing waits longer between tries, up to this.
 MAX_BACKOFF = 30.0
 # How often a loop writes its heartbeat row, at most.
@@ -88,6 +91,12 @@ def mail_round() -> int:
 
 class MailServerDown(Exception):
     pass
+
+
+def stats_round() -> int:
+    """Lock the results that are due, then work out the stats (and ADP) that are due: how many
+    drafts' stats were written or removed."""
+    return results_round()
 
 
 class Loop:

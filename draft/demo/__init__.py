@@ -7,18 +7,21 @@ made only when the draft does not exist yet.
 
 import csv
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from draft import rules
+from draft.demo.last_season import build_last_season
 from draft.models import Draft, League, Membership, Movie
 from draft.services.leagues import create_league, default_display_name
 from draft.services.picks import make_pick
 from draft.services.running import start_draft
 from draft.services.setup import CategorySpec, create_draft
 from draft.services.trades import answer_trade, propose_trade
+from draft.signals import catalog_ratings_changing
 from draft.state import DraftState
 
 DEMO_PASSWORD = "draftnight"
@@ -86,28 +89,55 @@ class SeedSummary:
 
 
 def load_movies() -> tuple[int, int]:
-    """Upsert the demo catalog by (title, year). Returns (created, already there)."""
-    existing = {(m.search_title, m.year) for m in Movie.objects.only("search_title", "year")}
-    new = []
-    total = 0
+    """Upsert the demo catalog by (title, year), with each film's IMDb rating and number of
+    votes (movies.csv: near enough, for the demo's results). Returns (created, already there).
+
+    A film already in the catalog is given the file's rating only if it has none, so a rating
+    from IMDb's own file (import_movies --imdb-ratings) stays, and a second run writes nothing.
+    """
     with MOVIES_CSV.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            total += 1
-            key = (rules.normalize_title(row["title"]), int(row["year"]))
-            if key in existing:
-                continue
-            existing.add(key)
-            movie = Movie(
-                title=row["title"],
-                year=int(row["year"]),
-                genres=[g for g in row["genres"].split("|") if g],
-                directors=[d for d in row["directors"].split("|") if d],
-                runtime=int(row["runtime"]) if row["runtime"] else None,
-                search_title=key[0],
+        rows = {
+            (rules.normalize_title(row["title"]), int(row["year"])): row
+            for row in csv.DictReader(handle)
+        }
+    in_catalog = {
+        (movie.search_title, movie.year): movie
+        for movie in Movie.objects.filter(search_title__in={title for title, _ in rows}).only(
+            "search_title", "year", "imdb_rating", "imdb_votes"
+        )
+    }
+    new, unrated = [], []
+    for key, row in rows.items():
+        movie = in_catalog.get(key)
+        if movie is None:
+            new.append(
+                Movie(
+                    title=row["title"],
+                    year=key[1],
+                    genres=[g for g in row["genres"].split("|") if g],
+                    directors=[d for d in row["directors"].split("|") if d],
+                    runtime=int(row["runtime"]) if row["runtime"] else None,
+                    search_title=key[0],
+                    **_rating(row),
+                )
             )
-            new.append(movie)
+        elif movie.imdb_rating is None and row["imdb_rating"]:
+            for name, value in _rating(row).items():
+                setattr(movie, name, value)
+            unrated.append(movie)
     Movie.objects.bulk_create(new, batch_size=500)
-    return len(new), total - len(new)
+    if unrated:
+        # A results date may have passed on the ratings as they were (results: lock first).
+        catalog_ratings_changing.send(sender=None)
+        Movie.objects.bulk_update(unrated, ["imdb_rating", "imdb_votes"], batch_size=500)
+    return len(new), len(rows) - len(new)
+
+
+def _rating(row: dict[str, str]) -> dict[str, object]:
+    return {
+        "imdb_rating": Decimal(row["imdb_rating"]) if row["imdb_rating"] else None,
+        "imdb_votes": int(row["imdb_votes"]) if row["imdb_votes"] else None,
+    }
 
 
 @transaction.atomic
@@ -142,6 +172,14 @@ def seed_demo() -> SeedSummary:
 
     draft = Draft.objects.filter(league=league, name=DRAFT_NAME).first()
     if draft is None:
+        if not Draft.objects.filter(league=league).exists():
+            build_last_season(
+                league,
+                users,
+                commissioner=COMMISSIONER,
+                categories=CATEGORIES,
+                keep_free={(rules.normalize_title(t), y) for t, y in DEMO_PICKS},
+            )
         draft = _build_draft(league, users)
     logins = [
         f"{username:<6} {first} {last}" + (" (commissioner)" if username == COMMISSIONER else "")

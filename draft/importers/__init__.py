@@ -15,6 +15,10 @@ Both follow the rules of import_imdb; tests/draft/test_import.py runs the same c
 on PostgreSQL runs both writers on random batches and compares what they did. A film that has
 not changed is not written, and a batch with nothing to write runs no statement on the catalog.
 
+IMDb's ratings file (title.ratings) sets the rating and votes of the catalog's films by IMDb id,
+the same way: COPY and one UPDATE ... FROM per batch on PostgreSQL, one read and one executemany
+on SQLite, nothing written for a film whose rating has not changed (draft/importers/ratings.py).
+
 A bad row is counted and reported, never fatal. The database's constraints decide what a
 duplicate is: a film is once per IMDb id and once per (normalized title, year).
 """
@@ -29,6 +33,7 @@ from draft.importers.common import (
 )
 from draft.importers.imdb import import_imdb
 from draft.importers.letterboxd import import_letterboxd
+from draft.importers.ratings import import_imdb_ratings
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -38,5 +43,6 @@ __all__ = [
     "Progress",
     "RowNote",
     "import_imdb",
+    "import_imdb_ratings",
     "import_letterboxd",
 ]

@@ -96,6 +96,9 @@ class ImportResult:
     unmatched: int = 0
     posters: int = 0  # films given the poster address a row of a CSV file named
     posters_ignored: int = 0  # poster addresses that are not https addresses (the film is kept)
+    ratings_updated: int = 0  # catalog films given a new IMDb rating or number of votes
+    ratings_unchanged: int = 0  # catalog films whose rating and votes were already these
+    ratings_not_in_catalog: int = 0  # ratings of titles the catalog has no film for
     malformed_rows: list[RowNote] = field(default_factory=list)
     ignored_poster_rows: list[RowNote] = field(default_factory=list)
     duplicate_rows: list[RowNote] = field(default_factory=list)
@@ -114,6 +117,8 @@ class ImportResult:
     def merge(self, outcome: "_BatchOutcome") -> None:
         for name, count in outcome.counts.items():
             setattr(self, name, getattr(self, name) + count)
+        for note in outcome.malformed_rows:
+            self.add_malformed(note)
         room = MAX_SAMPLES - len(self.duplicate_rows)
         self.duplicate_rows.extend(outcome.duplicate_rows[: max(room, 0)])
         room = MAX_SAMPLES - len(self.unmatched_films)
@@ -129,12 +134,14 @@ class _BatchOutcome:
     duplicate_rows: list[RowNote] = field(default_factory=list)
     unmatched_films: list[str] = field(default_factory=list)
     imdb_ids: list[str] = field(default_factory=list)  # films now in the catalog
+    malformed_rows: list[RowNote] = field(default_factory=list)  # rows the database refused
 
     def __iadd__(self, other: "_BatchOutcome") -> "_BatchOutcome":
         self.counts += other.counts
         self.duplicate_rows += other.duplicate_rows
         self.unmatched_films += other.unmatched_films
         self.imdb_ids += other.imdb_ids
+        self.malformed_rows += other.malformed_rows
         return self
 
 
@@ -144,8 +151,9 @@ class Progress:
 
     file: str
     read: int  # data rows of this file read so far
-    kept: int  # feature films kept so far
+    kept: int  # feature films kept so far (of a ratings file: ratings that can be used)
     done: float  # the share of the file's bytes read, 0 to 1
+    kept_as: str = "films"  # what the kept rows are, for a progress bar
 
 
 class _MalformedRow(Exception):
@@ -208,13 +216,16 @@ def _rows(
             indexes.append(extra)
         pick = itemgetter(*indexes)
         padding = ("",) if optional and extra is None else ()
-        for row in reader:
+        for row in _each_row(reader):
             if not row and not tsv:
                 continue  # the csv module gives blank lines of a CSV file as []
             read = getattr(result, count) + 1
             setattr(result, count, read)
             if progress and read % PROGRESS_EVERY == 0:
                 progress(Progress(path.name, read, result.kept, share_read()))
+            if isinstance(row, csv.Error):
+                result.add_malformed(RowNote(path.name, reader.line_num, f"unreadable: {row}"))
+                continue
             if len(row) != width:
                 result.add_malformed(
                     RowNote(
@@ -227,6 +238,37 @@ def _rows(
             yield reader.line_num, (pick(row) + padding) if padding else pick(row)
         if progress:
             progress(Progress(path.name, getattr(result, count), result.kept, 1.0))
+
+
+def _each_row(reader: Iterator[list[str]]) -> Iterator[list[str] | csv.Error]:
+    """The reader's rows. A row the csv module refuses (a field over its limit of 128 KB) comes
+    as its error, and reading goes on at the next line: one bad line must not end an import."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield error
+
+
+def _imdb_title_id(value: str) -> str:
+    """An IMDb title id ("tt" and digits, as long as the catalog stores), or the reason not."""
+    if not (
+        value.startswith("tt")
+        and value[2:].isascii()
+        and value[2:].isdigit()
+        and len(value) <= _IMDB_ID_MAX
+    ):
+        raise _MalformedRow(f"not an IMDb title id: {_shown(value)}")
+    return value
+
+
+def _shown(value: str, limit: int = 40) -> str:
+    """A value as a report quotes it: its repr, cut short, since a bad line can be 100 KB."""
+    if len(value) > limit:
+        return f"{value[:limit]!r}… ({len(value):,} characters)"
+    return repr(value)
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:

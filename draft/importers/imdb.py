@@ -9,7 +9,6 @@ from pathlib import Path
 from django.db import connection
 
 from draft.importers.common import (
-    _IMDB_ID_MAX,
     _SMALLINT_MAX,
     BASICS_COLUMNS,
     DEFAULT_BATCH_SIZE,
@@ -20,6 +19,7 @@ from draft.importers.common import (
     RowNote,
     _batches,
     _clash,
+    _imdb_title_id,
     _ImdbFilm,
     _MalformedRow,
     _rows,
@@ -114,13 +114,7 @@ def _imdb_films(
             if min_year and year < min_year:
                 result.skipped_before_min_year += 1
                 continue
-            if not (
-                imdb_id.startswith("tt")
-                and imdb_id[2:].isascii()
-                and imdb_id[2:].isdigit()
-                and len(imdb_id) <= _IMDB_ID_MAX
-            ):
-                raise _MalformedRow(f"not an IMDb title id: {imdb_id!r}")
+            imdb_id = _imdb_title_id(imdb_id)
             title, search_title = _title(primary_title)
             runtime = None
             if minutes != IMDB_NULL:

@@ -28,6 +28,10 @@ class Movie(models.Model):
     # which drops the search triggers of migration 0007 (a field added later must be nullable
     # too, or its migration must create them again).
     poster = models.ImageField(upload_to=poster_path, blank=True, null=True)
+    # IMDb's rating (1–10) and its number of votes, from title.ratings.tsv.gz (import_movies
+    # --imdb-ratings); NULL for a film IMDb has no rating for. Nullable for the reason above.
+    imdb_rating = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    imdb_votes = models.PositiveIntegerField(null=True, blank=True)
     # Lower case, accents and punctuation removed: what search and duplicate checks compare.
     # Its indexes: the unique (search_title, year) below for lookups by title; for the pick
     # panel's search, the prefix, word-start and trigram indexes of migrations 0002 and 0007

@@ -28,7 +28,15 @@ from draft.services.writing import (
 )
 
 # The league's own pages under /leagues/<league>/: a draft may not take their addresses.
-RESERVED_DRAFT_SLUGS = {"join", "settings", "new-draft", "members", "next-season", "history"}
+RESERVED_DRAFT_SLUGS = {
+    "join",
+    "settings",
+    "new-draft",
+    "members",
+    "next-season",
+    "history",
+    "stats",
+}
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from config.inputs import safe_next
 from config.pagecache import for_readers
 from config.pages import page_meta
+from config.uploads import refused_upload
 from draft import access, search, selectors
 from draft.forms import MovieForm, PosterForm
 from draft.models import Membership, Movie
@@ -21,7 +22,9 @@ from draft.services.movies import add_movie, change_poster
 @for_readers
 @require_safe
 def movie_detail(request, movie_id):
-    movie = get_object_or_404(Movie, pk=movie_id)
+    # Its average draft position (results' FilmAdp, reached through the relation: draft never
+    # imports results) comes in the same query.
+    movie = get_object_or_404(Movie.objects.select_related("adp"), pk=movie_id)
     picks = selectors.movie_picks(movie, request.user)
     meta = page_meta(
         request,
@@ -51,7 +54,10 @@ def movie_poster(request, movie_id):
         )
     posted = request.method == "POST"
     form = PosterForm(request.POST if posted else None, request.FILES if posted else None)
-    if posted and form.is_valid():
+    if posted and (too_large := refused_upload(request, "poster")):
+        form.is_valid()
+        form.add_error("poster", too_large)
+    elif posted and form.is_valid():
         d = form.cleaned_data
         try:
             change_poster(user=request.user, movie=movie, upload=d["poster"], remove=d["remove"])

@@ -10,14 +10,22 @@ from draft.importers import ImportResult, Progress
 class Command(BaseCommand):
     help = (
         "Import films from IMDb's public datasets (title.basics, optionally title.crew and "
-        "name.basics for directors; gzipped or plain) and/or match a Letterboxd CSV export "
-        "against the catalog. Safe to run again: it only changes what changed."
+        "name.basics for directors; title.ratings for ratings; gzipped or plain) and/or match "
+        "a Letterboxd CSV export against the catalog. Safe to run again: it only changes what "
+        "changed."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--imdb-basics", type=Path, metavar="PATH", help="title.basics.tsv.gz")
         parser.add_argument("--imdb-crew", type=Path, metavar="PATH", help="title.crew.tsv.gz")
         parser.add_argument("--imdb-names", type=Path, metavar="PATH", help="name.basics.tsv.gz")
+        parser.add_argument(
+            "--imdb-ratings",
+            type=Path,
+            metavar="PATH",
+            help="title.ratings.tsv.gz: the rating and votes of the catalog's films, by IMDb id "
+            "(read after --imdb-basics when both are given).",
+        )
         parser.add_argument(
             "--letterboxd", type=Path, metavar="PATH", help="watched.csv, ratings.csv…"
         )
@@ -35,9 +43,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         basics, crew, names = options["imdb_basics"], options["imdb_crew"], options["imdb_names"]
-        letterboxd = options["letterboxd"]
-        if not basics and not letterboxd:
-            raise CommandError("Nothing to import: give --imdb-basics and/or --letterboxd.")
+        ratings, letterboxd = options["imdb_ratings"], options["letterboxd"]
+        if not (basics or ratings or letterboxd):
+            raise CommandError(
+                "Nothing to import: give --imdb-basics, --imdb-ratings and/or --letterboxd."
+            )
         if (crew or names) and not (basics and crew and names):
             raise CommandError("Directors need --imdb-basics, --imdb-crew and --imdb-names.")
         if options["create_missing"] and not letterboxd:
@@ -64,6 +74,18 @@ class Command(BaseCommand):
                         bar.clear()
                 took = time.monotonic() - started
                 self._report_imdb(basics, result, min_year=options["min_year"], took=took)
+            if ratings:
+                # After the films of the same run are written, so that new films get theirs.
+                # The importer sends catalog_ratings_changing before it writes a rating.
+                started = time.monotonic()
+                try:
+                    result = importers.import_imdb_ratings(
+                        path=ratings, batch_size=options["batch_size"], progress=bar
+                    )
+                finally:
+                    if bar:
+                        bar.clear()
+                self._report_ratings(ratings, result, took=time.monotonic() - started)
             if letterboxd:
                 result = importers.import_letterboxd(
                     path=letterboxd,
@@ -104,6 +126,18 @@ class Command(BaseCommand):
             )
         self._report_problems(result)
 
+    def _report_ratings(self, path: Path, result: ImportResult, *, took: float) -> None:
+        say = self.stdout.write
+        say(self.style.SUCCESS(f"IMDb {path.name}: read {rows(result.read)}."))
+        rate = result.read / max(took, 0.001)
+        say(f"  Took {duration(took)} ({rate:,.0f} rows a second).")
+        say(
+            f"  Ratings: {films(result.ratings_updated)} updated, "
+            f"{result.ratings_unchanged:,} unchanged, "
+            f"{result.ratings_not_in_catalog:,} for titles not in the catalog."
+        )
+        self._report_problems(result, duplicates_are="the same IMDb id again")
+
     def _report_letterboxd(self, path: Path, result: ImportResult, create_missing: bool) -> None:
         say = self.stdout.write
         say(self.style.SUCCESS(f"Letterboxd {path.name}: read {rows(result.read)}."))
@@ -126,12 +160,16 @@ class Command(BaseCommand):
                 self.stdout.write(f"    {note}")
         self._report_problems(result)
 
-    def _report_problems(self, result: ImportResult) -> None:
+    def _report_problems(
+        self,
+        result: ImportResult,
+        *,
+        duplicates_are: str = "another film has the same title and year",
+    ) -> None:
         if result.duplicates:
             self.stdout.write(
                 self.style.WARNING(
-                    f"  Duplicates skipped: {result.duplicates:,} "
-                    "(another film has the same title and year)."
+                    f"  Duplicates skipped: {result.duplicates:,} ({duplicates_are})."
                 )
             )
             for note in result.duplicate_rows:
@@ -153,6 +191,12 @@ def rows(count: int) -> str:
 
 def films(count: int) -> str:
     return f"{count:,} film" if count == 1 else f"{count:,} films"
+
+
+def kept(progress: Progress) -> str:
+    if progress.kept_as == "films":
+        return films(progress.kept)
+    return f"{progress.kept:,} {progress.kept_as}"
 
 
 def duration(seconds: float) -> str:
@@ -182,7 +226,7 @@ class ProgressBar:
         elapsed = round(now - self.started)
         self.out.write(
             f"\r{progress.file} [{'#' * full}{'.' * (self.WIDTH - full)}] {progress.done:4.0%} "
-            f"{rows(progress.read)} read, {films(progress.kept)} kept, "
+            f"{rows(progress.read)} read, {kept(progress)} kept, "
             f"{elapsed // 60}:{elapsed % 60:02d}\x1b[K",
             ending="",
         )

@@ -12,7 +12,8 @@ logger = logging.getLogger(__name__)
 class Command(BaseCommand):
     help = (
         "Run the background worker: apply the pick clock (skip or autopick when a pick runs out "
-        "of time, so a draft nobody is watching still moves) and send the mail in the outbox. "
+        "of time, so a draft nobody is watching still moves), send the mail in the outbox, and "
+        "lock due results and work out the stats of completed drafts. "
         "Runs until SIGTERM or Ctrl-C, which finish the current round first; --once runs one "
         "round of each and exits."
     )
@@ -33,7 +34,11 @@ class Command(BaseCommand):
             except rounds.MailServerDown:
                 sent = 0
                 self.stderr.write("The mail server did not answer: the mail waits for a round.")
-            self.stdout.write(f"Applied the clock on {applied} draft(s); sent {sent} mail(s).")
+            stats = rounds.stats_round()
+            self.stdout.write(
+                f"Applied the clock on {applied} draft(s); sent {sent} mail(s); "
+                f"worked out the stats of {stats} draft(s)."
+            )
             return
         stop = threading.Event()
 
@@ -49,7 +54,16 @@ class Command(BaseCommand):
             daemon=True,
         )
         mail.start()
-        self.stdout.write("Worker running: pick clock and mail. Ctrl-C stops it.")
+        results = threading.Thread(
+            target=rounds.Loop(
+                rounds.RESULTS, rounds.stats_round, interval=interval, stop=stop
+            ).run,
+            name="results",
+            daemon=True,
+        )
+        results.start()
+        self.stdout.write("Worker running: pick clock, mail and results. Ctrl-C stops it.")
         rounds.Loop(rounds.CLOCK, clock, interval=interval, stop=stop).run()
         mail.join(timeout=30)
+        results.join(timeout=30)
         self.stdout.write("Worker stopped.")
