@@ -1,6 +1,6 @@
 """Members' own film ratings, from the ratings.csv of their Letterboxd export: an upload read,
-checked whole and applied for one member (`upload_ratings`), removed (`remove_ratings`), and the
-league rating of drafted films that the standings read (`league_ratings`).
+checked whole and applied for one member (`upload_ratings`), removed (`remove_ratings`). The league
+rating the standings read from them is results.selectors.league_ratings.
 
 A row is matched to a catalog film by its Letterboxd address first (a LetterboxdLink learnt from
 an earlier upload), then by the catalog's own rule for titles: normalized title and year
@@ -17,12 +17,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, DecimalField, Max, Sum
+from django.db.models import Count, Max
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
@@ -49,7 +49,6 @@ _SEARCH_TITLE_MAX = Movie._meta.get_field("search_title").max_length
 _YEAR = re.compile(r"[1-9][0-9]{3}")
 _RATING = re.compile(r"[0-9](\.[0-9]{1,2})?")
 _HALF, _HIGHEST = Decimal("0.5"), Decimal("5")
-_CENT = Decimal("0.01")
 WHERE_TO_FIND = (
     "Choose ratings.csv from your Letterboxd export (Settings → Data → Export your data)."
 )
@@ -452,33 +451,3 @@ def ratings_summary(user) -> RatingsSummary:
         count=Count("pk"), last=Max("updated_at")
     )
     return RatingsSummary(found["count"], found["last"])
-
-
-def league_ratings(league, movie_ids) -> dict[int, tuple[Decimal, int]]:
-    """film id -> (the mean rating the league's current members gave it, rounded half up to two
-    places; how many of them rated it), for the films of `movie_ids` someone rated. Members
-    who left the league do not count. One query."""
-    movie_ids = set(movie_ids)
-    if not movie_ids:
-        return {}
-    rows = (
-        MemberRating.objects.filter(
-            movie_id__in=movie_ids,
-            user__memberships__league=league,
-            user__memberships__left_at__isnull=True,
-        )
-        .values("movie_id")
-        # The sum of many half stars outgrows the rating column's two digits.
-        .annotate(
-            total=Sum("rating", output_field=DecimalField(max_digits=12, decimal_places=1)),
-            count=Count("pk"),
-        )
-        .order_by()
-    )
-    return {
-        row["movie_id"]: (
-            (Decimal(row["total"]) / row["count"]).quantize(_CENT, rounding=ROUND_HALF_UP),
-            row["count"],
-        )
-        for row in rows
-    }

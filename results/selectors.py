@@ -7,16 +7,47 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count
+from django.db.models import Count, DecimalField, Sum
 
 from draft.models import Category, Draft, Pick, Seat
 from results import scoring
-from results.letterboxd import league_ratings
-from results.models import ManualValue, ResultsSetup, ScoreColumn
+from results.models import ManualValue, MemberRating, ResultsSetup, ScoreColumn
 from results.presets import default_columns
 from reviews.models import Vote
+
+_CENT = Decimal("0.01")
+
+
+def league_ratings(league, movie_ids) -> dict[int, tuple[Decimal, int]]:
+    """film id -> (the mean rating the league's current members gave it, rounded half up to two
+    places; how many of them rated it), for the films of `movie_ids` someone rated. Members
+    who left the league do not count. One query."""
+    movie_ids = set(movie_ids)
+    if not movie_ids:
+        return {}
+    rows = (
+        MemberRating.objects.filter(
+            movie_id__in=movie_ids,
+            user__memberships__league=league,
+            user__memberships__left_at__isnull=True,
+        )
+        .values("movie_id")
+        # The sum of many half stars outgrows the rating column's two digits.
+        .annotate(
+            total=Sum("rating", output_field=DecimalField(max_digits=12, decimal_places=1)),
+            count=Count("pk"),
+        )
+        .order_by()
+    )
+    return {
+        row["movie_id"]: (
+            (Decimal(row["total"]) / row["count"]).quantize(_CENT, rounding=ROUND_HALF_UP),
+            row["count"],
+        )
+        for row in rows
+    }
 
 
 def setup_of(draft: Draft) -> ResultsSetup:

@@ -17,11 +17,11 @@ from draft.models import Membership
 from draft.services.leagues import join_league, remove_member
 from results.letterboxd import (
     MAX_BYTES,
-    league_ratings,
     read_ratings,
     upload_ratings,
 )
 from results.models import LetterboxdLink, MemberRating
+from results.selectors import league_ratings
 from tests.draft.factories import make_league, make_movie, make_movies, make_user
 
 pytestmark = pytest.mark.django_db
