@@ -16,7 +16,7 @@ from django.utils.xmlutils import SimplerXMLGenerator
 
 from config.inputs import strip_control_characters
 from draft.models import League
-from reviews import selectors
+from reviews import bloggers, selectors
 from reviews.models import BloggerProfile
 
 
@@ -154,7 +154,7 @@ class BloggerFeed(WriteupFeed):
             .filter(username=username)
             .first()
         )
-        if user is None or selectors.blogger_is_hidden(user, AnonymousUser()):
+        if user is None or bloggers.blogger_is_hidden(user, AnonymousUser()):
             raise Http404("No such blogger.")
         return user
 

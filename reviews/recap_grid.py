@@ -27,7 +27,10 @@ GRID_SECONDS = 24 * 3600
 def cache_key(draft: Draft, recap: Recap) -> str:
     published = ",".join(str(pick_id) for pick_id in sorted(recap.published_pick_ids))
     digest = hashlib.blake2b(published.encode(), digest_size=12).hexdigest()
-    return f"reviews:recap-grid:{draft.grid_cache_key}:{digest}"
+    # The results app's stats, worked out after the draft completes, mark reaches and steals.
+    stats = getattr(draft, "stats", None)
+    marked = f"{stats.draft_version}.{stats.computed_at.timestamp()}" if stats else "-"
+    return f"reviews:recap-grid:{draft.grid_cache_key}:{digest}:{marked}"
 
 
 def recap_grid(draft: Draft, recap: Recap) -> SafeString:

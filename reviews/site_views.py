@@ -14,7 +14,7 @@ from config.pagecache import for_readers
 from config.pages import page_meta
 from config.uploads import refused_upload
 from draft.access import get_league_for_viewer
-from reviews import history, markdown, selectors, services
+from reviews import bloggers, history, markdown, services
 from reviews import search as reader_search
 from reviews.forms import ProfileForm
 from reviews.models import BloggerProfile
@@ -28,8 +28,8 @@ def blogger(request, username):
     user = (
         get_user_model().objects.select_related("blogger_profile").filter(username=username).first()
     )
-    data = selectors.blogger_page(user, request.user) if user is not None else None
-    if user is None or selectors.blogger_is_hidden(user, request.user, data):
+    data = bloggers.blogger_page(user, request.user) if user is not None else None
+    if user is None or bloggers.blogger_is_hidden(user, request.user, data):
         raise Http404("No such blogger.")  # the same for a hidden and a missing blogger
     # Without a saved profile the page still shows a name and initials.
     profile = data.profile or BloggerProfile(user=user, display_name=data.name)

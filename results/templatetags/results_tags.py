@@ -5,8 +5,10 @@ and the numbers as people read them."""
 from __future__ import annotations
 
 from django import template
+from django.utils.html import format_html
 
 from draft.clock import describe_seconds
+from results.stats import is_current
 
 register = template.Library()
 
@@ -110,3 +112,32 @@ def votes(count) -> str:
     if count is None or count == "":
         return "—"
     return f"{round(float(count)):,}"
+
+
+@register.simple_tag
+def pick_mark(draft, pick) -> str:
+    """A "Reach" or "Steal" badge for a pick the draft's current stats mark so (results.stats,
+    from round 3 on against the film's ADP), else "". Reads the stats and results set-up the
+    draft was loaded with (select_related), never a query of its own."""
+    stats = getattr(draft, "stats", None)
+    if not is_current(draft, stats):
+        return ""
+    marks = getattr(stats, "_marks", None)
+    if marks is None:
+        data = stats.data
+        marks = {m["pick"]: "reach" for m in data.get("reaches", ())}
+        marks.update({m["pick"]: "steal" for m in data.get("steals", ())})
+        stats._marks = marks
+    verdict = marks.get(pick.pk)
+    if verdict is None:
+        return ""
+    title = MARK_TITLES[verdict]
+    return format_html(
+        '<span class="badge badge--{}" title="{}">{}</span>', verdict, title, verdict.capitalize()
+    )
+
+
+MARK_TITLES = {
+    "reach": "Taken well before where this film usually goes in drafts",
+    "steal": "Taken well after where this film usually goes in drafts",
+}

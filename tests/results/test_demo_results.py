@@ -52,5 +52,8 @@ def test_the_demo_season_has_standings_a_champion_stats_and_adp():
     history = client.get(reverse("reviews:history", args=[league.slug])).content.decode()
     assert f"Champion:</strong> {champion.seat.display_name}" in history
     assert DraftStats.objects.filter(draft=last).exists()
-    movie = Movie.objects.get(pk=Pick.objects.filter(draft=last).first().movie_id)
+    movie = Movie.objects.get(pk=Pick.objects.get(draft=last, slot=1).movie_id)
     assert FilmAdp.objects.filter(movie=movie, drafts=1).exists()
+    film = client.get(movie.get_absolute_url()).content.decode()
+    assert "Went 0% of the way into its one public draft" in film
+    assert f"{movie.imdb_rating}/10" in film
