@@ -1,5 +1,5 @@
-"""What the draft app tells the apps built on it (reviews) that it cannot call: `draft` never
-imports `reviews`."""
+"""What the draft app tells the apps built on it (reviews, results) that it cannot call: `draft`
+never imports them."""
 
 from django.dispatch import Signal
 
@@ -12,3 +12,8 @@ next_season_started = Signal()
 # settle what must be decided on the ratings as they were (results: lock the results whose
 # date has passed).
 catalog_ratings_changing = Signal()
+
+# A finished draft is about to reopen (an undo of its last act), inside the undo's transaction.
+# A receiver that must keep it finished raises ValidationError with the reason, and nothing is
+# undone (results: while the draft's results are locked).
+draft_reopening = Signal()

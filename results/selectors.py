@@ -161,7 +161,8 @@ def live_values(draft: Draft, columns: list[ScoreColumn], picks: list[Pick]) -> 
 class MemberRow:
     seat: Seat
     score: scoring.MemberScore
-    cells: list[tuple[Decimal | None, Decimal, Decimal]]  # per column: value, mark, contribution
+    # Per column: the column, the member's value, their mark, what it adds to the total.
+    cells: list[tuple[ScoreColumn, Decimal | None, Decimal, Decimal]]
 
 
 @dataclass
@@ -178,7 +179,8 @@ class Standings:
     members: list[MemberRow]
     categories: list[CategoryRow]
     decided: bool
-    picks: list[tuple[Pick, list[Decimal | None], int | None]]  # values per column, rated by
+    # Each pick with (column, value) per column and how many members rated its film.
+    picks: list[tuple[Pick, list[tuple[ScoreColumn, Decimal | None]], int | None]]
 
     @property
     def locked(self) -> bool:
@@ -222,6 +224,7 @@ def standings(draft: Draft) -> Standings:
             score=score,
             cells=[
                 (
+                    c,
                     score.values.get(spec(c).key),
                     score.marks.get(spec(c).key, Decimal(0)),
                     score.contributions.get(spec(c).key, Decimal(0)),
@@ -250,7 +253,7 @@ def standings(draft: Draft) -> Standings:
         picks=[
             (
                 p,
-                [values.picks.get(p.pk, {}).get(spec(c).key) for c in columns],
+                [(c, values.picks.get(p.pk, {}).get(spec(c).key)) for c in columns],
                 values.rated_by.get(p.pk),
             )
             for p in picks

@@ -187,19 +187,24 @@ _STAGED_DUPLICATES = f"""
 
 
 @contextmanager
-def _staging_tables() -> Iterator[None]:
+def _staging(tables: str, creates: Iterable[str]) -> Iterator[None]:
+    """This connection's temporary `tables` ("a, b"), made by `creates`, for the import's run."""
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {_STAGED_FILMS}, {_STAGED_DIRECTORS}")
-        for statement in _CREATE_STAGING:
+        cursor.execute(f"DROP TABLE IF EXISTS {tables}")
+        for statement in creates:
             cursor.execute(statement)
     try:
         yield
     finally:
         # Not in an aborted transaction: the tables end with the connection's session anyway.
         with suppress(DatabaseError), connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {_STAGED_FILMS}, {_STAGED_DIRECTORS}")
+            cursor.execute(f"DROP TABLE IF EXISTS {tables}")
         if settings.DEBUG:
             reset_queries()
+
+
+def _staging_tables():
+    return _staging(f"{_STAGED_FILMS}, {_STAGED_DIRECTORS}", _CREATE_STAGING)
 
 
 def _stage(cursor, table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:

@@ -9,14 +9,13 @@ matched by IMDb id. How a batch is written depends on the database, never what i
 
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
-from django.conf import settings
-from django.db import DatabaseError, connection, reset_queries
+from django.db import connection
 
 from draft.importers.common import (
     _MOVIE_TABLE,
@@ -33,7 +32,7 @@ from draft.importers.common import (
     _shown,
     _write_batch,
 )
-from draft.importers.copy_plan import _stage
+from draft.importers.copy_plan import _stage, _staging
 from draft.models import Movie
 from draft.signals import catalog_ratings_changing
 
@@ -210,19 +209,8 @@ def _write_ratings(ratings: list[_ImdbRating], *, file: str) -> _BatchOutcome:
     return outcome
 
 
-@contextmanager
-def _staging_table() -> Iterator[None]:
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {_STAGED_RATINGS}")
-        cursor.execute(_CREATE_STAGING)
-    try:
-        yield
-    finally:
-        # Not in an aborted transaction: the table ends with the connection's session anyway.
-        with suppress(DatabaseError), connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {_STAGED_RATINGS}")
-        if settings.DEBUG:
-            reset_queries()
+def _staging_table():
+    return _staging(_STAGED_RATINGS, [_CREATE_STAGING])
 
 
 def _write_ratings_in_postgres(ratings: list[_ImdbRating], *, file: str) -> _BatchOutcome:

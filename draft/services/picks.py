@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
-from draft import narration, rules, selectors
+from draft import narration, rules, selectors, signals
 from draft.models import Draft, DraftEvent, Movie, Pick, Trade
 from draft.services.trade_effects import undo_trade
 from draft.services.turns import PickPlan, do_pick, do_skip, open_running, settle
@@ -211,6 +211,9 @@ def undo_last(*, draft_id: int, actor, expected_version: int | None = None) -> A
         raise ValidationError("There is nothing to undo.")
     if state.ended_early():
         raise ValidationError("A commissioner ended this draft early; it cannot be reopened.")
+    if state.draft.status == Draft.Status.COMPLETE:
+        # What is built on a finished draft may hold it finished (results, once locked).
+        signals.draft_reopening.send(sender=Draft, draft=state.draft)
     if expected_version is not None and act.version != expected_version:
         # A stale confirmation page must not undo something the commissioner never saw.
         raise ValidationError(

@@ -101,6 +101,15 @@ def lock_due_results(now=None) -> int:
     return locked
 
 
+def refuse_reopening_while_locked(sender=None, *, draft, **kwargs) -> None:
+    """draft.signals.draft_reopening: locked results keep their draft finished."""
+    if ResultsSetup.objects.filter(draft=draft, locked_at__isnull=False).exists():
+        raise ValidationError(
+            "This draft's results are locked, so it stays finished: open the results again "
+            "(Standings, then Set up the results) before undoing its last pick."
+        )
+
+
 def lock_due_on_signal(sender=None, **kwargs) -> None:
     """draft.signals.catalog_ratings_changing: lock what is due before the ratings move."""
     lock_due_results()

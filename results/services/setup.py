@@ -5,10 +5,11 @@ passed locks them first (locking.lock_due_results)."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -25,6 +26,7 @@ from results.services.locking import lock_due_results, setup_for_update
 MAX_COLUMNS = 6
 MAX_VALUE = Decimal("999999999999.99")
 UPLOAD_LIMIT = 1024 * 1024  # bytes: a column for a few hundred picks is a few kilobytes
+LATEST_DATE = timedelta(days=5 * 366)
 
 
 def _open(draft: Draft) -> ResultsSetup:
@@ -94,6 +96,11 @@ def change_columns(*, draft: Draft, changes: list[ColumnChange]) -> ResultsSetup
                 column.name = name
                 column.unit = _clean_text(change.unit, limit=20, what="A unit")
                 column.combine = change.combine
+        if not changes:
+            raise ValidationError("Nothing to save: the form had no columns in it.")
+        names = [c.name.casefold() for c in columns.values()]
+        if len(set(names)) < len(names):
+            raise ValidationError("Two columns cannot have the same name.")
         ScoreColumn.objects.bulk_update(
             columns.values(), ["weight", "scale", "name", "unit", "combine"]
         )
@@ -111,7 +118,7 @@ def add_column(*, draft: Draft, kind: str, name: str = "", unit: str = "") -> Sc
         if len(columns) >= MAX_COLUMNS:
             raise ValidationError(f"A draft's results have at most {MAX_COLUMNS} columns.")
         if kind != ScoreColumn.Kind.MANUAL and any(c.kind == kind for c in columns):
-            raise ValidationError(f"The results already have a {kind_label(kind)} column.")
+            raise ValidationError(f"The results already have the {kind_label(kind)} column.")
         default_name, default_unit = KIND_NAMES[kind]
         name = _clean_text(name, limit=60, what="A column's name") or default_name
         if not name:
@@ -133,7 +140,7 @@ def add_column(*, draft: Draft, kind: str, name: str = "", unit: str = "") -> Sc
 
 
 def kind_label(kind: str) -> str:
-    return ScoreColumn.Kind(kind).label.lower()
+    return ScoreColumn.Kind(kind).label
 
 
 def remove_column(*, draft: Draft, column_id: int) -> None:
@@ -155,8 +162,11 @@ def set_results_date(*, draft: Draft, when: datetime | None, now=None) -> Result
     now = now or timezone.now()
     if when is not None and when <= now:
         raise ValidationError(
-            "The results date has to be in the future: to lock the results now, use Lock now."
+            "The results date has to be in the future: to lock the results now, use “Lock the "
+            "results now” once the draft is over."
         )
+    if when is not None and when > now + LATEST_DATE:
+        raise ValidationError("The results date has to be within five years.")
     with transaction.atomic():
         setup = _open(draft)
         setup.lock_at = when
@@ -177,11 +187,15 @@ def parse_value(text: str, *, where: str) -> Decimal | None:
     cleaned = cleaned.removesuffix("%").strip()
     if not cleaned:
         return None
+    not_a_number = ValidationError(f"{where}: {text.strip()[:40]!r} is not a number.")
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise ValidationError(f"{where}: {text.strip()[:40]!r} is not a number.") from None
-    if not value.is_finite() or abs(value) > MAX_VALUE:
+        raise not_a_number from None
+    if not value.is_finite():
+        raise not_a_number  # NaN, Infinity
+    # Compared by its exponent first: abs() of 1e999999999 overflows Decimal's context.
+    if value.adjusted() >= MAX_VALUE.adjusted() + 1 or abs(value) > MAX_VALUE:
         raise ValidationError(f"{where}: the number is too large.")
     return value.quantize(Decimal("0.01"))
 
@@ -219,17 +233,28 @@ def read_values_csv(*, draft: Draft, upload) -> dict[int, Decimal | None]:
     "value" column; other columns (film, member) are ignored. The whole file is refused, with
     the reason and the line, when anything in it is wrong."""
     if upload.size > UPLOAD_LIMIT:
-        raise ValidationError(
-            f"The file is {upload.size / 1024 / 1024:.1f} MB: a column's file is at most 1 MB."
-        )
+        raise ValidationError("The file is larger than 1 MB, the most a column's file may be.")
     raw = upload.read(UPLOAD_LIMIT + 1)
+    not_utf8 = ValidationError("The file is not UTF-8 text: save it as CSV (UTF-8).")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise not_utf8
     if b"\x00" in raw:
         raise ValidationError("The file holds NUL bytes: it is not a CSV text file.")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValidationError("The file is not UTF-8 text: save it as CSV (UTF-8).") from None
-    rows = csv.reader(io.StringIO(text))
+        raise not_utf8 from None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        return _values(draft, reader)
+    except csv.Error as error:
+        # A quote left open, a cell over the csv module's 128 KB…
+        raise ValidationError(
+            f"Line {reader.line_num}: this is not CSV we can read ({error})."
+        ) from None
+
+
+def _values(draft: Draft, rows) -> dict[int, Decimal | None]:
     header = [h.strip().lower() for h in next(rows, [])]
     if "pick" not in header or "value" not in header:
         found = ", ".join(h for h in header if h)[:120] or "nothing"

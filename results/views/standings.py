@@ -54,7 +54,8 @@ def _parse_date(text: str, tz: str) -> datetime | None:
     if not text:
         return None
     try:
-        naive = datetime.strptime(text[:16], DATE_FORMAT)
+        # As a datetime-local field sends it, with seconds or without; nothing after them.
+        naive = datetime.strptime(text, DATE_FORMAT if len(text) <= 16 else DATE_FORMAT + ":%S")
     except ValueError:
         raise ValidationError("Give the results date as a date and a time.") from None
     return timezone.make_aware(naive, ZoneInfo(tz))

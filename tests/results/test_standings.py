@@ -174,9 +174,13 @@ def test_a_date_in_the_past_and_a_lock_before_the_end_are_refused(commissioner, 
         (b"pick,value\n1.01,lots\n", "Line 2: 'lots' is not a number"),
         (b"pick,value\n1.01,1e400\n", "too large"),
         (b"pick,value\n", "The file has no values"),
-        ("pick,value\n1.01,3\n".encode("utf-16"), "NUL bytes"),
+        ("pick,value\n1.01,3\n".encode("utf-16"), "not UTF-8"),
+        (b"pick,value\n1.01,1e999999999\n", "Line 2: the number is too large"),
+        (b"pick,value\n1.01,NaN\n", "Line 2: 'NaN' is not a number"),
+        (b'pick,value\n1.01,3,"' + b"x" * 200_000 + b'"\n', "Line 2: this is not CSV we can read"),
+        (b'pick,value\n1.01,"7\n', "this is not CSV we can read"),
         (b"pick,value\n1.01,\xff\n", "not UTF-8"),
-        (b"pick,value\n" + b"1.01,1\n" * 200_000, "at most 1 MB"),
+        (b"pick,value\n" + b"1.01,1\n" * 200_000, "larger than 1 MB"),
     ],
 )
 def test_a_bad_upload_is_refused_with_a_message_and_changes_nothing(
@@ -215,7 +219,28 @@ def test_bad_form_input_is_refused_with_a_message(commissioner, member, other_me
         ({"action": "preset", "preset": "nope"}, "Choose one of the presets"),
         ({"action": "columns", f"weight-{panel.pk}": "0"}, "from 1 to 100"),
         ({"action": "columns", f"weight-{panel.pk}": "5", f"scale-{panel.pk}": "zig"}, "compared"),
-        ({"action": "add", "kind": "imdb"}, "already have a imdb rating column"),
+        ({"action": "add", "kind": "imdb"}, "already have the IMDb rating column"),
+        ({"action": "columns"}, "Nothing to save"),
+        (
+            {
+                "action": "columns",
+                f"weight-{panel.pk}": "1",
+                f"scale-{panel.pk}": "scale",
+                f"combine-{panel.pk}": "total",
+                f"name-{panel.pk}": "reader VOTES",
+            },
+            "Two columns cannot have the same name",
+        ),
+        ({"action": "date", "lock_at": "2099-01-01T10:00:00.123Z garbage"}, "date and a time"),
+        ({"action": "date", "lock_at": "9999-12-31T23:59"}, "within five years"),
+        (
+            {"action": "values", "column": panel.pk, f"value-{panel.pk}-{pick.pk}": "1e999999999"},
+            "too large",
+        ),
+        (
+            {"action": "values", "column": panel.pk, f"value-{panel.pk}-{pick.pk}": "Infinity"},
+            "not a number",
+        ),
         ({"action": "add", "kind": "manual", "name": "\x00 "}, "needs a name"),
         ({"action": "add", "kind": "manual", "name": "x" * 61}, "at most 60"),
         ({"action": "date", "lock_at": "tomorrow"}, "date and a time"),
@@ -389,3 +414,46 @@ def test_an_imdb_import_after_the_results_date_changes_no_standing(
     # The live values did move: the same set-up opened again ranks on the new ratings.
     locking.reopen_results(draft=draft)
     assert [(m.seat.pk, m.score.total) for m in selectors.standings(draft).members] != before
+
+
+def test_the_last_moments_of_the_year_9999_in_new_york_are_refused(commissioner, member):
+    """A results date that fits Python in the league's time zone but not in UTC was stored and
+    then broke every page that read it."""
+    setup = finished(commissioner, [member])
+    setup.league.time_zone = "America/New_York"
+    setup.league.save()
+    client = Client()
+    client.force_login(commissioner)
+    page = post(client, setup, action="date", lock_at="9999-12-31T23:59").content.decode()
+    assert "within five years" in page
+    assert not ResultsSetup.objects.filter(draft=setup.draft, lock_at__isnull=False).exists()
+    assert client.get(url("results:standings", setup)).status_code == 200
+
+
+def test_an_undo_cannot_reopen_a_draft_whose_results_are_locked(commissioner, member):
+    from draft.services.picks import undo_last
+
+    setup = finished(commissioner, [member])
+    locking.lock_results(draft=setup.draft)
+    version = setup.refresh().version
+    with pytest.raises(ValidationError, match="results are locked, so it stays finished"):
+        undo_last(draft_id=setup.draft.pk, actor=commissioner)
+    draft = setup.refresh()
+    assert (draft.status, draft.version) == ("complete", version)
+    assert Pick.objects.filter(draft=draft).count() == 12
+    assert Standing.objects.filter(draft=draft).count() == 4
+    # Opened again, the undo goes through; the champion goes with the lock.
+    locking.reopen_results(draft=draft)
+    undo_last(draft_id=draft.pk, actor=commissioner)
+    assert setup.refresh().status == "live"
+    assert not Standing.objects.filter(draft=draft).exists()
+
+
+def test_a_csv_with_old_mac_line_endings_is_read(commissioner, member, other_member):
+    setup = finished(commissioner, [member, other_member])
+    results_setup.choose_preset(draft=setup.draft, preset="blog")
+    values = results_setup.read_values_csv(
+        draft=setup.draft,
+        upload=SimpleUploadedFile("panel.csv", b"pick,value\r1.01,15\r1.02,16\r"),
+    )
+    assert sorted(values.values()) == [Decimal(15), Decimal(16)]
