@@ -533,24 +533,24 @@ def make_catalog_for(first_id: int, rows: int, every: int = 20) -> int:
 
 
 def test_memory_stays_flat_however_long_the_file(tmp_path):
-    small = write_big_ratings(tmp_path / "small.tsv.gz", 20_000, first_id=1)
-    big = write_big_ratings(tmp_path / "big.tsv.gz", 200_000, first_id=1_000_000)
-    small_films = make_catalog_for(1, 20_000)
-    big_films = make_catalog_for(1_000_000, 200_000)
+    small = write_big_ratings(tmp_path / "small.tsv.gz", 10_000, first_id=1)
+    big = write_big_ratings(tmp_path / "big.tsv.gz", 100_000, first_id=1_000_000)
+    small_films = make_catalog_for(1, 10_000)
+    big_films = make_catalog_for(1_000_000, 100_000)
 
     # The same small batch for both: memory follows the batch, not the file.
     small_result, small_peak, small_took = measure(
-        lambda: import_imdb_ratings(path=small, batch_size=1000)
+        lambda: import_imdb_ratings(path=small, batch_size=500)
     )
-    big_result, big_peak, big_took = measure(lambda: import_imdb_ratings(path=big, batch_size=1000))
+    big_result, big_peak, big_took = measure(lambda: import_imdb_ratings(path=big, batch_size=500))
 
     print(
-        f"\n20k rows: peak {small_peak:.2f} MB in {small_took}; "
-        f"200k rows: peak {big_peak:.2f} MB in {big_took}"
+        f"\n10k rows: peak {small_peak:.2f} MB in {small_took}; "
+        f"100k rows: peak {big_peak:.2f} MB in {big_took}"
     )
-    assert (small_result.read, small_result.ratings_updated) == (20_000, small_films)
-    assert (big_result.read, big_result.ratings_updated) == (200_000, big_films)
-    assert big_result.ratings_not_in_catalog == 200_000 - big_films
+    assert (small_result.read, small_result.ratings_updated) == (10_000, small_films)
+    assert (big_result.read, big_result.ratings_updated) == (100_000, big_films)
+    assert big_result.ratings_not_in_catalog == 100_000 - big_films
     assert big_peak < 30
     # Ten times the rows and the films, and not a megabyte more.
     assert big_peak < small_peak + 1
