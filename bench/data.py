@@ -26,6 +26,7 @@ from django.test import Client
 from django.urls import reverse
 
 from draft.demo import DRAFT_NAME, LEAGUE_NAME
+from draft.demo.last_season import LAST_SEASON_NAME
 from draft.models import Draft, Movie, Pick
 from draft.services.leagues import join_league
 from reviews import rules as reader_rules
@@ -201,6 +202,7 @@ def bench_paths(data: BenchData, *, live: bool = False) -> list[BenchPath]:
     stale = re.sub(r"([?&]v=)\d+", rf"\g<1>{version - 1}", current)
     htmx = {"HX-Request": "true"}
     demo = data.her.draft
+    last_season = Draft.objects.get(league=demo.league, name=LAST_SEASON_NAME)
     her_film = Movie.objects.get(pk=data.her.movie_id)
     small, large = sorted(data.thread_picks)
     dylan = data.her.seat.user.username
@@ -303,6 +305,20 @@ def bench_paths(data: BenchData, *, live: bool = False) -> list[BenchPath]:
             her_film.get_absolute_url(),
             "page",
             expect=(her_film.title, DRAFT_NAME),
+        ),
+        BenchPath(
+            "standings",
+            "standings 16 × 20 (a preview)",
+            reverse("results:standings", args=[board.league.slug, board.slug]),
+            "page",
+            expect=("Standings", title),
+        ),
+        BenchPath(
+            "stats",
+            "season stats (the demo's finished season)",
+            reverse("results:draft_stats", args=[demo.league.slug, last_season.slug]),
+            "page",
+            expect=("Members at a glance",),
         ),
         BenchPath(
             "search",

@@ -196,8 +196,16 @@ class Standings:
 
 
 def draft_picks(draft: Draft) -> list[Pick]:
+    """The draft's picks with what the columns read and the pages show of their films."""
     return list(
-        Pick.objects.filter(draft=draft).select_related("movie", "category").order_by("slot")
+        Pick.objects.filter(draft=draft)
+        .select_related("movie")
+        .only(
+            *("id", "draft_id", "slot", "round", "pick_in_round", "seat_id", "category_id"),
+            *("movie__id", "movie__title", "movie__year", "movie__imdb_rating"),
+            "movie__imdb_votes",
+        )
+        .order_by("slot")
     )
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from config.inputs import form_int, parse_int
+from config.pagecache import for_readers, keep_until
 from config.uploads import refused_upload
 from draft.access import get_draft_for_viewer, require_commissioner
 from draft.views.shared import error_text
@@ -27,12 +28,14 @@ from results.services import setup as results_setup
 DATE_FORMAT = "%Y-%m-%dT%H:%M"
 
 
+@for_readers
 @require_safe
 def standings(request, league, draft):
     draft, membership = get_draft_for_viewer(request, league, draft)
     locking.lock_due_results()
     table = selectors.standings(draft)
-    return render(
+    # A kept preview runs out at the results date: the answer after it is the locked one.
+    response = render(
         request,
         "results/standings.html",
         {
@@ -43,6 +46,7 @@ def standings(request, league, draft):
             "can_set_up": bool(membership and membership.is_commissioner),
         },
     )
+    return keep_until(response, None if table.locked else table.setup.lock_at)
 
 
 def _local(value: datetime | None, tz: str) -> str:
