@@ -285,3 +285,31 @@ def outcome_of(columns, seats, picks, values: Values) -> scoring.Outcome:
         entries,
         values.seat_votes,
     )
+
+
+def setup_page(draft: Draft):
+    """The set-up page's reads: the set-up, its columns, and for each own column its picks
+    (with their seats) and values: (column, [(pick, value or None)…])."""
+    setup = setup_of(draft)
+    columns = columns_of(setup)
+    manual = [c for c in columns if c.is_manual and c.pk]
+    if not manual:
+        return setup, columns, []
+    picks = draft_picks(draft)
+    seats = {s.pk: s for s in Seat.objects.filter(draft=draft).select_related("membership__user")}
+    for pick in picks:
+        pick.seat = seats[pick.seat_id]
+    values = {
+        (col, pick): value
+        for col, pick, value in ManualValue.objects.filter(column__in=manual).values_list(
+            "column_id", "pick_id", "value"
+        )
+    }
+    return (
+        setup,
+        columns,
+        [
+            (column, [(pick, values.get((column.pk, pick.pk))) for pick in picks])
+            for column in manual
+        ],
+    )

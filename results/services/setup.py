@@ -200,8 +200,10 @@ def parse_value(text: str, *, where: str) -> Decimal | None:
     return value.quantize(Decimal("0.01"))
 
 
-def set_values(*, draft: Draft, column_id: int, values: dict[int, Decimal | None]) -> int:
-    """Set an own column's values by pick id (None clears one); how many changed."""
+def set_values(
+    *, draft: Draft, column_id: int, values: dict[int, Decimal | None]
+) -> tuple[ScoreColumn, int]:
+    """Set an own column's values by pick id (None clears one): the column, how many changed."""
     with transaction.atomic():
         setup = _open(draft)
         column = _manual_column(setup, column_id)
@@ -225,7 +227,7 @@ def set_values(*, draft: Draft, column_id: int, values: dict[int, Decimal | None
         )
         if changed:
             _changed(setup)
-    return len(changed)
+    return column, len(changed)
 
 
 def read_values_csv(*, draft: Draft, upload) -> dict[int, Decimal | None]:

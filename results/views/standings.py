@@ -20,7 +20,7 @@ from config.uploads import refused_upload
 from draft.access import get_draft_for_viewer, require_commissioner
 from draft.views.shared import error_text
 from results import selectors
-from results.models import ManualValue, ResultsSetup, ScoreColumn
+from results.models import ResultsSetup, ScoreColumn
 from results.presets import DESCRIPTIONS, PRESETS
 from results.services import locking
 from results.services import setup as results_setup
@@ -63,15 +63,6 @@ def _parse_date(text: str, tz: str) -> datetime | None:
     except ValueError:
         raise ValidationError("Give the results date as a date and a time.") from None
     return timezone.make_aware(naive, ZoneInfo(tz))
-
-
-def _values_from_form(post, picks, column) -> dict:
-    values = {}
-    for pick in picks:
-        name = f"value-{column.pk}-{pick.pk}"
-        if name in post:
-            values[pick.pk] = results_setup.parse_value(post[name], where=f"Pick {pick.label}")
-    return values
 
 
 def _act(request, draft, action: str) -> str:
@@ -126,15 +117,13 @@ def _act(request, draft, action: str) -> str:
         locking.reopen_results(draft=draft)
         return "The results are open again; set a new results date when you are ready."
     if action in {"values", "upload"}:
-        column_id = form_int(post, "column")
-        column = ScoreColumn.objects.filter(
-            pk=column_id or 0, setup__draft=draft, kind=ScoreColumn.Kind.MANUAL
-        ).first()
-        if column is None:
-            raise ValidationError("That column is not one of this draft's own columns.")
+        column_id = form_int(post, "column") or 0
         if action == "values":
-            picks = selectors.draft_picks(draft)
-            values = _values_from_form(post, picks, column)
+            values = {
+                pick.pk: results_setup.parse_value(post[name], where=f"Pick {pick.label}")
+                for pick in selectors.draft_picks(draft)
+                if (name := f"value-{column_id}-{pick.pk}") in post
+            }
         else:
             upload = request.FILES.get("file")
             if too_large := refused_upload(request, "file"):
@@ -142,7 +131,7 @@ def _act(request, draft, action: str) -> str:
             if upload is None:
                 raise ValidationError("Choose a CSV file to upload.")
             values = results_setup.read_values_csv(draft=draft, upload=upload)
-        changed = results_setup.set_values(draft=draft, column_id=column.pk, values=values)
+        column, changed = results_setup.set_values(draft=draft, column_id=column_id, values=values)
         return f"{column.name}: {changed} value{'s' if changed != 1 else ''} changed."
     raise ValidationError("Unknown action.")
 
@@ -164,24 +153,7 @@ def setup(request, league, draft):
             messages.error(request, error_text(error))
         return redirect(here)
     locking.lock_due_results()
-    setup = selectors.setup_of(draft)
-    columns = selectors.columns_of(setup)
-    picks = selectors.draft_picks(draft)
-    manual = [c for c in columns if c.is_manual and c.pk]
-    values = {}
-    if manual:
-        values = {
-            (col, pick): value
-            for col, pick, value in ManualValue.objects.filter(column__in=manual).values_list(
-                "column_id", "pick_id", "value"
-            )
-        }
-    seats = {s.pk: s for s in draft.seats.select_related("membership__user")}
-    for pick in picks:
-        pick.seat = seats[pick.seat_id]
-    tables = [
-        (column, [(pick, values.get((column.pk, pick.pk))) for pick in picks]) for column in manual
-    ]
+    setup, columns, tables = selectors.setup_page(draft)
     return render(
         request,
         "results/setup.html",

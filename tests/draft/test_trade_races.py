@@ -14,8 +14,8 @@ from draft.models import Draft, DraftSlot, Pick, SkippedSlot, Trade
 from draft.services.picks import make_pick
 from draft.services.running import tick_clock
 from draft.services.setup import update_clock_settings
-from draft.services.trades import answer_trade, propose_trade
 from tests.draft.factories import four_by_three
+from tests.draft.trading import answer, propose, token
 from tests.threads import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,24 +29,8 @@ def players(commissioner, member, other_member):
     return four_by_three(commissioner, [member, other_member])
 
 
-def token(setup, round_number, user):
-    return f"{round_number}:{setup.seat_of(user).pk}"
-
-
-def propose(setup, proposer, receiver, give, get):
-    return propose_trade(
-        draft_id=setup.draft.pk,
-        user=proposer,
-        to_seat_id=setup.seat_of(receiver).pk,
-        give=give,
-        get=get,
-    )
-
-
 def accept(setup, trade, user):
-    return lambda: answer_trade(
-        draft_id=setup.draft.pk, trade_id=trade.pk, user=user, action="accept"
-    )
+    return lambda: answer(setup, trade, user)
 
 
 def no_escapes(results):

@@ -17,14 +17,13 @@ from draft.services.running import start_draft
 from draft.services.seasons import start_next_season
 from draft.services.setup import update_clock_settings
 from draft.services.trades import (
-    answer_trade,
-    propose_trade,
     review_trade,
     settle_due_trades,
     veto_trade,
 )
 from draft.state import DraftState
 from tests.draft.factories import OPEN_SLOTS, _setup_for, four_by_three, pick_on_clock, play_picks
+from tests.draft.trading import answer, propose, token
 from worker.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -33,25 +32,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def players(commissioner, member, other_member):
     return four_by_three(commissioner, [member, other_member])
-
-
-def token(setup, round_number, user) -> str:
-    return f"{round_number}:{setup.seat_of(user).pk}"
-
-
-def propose(setup, proposer, receiver, give, get, **extra):
-    return propose_trade(
-        draft_id=setup.draft.pk,
-        user=proposer,
-        to_seat_id=setup.seat_of(receiver).pk,
-        give=give,
-        get=get,
-        **extra,
-    )
-
-
-def answer(setup, trade, user, action="accept"):
-    return answer_trade(draft_id=setup.draft.pk, trade_id=trade.pk, user=user, action=action)
 
 
 def holders(setup) -> dict[int, int]:
